@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { loadStudy, type FormatName } from "../../study/load.js";
+import { formatSummary, summarizeStudy } from "../../study/summary.js";
+import { parseDirection } from "../options.js";
+
+export function register(program: Command): void {
+  program
+    .command("load")
+    .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
+    .argument("<path>", "log file or folder")
+    .option("-f, --format <format>", "log format (default: detected)")
+    .option("-o, --objective <metric>", "objective metric")
+    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("--json", "print a machine-readable summary")
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; json?: boolean }) => {
+      const study = await loadStudy(path, {
+        format: opts.format as FormatName | undefined,
+        objective: opts.objective,
+        direction: parseDirection(opts.direction),
+      });
+      const summary = summarizeStudy(study);
+      process.stdout.write(opts.json ? JSON.stringify(summary, jsonReplacer, 2) + "\n" : formatSummary(summary) + "\n");
+    });
+}
+
+/** JSON has no NaN/Infinity: write them as strings so nothing is lost. */
+export function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}

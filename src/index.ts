@@ -1,0 +1,7 @@
+/**
+ * tunebook: the Deep Learning Tuning Playbook, executable.
+ * Public API. Each area adds its exports here.
+ */
+export * from "./study/index.js";
+export * from "./space/spec.js";
+export * from "./analysis/finding.js";

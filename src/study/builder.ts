@@ -1,0 +1,197 @@
+/**
+ * StudyBuilder: the one way loaders turn records into a Study. It owns the rules every format
+ * shares: statuses, diverged detection from NaN/Inf, final/best from curves, safe keys.
+ */
+import type { SearchSpace } from "../space/spec.js";
+import { Study, summarizeCurve, type MeasurementColumns } from "./study.js";
+import {
+  type HpValue,
+  type LoadIssue,
+  type Objective,
+  type TrialRow,
+  type TrialStatus,
+  safeRecord,
+} from "./types.js";
+
+export interface TrialInput {
+  id: string;
+  status?: TrialStatus;
+  hparams?: Record<string, HpValue>;
+  /** Objective values given by the log itself (one-row-per-trial formats). */
+  final?: number | null;
+  best?: number | null;
+  bestStep?: number | null;
+  steps?: number | null;
+  group?: string | null;
+  attrs?: Record<string, unknown>;
+}
+
+/** Metrics whose NaN/Inf marks a trial as diverged (besides the objective). */
+export function isLossMetric(metric: string): boolean {
+  return /(^|[/_.])loss($|[/_.])|^loss|loss$/i.test(metric);
+}
+
+/**
+ * @example
+ * const b = new StudyBuilder("demo", { metric: "loss", direction: "minimize" });
+ * b.trial({ id: "t0", hparams: { lr: 0.1 } });
+ * b.measure("t0", 1, "loss", 0.5);
+ * const study = b.build();
+ */
+export class StudyBuilder {
+  private readonly trials = new Map<string, TrialInput>();
+  private readonly order: string[] = [];
+  readonly cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
+  readonly warnings: LoadIssue[] = [];
+  space?: SearchSpace;
+  source: { path?: string; format?: string } = {};
+
+  constructor(
+    public name: string,
+    public objective: Objective,
+  ) {}
+
+  /** Add or update a trial (fields given later override earlier ones; hparams merge). */
+  trial(t: TrialInput): void {
+    const prev = this.trials.get(t.id);
+    if (!prev) {
+      this.order.push(t.id);
+      const hp = safeRecord<HpValue>();
+      if (t.hparams) for (const [k, v] of Object.entries(t.hparams)) hp[k] = v;
+      const attrs = safeRecord<unknown>();
+      if (t.attrs) for (const [k, v] of Object.entries(t.attrs)) attrs[k] = v;
+      this.trials.set(t.id, { ...t, hparams: hp, attrs });
+      return;
+    }
+    const { hparams, attrs, ...rest } = t;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (prev as unknown as Record<string, unknown>)[k] = v;
+    if (hparams) for (const [k, v] of Object.entries(hparams)) prev.hparams![k] = v;
+    if (attrs) for (const [k, v] of Object.entries(attrs)) prev.attrs![k] = v;
+  }
+
+  hasTrial(id: string): boolean {
+    return this.trials.has(id);
+  }
+
+  /** Append one measurement; creates the trial if needed. NaN/±Infinity are kept. */
+  measure(trial: string, step: number, metric: string, value: number): void {
+    if (!this.trials.has(trial)) this.trial({ id: trial });
+    this.cols.trial.push(trial);
+    this.cols.step.push(step);
+    this.cols.metric.push(metric);
+    this.cols.value.push(value);
+  }
+
+  warn(issue: Omit<LoadIssue, "severity"> & { severity?: LoadIssue["severity"] }): void {
+    this.warnings.push({ severity: "warn", ...issue });
+  }
+
+  get trialCount(): number {
+    return this.order.length;
+  }
+
+  /** Finish: compute per-trial objective summaries and statuses, then freeze into a Study. */
+  build(): Study {
+    const { trial, step, metric, value } = this.cols;
+    const obj = this.objective;
+    // Per trial: objective curve and whether any loss/objective value is non-finite.
+    const curveSteps = new Map<string, number[]>();
+    const curveVals = new Map<string, number[]>();
+    const nonFinite = new Map<string, { step: number; metric: string }>();
+    const lastStep = new Map<string, number>();
+    for (let i = 0; i < trial.length; i++) {
+      const t = trial[i]!;
+      const s = step[i]!;
+      if (s > (lastStep.get(t) ?? -Infinity)) lastStep.set(t, s);
+      const m = metric[i]!;
+      const v = value[i]!;
+      if (m === obj.metric) {
+        let a = curveSteps.get(t);
+        if (!a) {
+          curveSteps.set(t, (a = []));
+          curveVals.set(t, []);
+        }
+        a.push(s);
+        curveVals.get(t)!.push(v);
+      }
+      if (!Number.isFinite(v) && (m === obj.metric || isLossMetric(m))) {
+        const prev = nonFinite.get(t);
+        if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
+      }
+    }
+    const rows: TrialRow[] = this.order.map((id) => {
+      const t = this.trials.get(id)!;
+      const cs = curveSteps.get(id);
+      let final = t.final ?? null;
+      let best = t.best ?? null;
+      let bestStep = t.bestStep ?? null;
+      let steps = t.steps ?? lastStep.get(id) ?? null;
+      if (cs) {
+        const sum = summarizeCurve(cs, curveVals.get(id)!, obj.direction);
+        if (t.final === undefined || t.final === null) final = sum.final;
+        if (t.best === undefined || t.best === null) {
+          best = sum.best;
+          bestStep = sum.bestStep;
+        }
+        steps = t.steps ?? Math.max(sum.lastStep, lastStep.get(id) ?? 0);
+      }
+      let status: TrialStatus = t.status ?? "complete";
+      const attrs = t.attrs!;
+      const nf = nonFinite.get(id);
+      const objectiveNonFinite = (final !== null && !Number.isFinite(final)) || (best !== null && !Number.isFinite(best));
+      if ((nf || objectiveNonFinite) && (status === "complete" || status === "running")) {
+        status = "diverged";
+        if (nf) {
+          attrs.divergedStep = nf.step;
+          attrs.divergedMetric = nf.metric;
+        }
+      }
+      // A diverged trial has no usable best; keep `final` as the raw (non-finite) value.
+      if (best !== null && !Number.isFinite(best)) best = null;
+      return { id, status, hparams: t.hparams!, final, best, bestStep, steps, group: t.group ?? null, attrs };
+    });
+    return new Study({
+      name: this.name,
+      objective: this.objective,
+      space: this.space,
+      trials: rows,
+      measurements: this.cols,
+      warnings: this.warnings,
+      source: this.source,
+    });
+  }
+}
+
+/**
+ * Parse a number the way ML logs write it: numbers, "nan", "NaN", "inf", "-Infinity", "+inf".
+ * Returns undefined for anything else (the caller reports the field).
+ */
+export function parseNumber(v: unknown): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v !== "string") return undefined;
+  const s = v.trim();
+  if (s === "") return undefined;
+  const n = Number(s);
+  if (!Number.isNaN(n)) return n;
+  const l = s.toLowerCase();
+  if (l === "nan" || l === "-nan" || l === "+nan") return NaN;
+  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
+  if (l === "-inf" || l === "-infinity") return -Infinity;
+  return undefined;
+}
+
+/** Turn a loaded cell into a hyperparameter value: numbers stay numbers, blanks become null. */
+export function toHpValue(v: unknown): HpValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    const s = v.trim();
+    if (s === "") return null;
+    if (s === "True" || s === "true") return true;
+    if (s === "False" || s === "false") return false;
+    const n = parseNumber(s);
+    return n !== undefined ? n : s;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,3 @@
+// Importing this module registers every format loader with loadStudy.
+// Each format module calls registerFormat() at import.
+export {};

@@ -1,0 +1,5 @@
+export * from "./types.js";
+export * from "./study.js";
+export * from "./builder.js";
+export * from "./load.js";
+export { guessDirection } from "./formats/format.js";

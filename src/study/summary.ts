@@ -1,0 +1,77 @@
+/** A summary of a study for people (`tunebook load`) and machines (`--json`). */
+import type { Study, StatusCounts } from "./study.js";
+import { formatIssue, type Objective } from "./types.js";
+
+export interface StudySummary {
+  name: string;
+  source: { path?: string; format?: string };
+  objective: Objective;
+  trials: number;
+  byStatus: StatusCounts;
+  metrics: string[];
+  measurements: number;
+  hyperparameters: Record<string, { min: number | null; max: number | null; distinct: number; scale: string; missing: number; values?: unknown[] }>;
+  steps: { min: number | null; max: number | null };
+  best: { trial: string; value: number; step: number | null; hparams: Record<string, unknown> } | null;
+  groups: number;
+  warnings: string[];
+}
+
+/**
+ * @example
+ * const s = summarizeStudy(await loadStudy("datasets/algoperf_v05/raw_logdir"));
+ * s.byStatus.complete; // 10
+ */
+export function summarizeStudy(study: Study): StudySummary {
+  const hp: StudySummary["hyperparameters"] = {};
+  for (const h of study.hparamSummaries()) {
+    hp[h.name] = { min: h.min, max: h.max, distinct: h.distinct, scale: h.scale, missing: h.missing };
+    if (h.values) hp[h.name]!.values = h.values;
+  }
+  const steps = study.trialRows().map((r) => r.steps).filter((s): s is number => s !== null && Number.isFinite(s));
+  const best = study.bestTrial();
+  return {
+    name: study.name,
+    source: study.source,
+    objective: study.objective,
+    trials: study.size,
+    byStatus: study.statusCounts(),
+    metrics: study.metrics(),
+    measurements: study.measurementCount,
+    hyperparameters: hp,
+    steps: { min: steps.length ? Math.min(...steps) : null, max: steps.length ? Math.max(...steps) : null },
+    best: best ? { trial: best.id, value: best.best!, step: best.bestStep, hparams: { ...best.hparams } } : null,
+    groups: new Set(study.trialRows().map((r) => r.group)).size,
+    warnings: study.warnings.map(formatIssue),
+  };
+}
+
+const fmt = (v: number | null): string => (v === null ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4));
+
+/** The summary as text a person can read in a terminal. */
+export function formatSummary(s: StudySummary, maxWarnings = 10): string {
+  const lines: string[] = [];
+  lines.push(`study ${s.name}${s.source.format ? ` (${s.source.format})` : ""}`);
+  lines.push(`objective: ${s.objective.metric} (${s.objective.direction})`);
+  const st = Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  lines.push(`trials: ${s.trials}${st ? ` — ${st}` : ""}${s.groups > 1 ? ` in ${s.groups} groups` : ""}`);
+  if (s.best) lines.push(`best: ${fmt(s.best.value)} (trial ${s.best.trial}${s.best.step !== null ? `, step ${s.best.step}` : ""})`);
+  lines.push(`steps: ${s.steps.min === null ? "–" : s.steps.min === s.steps.max ? fmt(s.steps.max) : `${fmt(s.steps.min)}..${fmt(s.steps.max)}`}; measurements: ${s.measurements}`);
+  const metrics = s.metrics.length > 12 ? [...s.metrics.slice(0, 12), `… ${s.metrics.length - 12} more`] : s.metrics;
+  lines.push(`metrics (${s.metrics.length}): ${metrics.join(", ") || "–"}`);
+  const names = Object.keys(s.hyperparameters);
+  lines.push(`hyperparameters (${names.length}):`);
+  const w = Math.max(4, ...names.map((n) => n.length));
+  for (const n of names) {
+    const h = s.hyperparameters[n]!;
+    const range = h.min !== null ? `${fmt(h.min)} .. ${fmt(h.max)}` : (h.values ?? []).slice(0, 6).map(String).join(" | ");
+    const missing = h.missing ? `, absent in ${h.missing}` : "";
+    lines.push(`  ${n.padEnd(w)}  ${h.scale.padEnd(11)} ${range}  (${h.distinct} distinct${missing})`);
+  }
+  if (s.warnings.length) {
+    lines.push(`${s.warnings.length} warning(s) while loading:`);
+    for (const w of s.warnings.slice(0, maxWarnings)) lines.push(`  ${w}`);
+    if (s.warnings.length > maxWarnings) lines.push(`  … ${s.warnings.length - maxWarnings} more (use --json to see all)`);
+  }
+  return lines.join("\n");
+}
