@@ -5,3 +5,4 @@
 export * from "./study/index.js";
 export * from "./space/spec.js";
 export * from "./analysis/finding.js";
+export * from "./train/index.js";
