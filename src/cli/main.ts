@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/load.js"),
+  () => import("./commands/run.js"),
 ];
 
 export async function main(argv: string[] = process.argv): Promise<number> {

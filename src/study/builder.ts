@@ -3,7 +3,7 @@
  * shares: statuses, diverged detection from NaN/Inf, final/best from curves, safe keys.
  */
 import type { SearchSpace } from "../space/spec.js";
-import { Study, summarizeCurve, type MeasurementColumns } from "./study.js";
+import { Study, summarizeCurve, type MeasurementColumns, type StudySource } from "./study.js";
 import {
   type HpValue,
   type LoadIssue,
@@ -44,7 +44,7 @@ export class StudyBuilder {
   readonly cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
   readonly warnings: LoadIssue[] = [];
   space?: SearchSpace;
-  source: { path?: string; format?: string } = {};
+  source: StudySource = {};
 
   constructor(
     public name: string,

@@ -1,3 +1,6 @@
 // Importing this module registers every format loader with loadStudy.
 // Each format module calls registerFormat() at import.
 export {};
+import "./tunebook.js";
+import "./jsonl.js";
+import "./csv.js";

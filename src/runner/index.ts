@@ -1,0 +1,6 @@
+export * from "./config.js";
+export * from "./store.js";
+export * from "./command.js";
+export * from "./run.js";
+export * from "./progress.js";
+export { sampleStudyPoints } from "./points.js";

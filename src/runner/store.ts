@@ -1,0 +1,138 @@
+/**
+ * The study directory: what `tunebook run` writes and `tunebook load` reads, at any moment.
+ *
+ * ```
+ * <dir>/study.json             manifest: config, seed, sampler, tunebook version, code revision
+ * <dir>/trials/000003.json     one record per trial, rewritten atomically at start and at end
+ * <dir>/trials/000003.jsonl    its measurements, one {"step","metric","value"} per line
+ * <dir>/logs/000003.log        stderr (and non-JSON stdout) of a command trial
+ * ```
+ * A record with status `running` belongs to a trial that was started and not finished (the run
+ * was killed): `--resume` reruns exactly those and the ones never started.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HpValue, TrialStatus } from "../study/types.js";
+import { TunebookError } from "../study/types.js";
+import { stringifyJson, writeFileAtomic } from "../util/fs.js";
+
+export const MANIFEST = "study.json";
+export const MANIFEST_FORMAT = "tunebook-study";
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: 1;
+  name: string;
+  objective: { metric: string; direction: "minimize" | "maximize" };
+  sampler: string;
+  seed: number;
+  trials: number;
+  /** The study config as given (space resolved inline), so the study can be rerun from here. */
+  config: Record<string, unknown>;
+  tunebook: string;
+  /** git revision of the code the config lives in, when it is a git checkout. */
+  code?: string;
+  /** The command that reproduces this study. */
+  command?: string;
+}
+
+export interface TrialRecord {
+  index: number;
+  id: string;
+  status: TrialStatus;
+  hparams: Record<string, HpValue>;
+  startedAt?: string;
+  endedAt?: string;
+  wallSeconds?: number;
+  /** Why it failed / timed out / ran out of memory. */
+  error?: string;
+  exitCode?: number | null;
+  divergedStep?: number;
+  backend?: string;
+  attrs?: Record<string, unknown>;
+}
+
+export const trialId = (index: number): string => `trial-${String(index).padStart(6, "0")}`;
+const stem = (index: number): string => String(index).padStart(6, "0");
+
+export class StudyStore {
+  constructor(readonly dir: string) {}
+
+  get manifestPath(): string {
+    return join(this.dir, MANIFEST);
+  }
+
+  exists(): boolean {
+    return existsSync(this.manifestPath);
+  }
+
+  readManifest(): Manifest {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.manifestPath, "utf8"));
+    } catch (e) {
+      throw new TunebookError(`cannot read the study manifest: ${(e as Error).message}`, this.manifestPath);
+    }
+    const m = raw as Manifest;
+    if (!m || m.format !== MANIFEST_FORMAT) throw new TunebookError(`not a tunebook study manifest (field "format" must be "${MANIFEST_FORMAT}")`, this.manifestPath);
+    return m;
+  }
+
+  writeManifest(m: Manifest): void {
+    mkdirSync(join(this.dir, "trials"), { recursive: true });
+    mkdirSync(join(this.dir, "logs"), { recursive: true });
+    writeFileAtomic(this.manifestPath, stringifyJson(m, 2) + "\n");
+  }
+
+  recordPath(index: number): string {
+    return join(this.dir, "trials", `${stem(index)}.json`);
+  }
+
+  measurementsPath(index: number): string {
+    return join(this.dir, "trials", `${stem(index)}.jsonl`);
+  }
+
+  logPath(index: number): string {
+    return join(this.dir, "logs", `${stem(index)}.log`);
+  }
+
+  writeRecord(r: TrialRecord): void {
+    writeFileAtomic(this.recordPath(r.index), stringifyJson(r, 2) + "\n");
+  }
+
+  /** Start a trial: fresh measurement and log files, a `running` record. */
+  begin(r: TrialRecord): void {
+    writeFileSync(this.measurementsPath(r.index), "");
+    writeFileSync(this.logPath(r.index), "");
+    this.writeRecord(r);
+  }
+
+  /** Append measurements (each line whole: a killed run leaves at most one partial last line). */
+  appendMeasurements(index: number, rows: Array<{ step: number; metric: string; value: number }>): void {
+    if (rows.length === 0) return;
+    appendFileSync(this.measurementsPath(index), rows.map((r) => stringifyJson(r)).join("\n") + "\n");
+  }
+
+  appendLog(index: number, text: string): void {
+    appendFileSync(this.logPath(index), text);
+  }
+
+  /** Every trial record present, by index. Unreadable records are reported, not fatal. */
+  readRecords(onBad?: (file: string, message: string) => void): Map<number, TrialRecord> {
+    const out = new Map<number, TrialRecord>();
+    const dir = join(this.dir, "trials");
+    if (!existsSync(dir)) return out;
+    for (const f of readdirSync(dir).sort()) {
+      if (!/^\d+\.json$/.test(f)) continue;
+      const file = join(dir, f);
+      try {
+        const r = JSON.parse(readFileSync(file, "utf8")) as TrialRecord;
+        if (typeof r.index !== "number" || typeof r.status !== "string") throw new Error('fields "index" and "status" are required');
+        out.set(r.index, r);
+      } catch (e) {
+        onBad?.(file, (e as Error).message);
+      }
+    }
+    return out;
+  }
+}
