@@ -1,0 +1,421 @@
+/**
+ * AlgoPerf log folders: `<root>/[<submission>/]study_<k>/<workload>/trial_<n>/` holding
+ * `hparams.json`, `eval_measurements.csv` (periodic evaluations), `measurements.csv` (per-step
+ * `grad_norm` and `loss`, plus the evaluations again), `meta_data_0.json` and `flags_0.json`.
+ * The root may be any level: one trial folder, a workload, a study, a submission or several.
+ *
+ * Objective: each workload's validation target metric (table below). When the loaded trials mix
+ * workloads with different targets, the study's objective is the target shared by the most
+ * trials, each trial's final/best come from its own workload's target (recorded in
+ * `attrs.objectiveMetric`/`objectiveDirection`), and {@link splitByGroup} / {@link splitByWorkload}
+ * give one study per group with its own objective. `--objective` overrides all of this.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { StudyBuilder, parseNumber } from "../builder.js";
+import { registerFormat } from "../load.js";
+import { type Study, summarizeCurve } from "../study.js";
+import { type Direction, type HpValue, type Objective, type TrialRow, TunebookError, safeRecord } from "../types.js";
+import { forEachCsvRow } from "./csv.js";
+import { type FormatLoader, type LoadOptions, type Probe, guessDirection, objectiveFrom } from "./format.js";
+import { defaultObjectiveMetric, flattenHparams } from "./records.js";
+import { IssueLog, parseJsonLine, studyNameFrom } from "./text.js";
+
+/**
+ * Validation target of each AlgoPerf workload family, derived from `trials_summary.csv`
+ * (`target_metric`, `higher_is_better`, identical for every workload variant of a family).
+ */
+export const ALGOPERF_TARGETS: ReadonlyArray<{ prefix: string; metric: string; direction: Direction }> = [
+  { prefix: "criteo1tb", metric: "validation/loss", direction: "minimize" },
+  { prefix: "fastmri", metric: "validation/ssim", direction: "maximize" },
+  { prefix: "imagenet", metric: "validation/accuracy", direction: "maximize" },
+  { prefix: "librispeech", metric: "validation/wer", direction: "minimize" },
+  { prefix: "ogbg", metric: "validation/mean_average_precision", direction: "maximize" },
+  { prefix: "wmt", metric: "validation/bleu", direction: "maximize" },
+];
+
+/**
+ * The validation target (metric and direction) of an AlgoPerf workload, or undefined when the
+ * workload is not a known family.
+ *
+ * @example
+ * algoperfTarget("imagenet_resnet_jax"); // { metric: "validation/accuracy", direction: "maximize" }
+ */
+export function algoperfTarget(workload: string): Objective | undefined {
+  const t = ALGOPERF_TARGETS.find((x) => workload.startsWith(x.prefix));
+  return t ? { metric: t.metric, direction: t.direction } : undefined;
+}
+
+/** Direction of an AlgoPerf target metric name (`wer`, `loss` go down; accuracy, ssim, bleu, mAP up). */
+function targetDirection(name: string): Direction {
+  return /loss|wer|error/i.test(name) ? "minimize" : "maximize";
+}
+
+const TRIAL_FILES = ["eval_measurements.csv", "measurements.csv", "hparams.json"];
+const TRIAL_DIR = /^trial_\d+$/;
+const STUDY_DIR = /^study_\d+$/;
+
+function isTrialDir(name: string, entries: readonly string[]): boolean {
+  return TRIAL_DIR.test(name) && entries.some((e) => TRIAL_FILES.includes(e));
+}
+
+function listDirSync(p: string): string[] {
+  try {
+    return readdirSync(p);
+  } catch {
+    return [];
+  }
+}
+
+/** Cheap check: is there an AlgoPerf trial folder at or below `root` (≤ 4 levels)? */
+function hasTrialBelow(root: string, entries: readonly string[], depth: number): boolean {
+  if (isTrialDir(basename(resolve(root)), entries)) return true;
+  if (depth === 0) return false;
+  let looked = 0;
+  for (const e of entries) {
+    if (e.startsWith(".")) continue;
+    const p = join(root, e);
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      continue;
+    }
+    if (!dir) continue;
+    if (hasTrialBelow(p, listDirSync(p), depth - 1)) return true;
+    if (++looked >= 3) break; // sibling folders look alike; a few are enough
+  }
+  return false;
+}
+
+const naturalCompare = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
+
+/** Every trial folder at or below `root` (≤ 5 levels), in natural order. */
+export async function findTrialDirs(root: string, depth = 5): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, d: number): Promise<void> => {
+    let entries: string[];
+    try {
+      entries = (await readdir(dir)).sort(naturalCompare);
+    } catch {
+      return;
+    }
+    if (isTrialDir(basename(resolve(dir)), entries)) {
+      out.push(dir);
+      return;
+    }
+    if (d === 0) return;
+    for (const e of entries) {
+      if (e.startsWith(".")) continue;
+      const p = join(dir, e);
+      try {
+        if ((await stat(p)).isDirectory()) await walk(p, d - 1);
+      } catch {
+        /* vanished or unreadable: skip */
+      }
+    }
+  };
+  await walk(root, depth);
+  return out;
+}
+
+interface TrialPlace {
+  dir: string;
+  trial: string;
+  workload: string;
+  study?: string;
+  submission?: string;
+}
+
+function placeOf(dir: string): TrialPlace {
+  const parts = resolve(dir).split(/[\\/]+/).filter(Boolean);
+  const trial = parts[parts.length - 1]!;
+  const workload = parts[parts.length - 2] ?? "workload";
+  const studyName = parts[parts.length - 3];
+  const study = studyName && STUDY_DIR.test(studyName) ? studyName : undefined;
+  const submission = study ? parts[parts.length - 4] : undefined;
+  return { dir, trial, workload, study, submission };
+}
+
+async function readJson(path: string, log: IssueLog, what: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    log.add(undefined, undefined, `missing ${what}${what === "hparams.json" ? "; trial kept without hyperparameters" : ""}`, false);
+    return undefined;
+  }
+  try {
+    // Python writes bare NaN/Infinity; JSON.parse refuses them, so quote them first.
+    const v = parseJsonLine(text.replace(/^\uFEFF/, ""));
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      log.add(1, undefined, `expected a JSON object in ${what}`, false);
+      return undefined;
+    }
+    return v as Record<string, unknown>;
+  } catch (err) {
+    log.add(undefined, undefined, `${what} is not valid JSON (${(err as Error).message}); ignored`, false);
+    return undefined;
+  }
+}
+
+/** Per-trial result of reading one folder's CSVs. */
+interface ReadResult {
+  rows: number;
+  targetSteps: number[];
+  targetValues: number[];
+}
+
+/**
+ * Read one CSV of a trial into the builder. `seen` holds `step\u0001metric` keys already stored
+ * (measurements.csv repeats the evaluation rows of eval_measurements.csv).
+ */
+async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set<string>, target: string | undefined, out: ReadResult, warnings: IssueLog[]): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  const log = new IssueLog(path, 20);
+  warnings.push(log);
+  let stepIdx = -1;
+  let hdr: string[] | undefined;
+  try {
+    await forEachCsvRow(path, log, (header, row, line) => {
+      if (hdr !== header) {
+        hdr = header;
+        stepIdx = header.findIndex((h) => h === "global_step" || h === "step");
+        if (stepIdx < 0) throw new TunebookError(`missing column "global_step"`, path, 1, "global_step");
+      }
+      const step = parseNumber(row[stepIdx]);
+      if (step === undefined || !Number.isFinite(step)) {
+        log.add(line, header[stepIdx], `expected a finite number for the step, found "${row[stepIdx] ?? ""}"`);
+        return;
+      }
+      out.rows++;
+      for (let i = 0; i < header.length; i++) {
+        if (i === stepIdx) continue;
+        const cell = row[i];
+        if (cell === undefined || cell === "") continue;
+        const metric = header[i]!;
+        const v = parseNumber(cell);
+        if (v === undefined) {
+          log.add(line, metric, `expected a number (or NaN/Infinity), found "${cell.length > 40 ? cell.slice(0, 40) + "…" : cell}"`, false);
+          continue;
+        }
+        const key = `${step}\u0001${metric}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        b.measure(id, step, metric, v);
+        if (metric === target) {
+          out.targetSteps.push(step);
+          out.targetValues.push(v);
+        }
+      }
+    });
+  } catch (err) {
+    if (err instanceof TunebookError) {
+      log.add(err.line, err.field, `${err.message.replace(/^.*?: (field "[^"]*": )?/, "")}; file skipped`, false);
+      return false;
+    }
+    throw err;
+  }
+  return true;
+}
+
+/**
+ * Load an AlgoPerf log folder (any level) into one Study.
+ *
+ * @example
+ * const study = await loadAlgoPerf("datasets/algoperf_v05/raw_logdir/prize_qualification_baseline");
+ * study.size; // 10
+ * study.curve("study_0/imagenet_resnet_jax/trial_1", "grad_norm").steps.length;
+ */
+export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Promise<Study> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    throw new TunebookError(`no such folder`, path);
+  }
+  if (!st.isDirectory()) throw new TunebookError(`expected an AlgoPerf log folder (study_<k>/<workload>/trial_<n>/), found a file`, path);
+  const dirs = await findTrialDirs(path);
+  if (dirs.length === 0)
+    throw new TunebookError(`no AlgoPerf trial folders found: expected trial_<n>/ folders holding eval_measurements.csv, measurements.csv or hparams.json`, path);
+  const places = dirs.map(placeOf);
+  const submissions = new Set(places.map((p) => p.submission ?? ""));
+  const prefixSubmission = submissions.size > 1;
+
+  // Per-trial target: meta_data's target_metric_name, else the workload table, else guessed later.
+  const metas = await Promise.all(places.map(async (p) => {
+    const log = new IssueLog(join(p.dir, "meta_data_0.json"));
+    const meta = existsSync(join(p.dir, "meta_data_0.json")) ? await readJson(join(p.dir, "meta_data_0.json"), log, "meta_data_0.json") : undefined;
+    return { meta, log };
+  }));
+  const targets: Array<Objective | undefined> = places.map((p, i) => {
+    const name = metas[i]!.meta?.["workload.target_metric_name"];
+    if (typeof name === "string" && name) return { metric: `validation/${name}`, direction: targetDirection(name) };
+    return algoperfTarget(p.workload);
+  });
+  // Study objective: --objective, else the target the most trials share.
+  const tally = new Map<string, { obj: Objective; n: number }>();
+  for (const t of targets) if (t) {
+    const k = `${t.metric}|${t.direction}`;
+    const e = tally.get(k);
+    if (e) e.n++;
+    else tally.set(k, { obj: t, n: 1 });
+  }
+  const ranked = [...tally.values()].sort((a, b) => b.n - a.n || naturalCompare(a.obj.metric, b.obj.metric));
+  const fallback = ranked[0]?.obj ?? { metric: "validation/loss", direction: "minimize" as Direction };
+  const objective = objectiveFrom(options, fallback);
+  const mixed = !options.objective && (ranked.length > 1 || targets.some((t) => !t));
+
+  const b = new StudyBuilder(options.name ?? studyNameFrom(path), objective);
+  const logs: IssueLog[] = [];
+  let done = 0;
+  for (let i = 0; i < places.length; i++) {
+    const p = places[i]!;
+    const idParts = [p.study, p.workload, p.trial].filter((x): x is string => !!x);
+    if (prefixSubmission && p.submission) idParts.unshift(p.submission);
+    const id = idParts.join("/");
+    const group = idParts.slice(0, -1).join("/");
+    const attrs = safeRecord<unknown>();
+    attrs.workload = p.workload;
+    if (p.study) attrs.study = p.study;
+    if (p.submission) attrs.submission = p.submission;
+    attrs.trial = p.trial;
+    attrs.dir = p.dir;
+    const trialLog = new IssueLog(p.dir);
+    logs.push(trialLog, metas[i]!.log);
+    const hparams = safeRecord<HpValue>();
+    const hpLog = new IssueLog(join(p.dir, "hparams.json"));
+    logs.push(hpLog);
+    const hp = await readJson(join(p.dir, "hparams.json"), hpLog, "hparams.json");
+    if (hp) flattenHparams(hp, hparams);
+    const meta = metas[i]!.meta;
+    if (meta) {
+      const pick = (k: string, as: string): void => {
+        if (meta[k] !== undefined) attrs[as] = meta[k];
+      };
+      pick("workload.target_metric_name", "targetMetricName");
+      pick("workload.validation_target_value", "validationTarget");
+      pick("workload.test_target_value", "testTarget");
+      pick("workload.step_hint", "stepHint");
+      pick("rng_seed", "rngSeed");
+    }
+    if (existsSync(join(p.dir, "flags_0.json"))) {
+      const flags = await readJson(join(p.dir, "flags_0.json"), trialLog, "flags_0.json");
+      if (flags) for (const k of ["framework", "max_global_steps", "tuning_ruleset", "rng_seed"]) if (flags[k] !== undefined && flags[k] !== null && attrs[k] === undefined) attrs[k] = flags[k];
+    }
+    const own = mixed ? targets[i] : undefined;
+    b.trial({ id, hparams, group, attrs });
+    const out: ReadResult = { rows: 0, targetSteps: [], targetValues: [] };
+    const seen = new Set<string>();
+    const hasEval = await readTrialCsv(join(p.dir, "eval_measurements.csv"), id, b, seen, own?.metric, out, logs);
+    const hasMeas = await readTrialCsv(join(p.dir, "measurements.csv"), id, b, seen, own?.metric, out, logs);
+    if (!hasEval && !hasMeas) {
+      trialLog.add(undefined, "eval_measurements.csv", `no readable eval_measurements.csv or measurements.csv; trial kept as failed`, false);
+      b.trial({ id, status: "failed", attrs: { reason: "no measurements" } });
+    } else if (!hasEval) trialLog.add(undefined, "eval_measurements.csv", `no eval_measurements.csv; used measurements.csv only`, false);
+    if (mixed) {
+      // Mixed workloads: this trial's objective is its own workload's target.
+      const t = own ?? (() => {
+        const m = defaultObjectiveMetric(b.cols.metric.length ? [...new Set(metricNamesOf(b, id))] : []);
+        return { metric: m, direction: guessDirection(m) };
+      })();
+      attrs.objectiveMetric = t.metric;
+      attrs.objectiveDirection = t.direction;
+      let steps = out.targetSteps;
+      let values = out.targetValues;
+      if (!own) {
+        steps = [];
+        values = [];
+        collectCurve(b, id, t.metric, steps, values);
+      }
+      if (steps.length) {
+        const s = summarizeCurve(steps, values, t.direction);
+        b.trial({ id, final: s.final, best: s.best, bestStep: s.bestStep });
+        if (s.nonFinite) b.trial({ id, status: "diverged", attrs: { divergedMetric: t.metric } });
+      }
+    } else {
+      attrs.objectiveMetric = objective.metric;
+      attrs.objectiveDirection = objective.direction;
+    }
+    options.onProgress?.(++done, places.length);
+  }
+  for (const log of logs) for (const issue of log.finish()) b.warnings.push(issue);
+  if (!options.objective && mixed)
+    b.warnings.push({
+      severity: "warn",
+      file: path,
+      message: `trials mix workloads with different targets: each trial's final/best use its own workload's target (attrs.objectiveMetric); the study objective is ${objective.metric}; use splitByGroup() or --objective to compare like with like`,
+    });
+  b.source = { path, format: "algoperf" };
+  return b.build();
+}
+
+// Only used for unknown workloads in a mixed study (rare): scan that trial's rows.
+function metricNamesOf(b: StudyBuilder, id: string): string[] {
+  const out: string[] = [];
+  for (let i = b.cols.trial.length - 1; i >= 0 && b.cols.trial[i] === id; i--) out.push(b.cols.metric[i]!);
+  return out.reverse();
+}
+
+function collectCurve(b: StudyBuilder, id: string, metric: string, steps: number[], values: number[]): void {
+  for (let i = b.cols.trial.length - 1; i >= 0 && b.cols.trial[i] === id; i--)
+    if (b.cols.metric[i] === metric) {
+      steps.push(b.cols.step[i]!);
+      values.push(b.cols.value[i]!);
+    }
+}
+
+/**
+ * The objective recorded on a set of trials (`attrs.objectiveMetric` / `objectiveDirection`, set by
+ * the AlgoPerf and trials-table loaders); the most common one wins. Undefined when none is recorded.
+ */
+export function recordedObjective(trials: readonly TrialRow[], fallbackMetric?: string): Objective | undefined {
+  const tally = new Map<string, number>();
+  for (const t of trials) {
+    const d = t.attrs.objectiveDirection;
+    if (d !== "minimize" && d !== "maximize") continue;
+    const m = typeof t.attrs.objectiveMetric === "string" ? t.attrs.objectiveMetric : fallbackMetric;
+    if (!m) continue;
+    const k = `${m}\u0001${d}`;
+    tally.set(k, (tally.get(k) ?? 0) + 1);
+  }
+  const best = [...tally.entries()].sort((a, b) => b[1] - a[1])[0];
+  if (!best) return undefined;
+  const [metric, direction] = best[0].split("\u0001") as [string, Direction];
+  return { metric, direction };
+}
+
+/**
+ * One study per group (`trial.group`, or any key), each with its own objective as recorded on its
+ * trials by the loader (per-row `higher_is_better` in trials_summary.csv, the workload target in
+ * AlgoPerf folders).
+ *
+ * @example
+ * const perWorkload = splitByGroup(await loadStudy("datasets/algoperf_v05/trials_summary.csv"));
+ * perWorkload.get("imagenet_resnet_jax")!.objective.direction; // "maximize"
+ */
+export function splitByGroup(study: Study, key: (t: TrialRow) => string | null = (t) => t.group): Map<string, Study> {
+  return study.splitBy(key, (_k, rows) => recordedObjective(rows, study.objective.metric) ?? study.objective);
+}
+
+/**
+ * One study per AlgoPerf workload (`attrs.workload`, else the group), each with that workload's
+ * objective direction.
+ *
+ * @example
+ * const byWorkload = splitByWorkload(await loadStudy("datasets/algoperf_v05/trials_summary.csv"));
+ * byWorkload.size; // 32
+ */
+export function splitByWorkload(study: Study): Map<string, Study> {
+  return splitByGroup(study, (t) => (typeof t.attrs.workload === "string" ? t.attrs.workload : t.group));
+}
+
+function detect(p: Probe): number {
+  if (!p.isDirectory) return 0;
+  // Higher than TensorBoard's folder scan: AlgoPerf trial folders also hold event files.
+  return hasTrialBelow(p.path, p.entries, 4) ? 90 : 0;
+}
+
+export const algoperfFormat: FormatLoader = { name: "algoperf", detect, load: loadAlgoPerf };
+registerFormat(algoperfFormat);

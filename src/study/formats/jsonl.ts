@@ -1,0 +1,65 @@
+/**
+ * JSONL loader: one JSON object per line, either one measurement per line
+ * (`{trial, step, metric, value}` or wide `{trial, step, "train/loss": …}`) or one trial per line
+ * (`{trial, hp.lr, objective, status}`). See ./records.ts for the shapes.
+ * Streams the file line by line; bare NaN/Infinity (Python's json.dumps) are values.
+ */
+import { registerFormat } from "../load.js";
+import type { Study } from "../study.js";
+import { TunebookError } from "../types.js";
+import type { FormatLoader, LoadOptions, Probe } from "./format.js";
+import { RecordSink } from "./records.js";
+import { checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
+
+/**
+ * Load a JSONL file of measurements or trials.
+ *
+ * @example
+ * const study = await loadJsonl("runs.jsonl", { onProgress: (d, t) => console.log(d / t) });
+ */
+export async function loadJsonl(path: string, options: LoadOptions = {}): Promise<Study> {
+  await checkTextFile(path, "JSONL");
+  const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
+  let lastBad = -1;
+  const lines = await forEachLine(
+    path,
+    (line, n) => {
+      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
+      let obj: unknown;
+      try {
+        obj = parseJsonLine(line);
+      } catch (err) {
+        sink.log.add(n, undefined, `not valid JSON (${(err as Error).message})`);
+        lastBad = n;
+        return;
+      }
+      if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+        sink.log.add(n, undefined, `expected a JSON object per line, found ${Array.isArray(obj) ? "an array" : typeof obj}`);
+        return;
+      }
+      sink.add(Object.keys(obj), Object.values(obj), n);
+    },
+    options.onProgress,
+  );
+  if (lastBad === lines) {
+    const issue = sink.log.issues.find((i) => i.line === lines);
+    if (issue) issue.message = `last line is truncated or not valid JSON (${issue.message.replace(/^not valid JSON \(|\)$/g, "")})`;
+  }
+  if (sink.shape === undefined && sink.log.first === undefined) throw new TunebookError(`no records: the file has only blank lines`, path);
+  const study = sink.finish();
+  study.source.format = "jsonl";
+  return study;
+}
+
+/** Generic JSONL scores low so that specific JSONL formats (Optuna journal…) win. */
+function detect(p: Probe): number {
+  if (p.isDirectory) return 0;
+  const lower = p.path.toLowerCase();
+  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return 10;
+  const text = p.head.toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  if (text.startsWith("{") && /}\s*\r?\n\s*\{/.test(text)) return 8;
+  return 0;
+}
+
+export const jsonlFormat: FormatLoader = { name: "jsonl", detect, load: loadJsonl };
+registerFormat(jsonlFormat);

@@ -1,0 +1,257 @@
+/**
+ * Shared pieces of the text loaders (JSONL, CSV, AlgoPerf folders): a streaming line reader,
+ * a JSON line parser that accepts Python's bare NaN/Infinity, trial-status spellings and a capped
+ * issue log. Nothing here registers a format.
+ */
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import type { LoadIssue, TrialStatus } from "../types.js";
+import { TunebookError } from "../types.js";
+
+/**
+ * Call `fn` for every line of a text file without holding the file in memory.
+ * Handles LF and CRLF endings, a leading BOM and a last line without a newline.
+ * `onProgress(bytesRead, totalBytes)` is called once per chunk (about 1 MB).
+ *
+ * @example
+ * await forEachLine("runs.jsonl", (line, n) => console.log(n, line.length));
+ */
+export async function forEachLine(
+  path: string,
+  fn: (line: string, lineNo: number) => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
+  const total = (await stat(path)).size;
+  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  let rest = "";
+  let n = 0;
+  const emit = (line: string): void => {
+    n++;
+    if (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    fn(line, n);
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const s = rest.length ? rest + chunk : chunk;
+      let start = 0;
+      let i: number;
+      while ((i = s.indexOf("\n", start)) !== -1) {
+        emit(s.slice(start, i));
+        start = i + 1;
+      }
+      rest = start === 0 ? s : s.slice(start);
+      onProgress?.(stream.bytesRead, total);
+    }
+  } catch (err) {
+    if (err instanceof TunebookError) throw err;
+    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+  }
+  if (rest.length) emit(rest);
+  return n;
+}
+
+/** First bytes of a file (for binary checks and sniffing). */
+export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * True when the bytes look like binary data rather than text (NUL bytes, or many control or
+ * invalid UTF-8 characters).
+ *
+ * @example
+ * looksBinary(Buffer.from("a,b\n1,2\n")); // false
+ */
+export function looksBinary(head: Buffer): boolean {
+  if (head.length === 0) return false;
+  if (head.includes(0)) return true;
+  const text = head.toString("utf8");
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) bad++;
+  }
+  return bad > 8 && bad / text.length > 0.05;
+}
+
+/** Throw the clear errors every text loader shares: missing, empty or binary file. */
+export async function checkTextFile(path: string, what: string): Promise<void> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new TunebookError(`expected a ${what} file, found a folder`, path);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof TunebookError) throw err;
+    throw new TunebookError(`no such file`, path);
+  }
+  if (size === 0) throw new TunebookError(`empty file: expected ${what} data`, path);
+  const head = await readHead(path);
+  if (looksBinary(head)) throw new TunebookError(`binary data, not ${what} text (line 1)`, path, 1);
+  if (head.toString("utf8").replace(/^\uFEFF/, "").trim() === "" && size <= head.length)
+    throw new TunebookError(`empty file (only blank lines): expected ${what} data`, path);
+}
+
+/**
+ * Parse one JSONL line. Python's `json.dumps` writes bare `NaN`, `Infinity` and `-Infinity`;
+ * when plain JSON.parse fails on such a line, those tokens (outside strings) are quoted and the
+ * line is parsed again, so they arrive as the strings "NaN"/"Infinity"/"-Infinity" that
+ * {@link parseNumber} understands.
+ *
+ * @example
+ * parseJsonLine('{"loss": NaN}'); // { loss: "NaN" }
+ */
+export function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (err) {
+    if (!/NaN|Infinity/.test(line)) throw err;
+    return JSON.parse(quoteNonFiniteTokens(line));
+  }
+}
+
+/** Quote bare NaN / Infinity / -Infinity tokens that stand outside JSON strings. */
+export function quoteNonFiniteTokens(line: string): string {
+  let out = "";
+  let inString = false;
+  let last = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      continue;
+    }
+    let tok: string | undefined;
+    if (line.startsWith("NaN", i)) tok = "NaN";
+    else if (line.startsWith("-Infinity", i)) tok = "-Infinity";
+    else if (line.startsWith("Infinity", i)) tok = "Infinity";
+    else if (line.startsWith("-NaN", i)) tok = "-NaN";
+    if (tok) {
+      out += line.slice(last, i) + `"${tok}"`;
+      i += tok.length - 1;
+      last = i + 1;
+    }
+  }
+  return out + line.slice(last);
+}
+
+const STATUS_WORDS: Record<string, TrialStatus> = Object.assign(Object.create(null) as Record<string, TrialStatus>, {
+  complete: "complete",
+  completed: "complete",
+  success: "complete",
+  succeeded: "complete",
+  successful: "complete",
+  finished: "complete",
+  done: "complete",
+  ok: "complete",
+  pruned: "complete",
+  fail: "failed",
+  failed: "failed",
+  failure: "failed",
+  crashed: "failed",
+  crash: "failed",
+  error: "failed",
+  errored: "failed",
+  killed: "failed",
+  infeasible: "failed",
+  diverged: "diverged",
+  divergent: "diverged",
+  nan: "diverged",
+  inf: "diverged",
+  oom: "oom",
+  outofmemory: "oom",
+  outofmemoryerror: "oom",
+  resourceexhausted: "oom",
+  running: "running",
+  started: "running",
+  pending: "running",
+  waiting: "running",
+  queued: "running",
+});
+
+/**
+ * Map a status as logs spell it (COMPLETE, success, FAIL, crashed, OutOfMemory, nan…) to a
+ * {@link TrialStatus}; undefined when the word is unknown (the caller warns).
+ *
+ * @example
+ * parseStatus("OutOfMemory"); // "oom"
+ * parseStatus("TrialState.COMPLETE"); // "complete"
+ */
+export function parseStatus(v: unknown): TrialStatus | undefined {
+  if (typeof v !== "string") return undefined;
+  let s = v.trim();
+  const dot = s.lastIndexOf(".");
+  if (dot >= 0) s = s.slice(dot + 1); // TrialState.COMPLETE
+  return STATUS_WORDS[s.toLowerCase().replace(/[^a-z]/g, "")];
+}
+
+/**
+ * Collects load issues for one file, keeping the first `cap` and counting the rest, so that a
+ * file of a million bad lines does not produce a million warnings.
+ */
+export class IssueLog {
+  readonly issues: LoadIssue[] = [];
+  private dropped = 0;
+  skipped = 0;
+
+  constructor(
+    readonly file: string,
+    readonly cap = 100,
+  ) {}
+
+  /** Record a problem with a line; `skip` counts it as a skipped record. */
+  add(line: number | undefined, field: string | undefined, message: string, skip = true): void {
+    if (skip) this.skipped++;
+    if (this.issues.length >= this.cap) {
+      this.dropped++;
+      return;
+    }
+    const issue: LoadIssue = { severity: "warn", file: this.file, message };
+    if (line !== undefined) issue.line = line;
+    if (field !== undefined) issue.field = field;
+    this.issues.push(issue);
+  }
+
+  /** All issues, with a closing line when some were left out. */
+  finish(): LoadIssue[] {
+    if (this.dropped > 0)
+      return [...this.issues, { severity: "warn", file: this.file, message: `… ${this.dropped} more problems not listed (${this.skipped} records skipped in all)` }];
+    return this.issues;
+  }
+
+  get first(): LoadIssue | undefined {
+    return this.issues[0];
+  }
+}
+
+/** Study name from a path: the file name without extension, or the folder name. */
+export function studyNameFrom(path: string): string {
+  const b = basename(path.replace(/[\\/]+$/, ""));
+  const ext = extname(b);
+  return ext ? b.slice(0, -ext.length) : b;
+}
+
+/** Intern strings so a million rows share one copy of each trial id / metric name. */
+export class Interner {
+  private readonly map = new Map<string, string>();
+  get(s: string): string {
+    const v = this.map.get(s);
+    if (v !== undefined) return v;
+    this.map.set(s, s);
+    return s;
+  }
+}
