@@ -4,3 +4,4 @@ export {};
 import "./tunebook.js";
 import "./jsonl.js";
 import "./csv.js";
+import "./algoperf.js";
