@@ -4,4 +4,5 @@ export {};
 import "./tunebook.js";
 import "./jsonl.js";
 import "./csv.js";
+import "./tensorboard.js";
 import "./algoperf.js";
