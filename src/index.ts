@@ -6,3 +6,4 @@ export * from "./study/index.js";
 export * from "./space/spec.js";
 export * from "./analysis/finding.js";
 export * from "./train/index.js";
+export * from "./analysis/index.js";

@@ -1,0 +1,227 @@
+/**
+ * Gradient norms and clipping (playbook FAQ "Gradient clipping"): log the unclipped gradient
+ * norm, look at it vs step and as a histogram, clip at the 90th percentile, and treat more than
+ * 50% clipped updates as "extremely aggressive" (then lower the learning rate instead).
+ *
+ * Quantiles use simple-statistics `quantileSorted`: linear interpolation between order
+ * statistics at index (n − 1)·p (R/numpy "type 7", numpy's default).
+ */
+import { quantileSorted } from "simple-statistics";
+import { Study } from "../study/study.js";
+import { finding, type Finding } from "./finding.js";
+import { resolveMetricRoles } from "./metricRoles.js";
+import { r6 } from "./curveMath.js";
+
+/** Per-step gradient norms of one run. */
+export interface GradNormSeries {
+  trial?: string;
+  steps: number[];
+  norms: number[];
+}
+
+export interface ClippingOptions {
+  /** Quantile of the norms used as the clipping threshold. Default 0.9 (playbook). */
+  quantile?: number;
+  /** A threshold to evaluate (e.g. the one in use); default: the `quantile` of the pooled norms. */
+  threshold?: number;
+  /** Metric holding the norms (Study input). Default: resolved `grad_norm`. */
+  metric?: string;
+  /** `clipping.too_frequent` when more than this fraction of updates would be clipped. Default 0.5. */
+  tooFrequent?: number;
+  /** A spike is a norm above `spikeFactor` × the median of the previous `spikeWindow` norms. Default 5. */
+  spikeFactor?: number;
+  /** Default 50 steps; at least 5 earlier norms are needed before spikes are looked for. */
+  spikeWindow?: number;
+  /** Spikes in the first `earlyFraction` of a run are "early" (warmup helps), later ones "mid". Default 0.1. */
+  earlyFraction?: number;
+}
+
+export interface NormQuantiles {
+  n: number;
+  min: number;
+  p10: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface GradSpike {
+  trial: string | null;
+  step: number;
+  norm: number;
+  rollingMedian: number;
+  ratio: number;
+  phase: "early" | "mid";
+}
+
+export interface TrialClipping {
+  trial: string | null;
+  quantiles: NormQuantiles | null;
+  /** This run's own `quantile` threshold. */
+  threshold: number | null;
+  /** Fraction of this run's finite norms above the evaluated threshold. */
+  clippedFraction: number;
+  nonFinite: number;
+  spikes: GradSpike[];
+}
+
+export interface ClippingResult {
+  metric: string;
+  quantile: number;
+  /** Quantiles of all finite norms pooled over the runs. */
+  quantiles: NormQuantiles | null;
+  /** The `quantile` (default p90) of the pooled norms: the recommended clipping threshold. */
+  recommendedThreshold: number | null;
+  /** The threshold evaluated: `options.threshold` or the recommended one. */
+  threshold: number | null;
+  /** Fraction of finite norms strictly above `threshold` (these updates would be clipped). */
+  clippedFraction: number;
+  /** Non-finite norms (NaN/Inf), not in the quantiles. */
+  nonFinite: number;
+  perTrial: TrialClipping[];
+  spikes: GradSpike[];
+  findings: Finding[];
+}
+
+/**
+ * Quantiles of a sample (type-7 linear interpolation), or null when it has no finite value.
+ *
+ * @example
+ * normQuantiles([1, 2, 3, 4, 5])?.p90; // 4.6
+ */
+export function normQuantiles(values: number[]): NormQuantiles | null {
+  const xs = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!xs.length) return null;
+  return {
+    n: xs.length,
+    min: xs[0]!,
+    p10: quantileSorted(xs, 0.1),
+    p50: quantileSorted(xs, 0.5),
+    p90: quantileSorted(xs, 0.9),
+    p99: quantileSorted(xs, 0.99),
+    max: xs[xs.length - 1]!,
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+  };
+}
+
+/** Fraction of finite values strictly above `threshold`. */
+export function clippedFraction(values: number[], threshold: number): number {
+  let n = 0;
+  let c = 0;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    n++;
+    if (v > threshold) c++;
+  }
+  return n ? c / n : 0;
+}
+
+/**
+ * Steps whose norm exceeds `factor` × the median of the previous `window` norms.
+ *
+ * @example
+ * gradSpikes({ steps: [1,2,3,4,5,6], norms: [1,1,1,1,1,9] }, { factor: 5, window: 5 })[0].step; // 6
+ */
+export function gradSpikes(series: GradNormSeries, opts: { factor?: number; window?: number; earlyFraction?: number } = {}): GradSpike[] {
+  const factor = opts.factor ?? 5;
+  const window = opts.window ?? 50;
+  const earlyFraction = opts.earlyFraction ?? 0.1;
+  const out: GradSpike[] = [];
+  const prev: number[] = [];
+  const first = series.steps[0] ?? 0;
+  const last = series.steps[series.steps.length - 1] ?? 0;
+  for (let i = 0; i < series.norms.length; i++) {
+    const v = series.norms[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (prev.length >= Math.min(5, window)) {
+      const med = quantileSorted([...prev].sort((a, b) => a - b), 0.5);
+      if (med > 0 && v > factor * med) {
+        const step = series.steps[i]!;
+        const phase = last > first && (step - first) / (last - first) <= earlyFraction ? "early" : "mid";
+        out.push({ trial: series.trial ?? null, step, norm: v, rollingMedian: med, ratio: v / med, phase });
+      }
+    }
+    prev.push(v);
+    if (prev.length > window) prev.shift();
+  }
+  return out;
+}
+
+/**
+ * Gradient-norm quantiles, the p90 clipping threshold, the fraction of updates a threshold
+ * clips, and spikes over time. Input: a Study (the `grad_norm` curves of its trials), one series,
+ * several series, or a plain array of norms.
+ *
+ * @example
+ * const r = gradientClipping(study);          // AlgoPerf raw folders log `grad_norm` per step
+ * r.recommendedThreshold;                      // pooled p90
+ * gradientClipping(norms, { threshold: 1 }).clippedFraction;
+ */
+export function gradientClipping(input: Study | number[] | GradNormSeries | GradNormSeries[], options: ClippingOptions = {}): ClippingResult {
+  const q = options.quantile ?? 0.9;
+  const tooFrequent = options.tooFrequent ?? 0.5;
+  let metric = options.metric ?? "grad_norm";
+  let series: GradNormSeries[];
+  if (input instanceof Study) {
+    metric = options.metric ?? resolveMetricRoles(input.metrics(), input.objective).gradNorm ?? "grad_norm";
+    series = input.curves(metric).map((c) => ({ trial: c.trial, steps: c.steps, norms: c.values }));
+  } else if (Array.isArray(input)) {
+    series = input.length && typeof input[0] === "number" ? [{ steps: (input as number[]).map((_, i) => i), norms: input as number[] }] : (input as GradNormSeries[]);
+  } else {
+    series = [input];
+  }
+  const pooled = series.flatMap((s) => s.norms);
+  const quantiles = normQuantiles(pooled);
+  const sortedFinite = pooled.filter(Number.isFinite).sort((a, b) => a - b);
+  const recommendedThreshold = sortedFinite.length ? quantileSorted(sortedFinite, q) : null;
+  const threshold = options.threshold ?? recommendedThreshold;
+  const nonFinite = pooled.length - sortedFinite.length;
+  const clipped = threshold === null ? 0 : clippedFraction(pooled, threshold);
+  const spikeOpts = { factor: options.spikeFactor ?? 5, window: options.spikeWindow ?? 50, earlyFraction: options.earlyFraction ?? 0.1 };
+  const perTrial: TrialClipping[] = series.map((s) => {
+    const qs = normQuantiles(s.norms);
+    const fin = s.norms.filter(Number.isFinite).sort((a, b) => a - b);
+    return {
+      trial: s.trial ?? null,
+      quantiles: qs,
+      threshold: fin.length ? quantileSorted(fin, q) : null,
+      clippedFraction: threshold === null ? 0 : clippedFraction(s.norms, threshold),
+      nonFinite: s.norms.length - fin.length,
+      spikes: gradSpikes(s, spikeOpts),
+    };
+  });
+  const spikes = perTrial.flatMap((t) => t.spikes);
+  const findings: Finding[] = [];
+  if (quantiles && recommendedThreshold !== null) {
+    findings.push(
+      finding("info", "clipping.threshold", `Gradient norms (${metric}, ${quantiles.n} steps over ${series.length} run${series.length === 1 ? "" : "s"}): median ${r6(quantiles.p50)}, p${r6(q * 100)} ${r6(recommendedThreshold)}, max ${r6(quantiles.max)}. A clipping threshold at the p${r6(q * 100)} (${r6(recommendedThreshold)}) is the playbook's starting point.`, {
+        metric, quantile: q, threshold: r6(recommendedThreshold), p50: r6(quantiles.p50), p90: r6(quantiles.p90), p99: r6(quantiles.p99), max: r6(quantiles.max), n: quantiles.n, runs: series.length, quantileMethod: "type-7 linear interpolation (simple-statistics quantileSorted)",
+      }),
+    );
+  }
+  if (threshold !== null && quantiles) {
+    const over = perTrial.filter((t) => t.clippedFraction > tooFrequent);
+    if (clipped > tooFrequent || over.length) {
+      findings.push(
+        finding("warn", "clipping.too_frequent", `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of updates${over.length ? ` (more than ${tooFrequent * 100}% in ${over.length} run${over.length === 1 ? "" : "s"})` : ""}: that is extremely aggressive clipping, in effect a smaller learning rate. Lower the learning rate instead, or raise the threshold.`, {
+          metric, threshold: r6(threshold), clippedFraction: r6(clipped), limit: tooFrequent, runs: over.map((t) => ({ trial: t.trial, clippedFraction: r6(t.clippedFraction) })),
+        }),
+      );
+    }
+  }
+  if (spikes.length) {
+    const early = spikes.filter((s) => s.phase === "early").length;
+    findings.push(
+      finding("warn", "clipping.spikes", `${spikes.length} gradient-norm spike${spikes.length === 1 ? "" : "s"} (norm > ${spikeOpts.factor}× the median of the previous ${spikeOpts.window} steps; ${early} early, ${spikes.length - early} mid-training). Outlier gradients can cause spurious instability; clipping handles both early and mid-training spikes.`, {
+        metric, count: spikes.length, early, mid: spikes.length - early, factor: spikeOpts.factor, window: spikeOpts.window,
+        spikes: spikes.slice(0, 20).map((s) => ({ trial: s.trial, step: s.step, norm: r6(s.norm), rollingMedian: r6(s.rollingMedian), ratio: r6(s.ratio), phase: s.phase })),
+      }),
+    );
+  }
+  if (nonFinite) {
+    findings.push(finding("warn", "clipping.non_finite", `${nonFinite} gradient norm${nonFinite === 1 ? " is" : "s are"} NaN/Inf: the run diverged; clipping cannot repair non-finite gradients.`, { metric, count: nonFinite }));
+  }
+  return { metric, quantile: q, quantiles, recommendedThreshold, threshold, clippedFraction: clipped, nonFinite, perTrial, spikes, findings };
+}

@@ -1,0 +1,94 @@
+/**
+ * Small numeric helpers shared by the training-dynamics analyses (curves, warmup, training
+ * steps). Curves are parallel `steps`/`values` arrays sorted by step; non-finite values mark
+ * divergence and are skipped by the smoothers.
+ */
+import type { Direction } from "../study/types.js";
+
+/** Step/value arrays of one metric, sorted by step. */
+export interface CurveData {
+  steps: number[];
+  values: number[];
+}
+
+/**
+ * Centered moving average over `window` points (truncated at the ends), finite values only.
+ * Returns the steps and smoothed values of the finite points.
+ *
+ * @example
+ * smooth({ steps: [1, 2, 3], values: [1, 4, 1] }, 3).values; // [2.5, 2, 2.5]
+ */
+export function smooth(curve: CurveData, window: number): CurveData {
+  const steps: number[] = [];
+  const vals: number[] = [];
+  for (let i = 0; i < curve.steps.length; i++) {
+    if (Number.isFinite(curve.values[i]!)) {
+      steps.push(curve.steps[i]!);
+      vals.push(curve.values[i]!);
+    }
+  }
+  const half = Math.max(0, Math.floor(Math.max(1, window) / 2));
+  const out = vals.map((_, i) => {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(vals.length - 1, i + half);
+    let s = 0;
+    for (let j = lo; j <= hi; j++) s += vals[j]!;
+    return s / (hi - lo + 1);
+  });
+  return { steps, values: out };
+}
+
+/** Values turned "lower is better": negated when the direction is maximize. */
+export function lowerIsBetter(values: number[], direction: Direction): number[] {
+  return direction === "minimize" ? values : values.map((v) => -v);
+}
+
+/** Index of the minimum finite value (first one on ties), or -1. */
+export function argminFinite(values: number[]): number {
+  let k = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v) && (k < 0 || v < values[k]!)) k = i;
+  }
+  return k;
+}
+
+/** Index of the first point whose step is ≥ `fromStep` (or the length). */
+export function firstIndexAtOrAfter(steps: number[], fromStep: number): number {
+  let i = 0;
+  while (i < steps.length && steps[i]! < fromStep) i++;
+  return i;
+}
+
+/** Least-squares slope of y on x (0 with fewer than two distinct x). */
+export function slope(x: number[], y: number[]): number {
+  const n = Math.min(x.length, y.length);
+  if (n < 2) return 0;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
+/** Sample standard deviation (0 for fewer than two values). */
+export function stdev(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** Round for evidence: keep 6 significant digits so findings stay readable. */
+export function r6(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
+}

@@ -1,0 +1,483 @@
+/**
+ * Training-curve diagnostics (playbook "Examining the training curves"): problematic
+ * overfitting, high step-to-step variance late in training, still improving at the end,
+ * saturated long before the end, training loss increasing, and divergence.
+ *
+ * Every check works on "lower is better" values (the validation metric is negated when the
+ * objective is maximized; the training loss is always minimized) and measures sizes relative
+ * to the curve's **scale**: |first finite value − best smoothed value|, i.e. how much the run
+ * learned (falls back to the raw range, then 1, for flat curves). Thresholds are therefore
+ * fractions of "what training achieved", the same for accuracies and losses.
+ */
+import { Study } from "../study/study.js";
+import type { Direction } from "../study/types.js";
+import { finding, type Finding } from "./finding.js";
+import { resolveMetricRoles, type MetricRoles } from "./metricRoles.js";
+import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, r6, slope, smooth, stdev } from "./curveMath.js";
+
+export type { CurveData } from "./curveMath.js";
+
+/** Finding codes emitted by {@link curveDiagnostics}. */
+export type CurveCode =
+  | "curves.overfitting"
+  | "curves.noisy_late"
+  | "curves.still_improving"
+  | "curves.saturated"
+  | "curves.train_loss_increasing"
+  | "curves.diverged";
+
+export const CURVE_CODES: readonly CurveCode[] = [
+  "curves.diverged",
+  "curves.train_loss_increasing",
+  "curves.overfitting",
+  "curves.noisy_late",
+  "curves.still_improving",
+  "curves.saturated",
+];
+
+/**
+ * Thresholds of the curve checks. All "relative" numbers are fractions of the curve's scale
+ * (how much it improved over training, see the module comment).
+ */
+export interface CurveThresholds {
+  /** Points in the centered moving average applied before comparing best, final and minimum values. Default 5. */
+  smoothWindow: number;
+  /** Curves with fewer finite points are not checked (except for divergence). Default 5. */
+  minPoints: number;
+  /** `curves.overfitting`: smoothed validation final is worse than its smoothed best by at least this (relative). Default 0.1. */
+  overfitWorsening: number;
+  /** `curves.noisy_late` and the noise estimates: "late" is the last `lateFraction` of the steps. Default 0.25. */
+  lateFraction: number;
+  /** `curves.noisy_late`: late noise (stdev of step-to-step differences / √2) at least this (relative). Default 0.05. */
+  noisyLate: number;
+  /** `curves.still_improving`: the end window is the last `endFraction` of the steps. Default 0.2. */
+  endFraction: number;
+  /** `curves.still_improving`: least-squares improvement over the end window at least this (relative) and above 2× noise. Default 0.02. */
+  stillImproving: number;
+  /** `curves.saturated`: "at its best" means within this (relative) of the smoothed best. Default 0.02. */
+  saturationTolerance: number;
+  /** `curves.saturated`: reached its best (within tolerance) by this fraction of training and stayed there. Default 0.5. */
+  saturatedBefore: number;
+  /** `curves.train_loss_increasing`: smoothed train loss ends at least this (relative) above its smoothed minimum. Default 0.1. */
+  trainIncrease: number;
+  /** `curves.diverged`: a loss above `blowupFactor` × its first finite value counts as a blow-up. Default 3. */
+  blowupFactor: number;
+}
+
+export const DEFAULT_CURVE_THRESHOLDS: Readonly<CurveThresholds> = Object.freeze({
+  smoothWindow: 5,
+  minPoints: 5,
+  overfitWorsening: 0.1,
+  lateFraction: 0.25,
+  noisyLate: 0.05,
+  endFraction: 0.2,
+  stillImproving: 0.02,
+  saturationTolerance: 0.02,
+  saturatedBefore: 0.5,
+  trainIncrease: 0.1,
+  blowupFactor: 3,
+});
+
+/** The curves of one trial, as plain arrays (use this when there is no Study). */
+export interface TrialCurves {
+  trial: string;
+  /** Training loss (minimized). */
+  train?: CurveData;
+  /** Validation metric, in `validationDirection`. */
+  validation?: CurveData;
+}
+
+export interface CurveOptions {
+  thresholds?: Partial<CurveThresholds>;
+  /** Metric names (Study input); default from {@link resolveMetricRoles}. */
+  trainMetric?: string;
+  validationMetric?: string;
+  /** Direction of the validation metric; default: the study objective's, else guessed from the name. */
+  validationDirection?: Direction;
+  /** Only these trials (Study input). Default: all trials with a curve. */
+  trials?: string[];
+}
+
+/** Numbers measured on one curve (after smoothing, in the metric's own units and direction). */
+export interface CurveStats {
+  metric: string;
+  points: number;
+  firstStep: number;
+  lastStep: number;
+  first: number;
+  final: number;
+  best: number;
+  bestStep: number;
+  /** Smoothed final and best values. */
+  smoothedFinal: number;
+  smoothedBest: number;
+  smoothedBestStep: number;
+  /** How much the curve improved: the unit of every relative threshold. */
+  scale: number;
+  /** Late step-to-step noise / scale. */
+  lateNoise: number;
+  /** Improvement over the end window (least squares) / scale; negative when getting worse. */
+  endImprovement: number;
+  /** First step at which the smoothed curve is within tolerance of its best; fraction of training. */
+  saturationStep: number;
+  saturationFraction: number;
+}
+
+export interface TrialCurveDiagnosis {
+  trial: string;
+  train: CurveStats | null;
+  validation: CurveStats | null;
+  /** First step where the run diverged (non-finite or blow-up), or null. */
+  divergedStep: number | null;
+  /** Per-trial findings (codes from {@link CURVE_CODES}). */
+  findings: Finding[];
+}
+
+export interface CurveDiagnosticsResult {
+  roles: MetricRoles;
+  thresholds: CurveThresholds;
+  trials: TrialCurveDiagnosis[];
+  /** Trials flagged per code. */
+  counts: Record<CurveCode, number>;
+  /** Study-level summary: one finding per code that occurred, listing the trials. */
+  findings: Finding[];
+}
+
+const SEVERITY: Record<CurveCode, Finding["severity"]> = {
+  "curves.diverged": "warn",
+  "curves.train_loss_increasing": "warn",
+  "curves.overfitting": "warn",
+  "curves.noisy_late": "warn",
+  "curves.still_improving": "info",
+  "curves.saturated": "info",
+};
+
+const ADVICE: Record<CurveCode, string> = {
+  "curves.diverged": "diverged (NaN/Inf or a loss blow-up); they are infeasible. If they are the high-learning-rate trials, consider warmup or clipping (playbook FAQ on instability).",
+  "curves.train_loss_increasing": "have a training loss that goes up during training, which usually indicates a bug in the pipeline or an instability.",
+  "curves.overfitting": "show problematic overfitting: the validation metric gets worse while the training loss keeps improving. Add or better tune regularization (dropout, label smoothing, weight decay) before comparing scientific values.",
+  "curves.noisy_late": "have high step-to-step variance late in training, so each trial ends on a lucky or unlucky step. Consider a larger batch size, more validation data, learning-rate decay or Polyak averaging.",
+  "curves.still_improving": "are still improving at the end of training: the run may be compute-bound; consider more training steps or a different learning-rate schedule.",
+  "curves.saturated": "reached their best long before the final step: training is likely not compute-bound and max_train_steps can be decreased.",
+};
+
+/**
+ * Diagnose training curves per trial and summarise over the study.
+ *
+ * Checks (thresholds in {@link CurveThresholds}; "relative" = fraction of the curve's scale):
+ * - `curves.diverged`: first non-finite train/validation value, or a loss above
+ *   `blowupFactor` × its first value, or a trial the loader marked diverged. Other checks are
+ *   skipped for diverged trials.
+ * - `curves.train_loss_increasing`: smoothed train loss ends `trainIncrease` above its minimum.
+ * - `curves.overfitting`: smoothed validation final is `overfitWorsening` worse than its smoothed
+ *   best (and by more than 2× the late noise) while the smoothed train loss at the end is no
+ *   worse than at the validation best (or there is no train curve: evidence says so).
+ * - `curves.noisy_late`: over the last `lateFraction` of steps, stdev(Δvalue)/√2 ≥ `noisyLate`;
+ *   checked on the validation and the train curve.
+ * - `curves.still_improving`: over the last `endFraction` of steps the least-squares line
+ *   improves by ≥ `stillImproving` and by more than 2× the late noise (validation curve, or
+ *   train when there is no validation curve).
+ * - `curves.saturated`: the smoothed curve is within `saturationTolerance` of its best by
+ *   `saturatedBefore` of training and still is at the end.
+ *
+ * @example
+ * const r = curveDiagnostics(study);                         // roles from metric names
+ * r.findings.map((f) => f.code);                             // ["curves.overfitting", ...]
+ * curveDiagnostics([{ trial: "a", train, validation }], { validationDirection: "minimize" });
+ */
+export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOptions = {}): CurveDiagnosticsResult {
+  const th: CurveThresholds = { ...DEFAULT_CURVE_THRESHOLDS, ...options.thresholds };
+  let roles: MetricRoles;
+  let items: TrialCurves[];
+  const markedDiverged = new Map<string, number | null>();
+  let bestTrial: string | undefined;
+  if (input instanceof Study) {
+    roles = resolveMetricRoles(input.metrics(), input.objective, {
+      train: options.trainMetric,
+      validation: options.validationMetric,
+      validationDirection: options.validationDirection,
+    });
+    const ids = options.trials ?? input.trialIds();
+    items = ids.map((id) => {
+      const t: TrialCurves = { trial: id };
+      if (roles.train) {
+        const c = input.curve(id, roles.train);
+        if (c.steps.length) t.train = c;
+      }
+      if (roles.validation) {
+        const c = input.curve(id, roles.validation);
+        if (c.steps.length) t.validation = c;
+      }
+      return t;
+    });
+    for (const r of input.trialRows()) {
+      if (r.status === "diverged") {
+        const s = r.attrs.divergedStep;
+        markedDiverged.set(r.id, typeof s === "number" ? s : null);
+      }
+    }
+    bestTrial = input.bestTrial()?.id;
+  } else {
+    roles = {
+      train: options.trainMetric ?? "train_loss",
+      validation: options.validationMetric ?? "validation",
+      validationDirection: options.validationDirection ?? "minimize",
+      gradNorm: null,
+    };
+    items = input;
+  }
+  const trials: TrialCurveDiagnosis[] = [];
+  for (const t of items) {
+    if (!t.train && !t.validation && !markedDiverged.has(t.trial)) continue;
+    const d = diagnoseTrialCurves(t, roles.validationDirection, th, {
+      trainMetric: roles.train ?? "train_loss",
+      validationMetric: roles.validation ?? "validation",
+    });
+    if (d.divergedStep === null && markedDiverged.has(t.trial) && !d.findings.some((f) => f.code === "curves.diverged")) {
+      const step = markedDiverged.get(t.trial) ?? null;
+      d.divergedStep = step;
+      d.findings = [finding("warn", "curves.diverged", `Trial ${t.trial} diverged${step !== null ? ` at step ${step}` : ""} (marked by the loader).`, { trial: t.trial, step, reason: "status" })];
+    }
+    trials.push(d);
+  }
+  const counts = Object.fromEntries(CURVE_CODES.map((c) => [c, 0])) as Record<CurveCode, number>;
+  const byCode = new Map<CurveCode, TrialCurveDiagnosis[]>();
+  for (const d of trials) {
+    const seen = new Set<CurveCode>();
+    for (const f of d.findings) seen.add(f.code as CurveCode);
+    for (const c of seen) {
+      counts[c]++;
+      let a = byCode.get(c);
+      if (!a) byCode.set(c, (a = []));
+      a.push(d);
+    }
+  }
+  const findings: Finding[] = [];
+  for (const code of CURVE_CODES) {
+    const ds = byCode.get(code);
+    if (!ds) continue;
+    const ids = ds.map((d) => d.trial);
+    const bestAffected = bestTrial !== undefined && ids.includes(bestTrial);
+    const msg = `${ids.length} of ${trials.length} trial${trials.length === 1 ? "" : "s"} ${ADVICE[code]}${bestAffected ? ` This includes the best trial (${bestTrial}).` : ""}`;
+    findings.push(
+      finding(SEVERITY[code], code, msg, {
+        count: ids.length,
+        total: trials.length,
+        fraction: r6(ids.length / Math.max(1, trials.length)),
+        trials: ids,
+        bestTrial: bestTrial ?? null,
+        bestTrialAffected: bestAffected,
+        examples: ds.slice(0, 5).map((d) => d.findings.find((f) => f.code === code)!.evidence),
+      }),
+    );
+  }
+  return { roles, thresholds: th, trials, counts, findings };
+}
+
+/** Measure one curve (see {@link CurveStats}); null when it has too few finite points. */
+export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS): CurveStats | null {
+  const fin: number[] = [];
+  for (let i = 0; i < curve.values.length; i++) if (Number.isFinite(curve.values[i]!)) fin.push(i);
+  if (fin.length < Math.max(2, th.minPoints)) return null;
+  const steps = fin.map((i) => curve.steps[i]!);
+  const raw = fin.map((i) => curve.values[i]!);
+  const lib = lowerIsBetter(raw, direction);
+  const sm = smooth({ steps, values: lib }, th.smoothWindow).values;
+  const firstStep = steps[0]!;
+  const lastStep = steps[steps.length - 1]!;
+  const span = Math.max(lastStep - firstStep, 1e-12);
+  const kRaw = argminFinite(lib);
+  const kSm = argminFinite(sm);
+  const bestSm = sm[kSm]!;
+  let scale = Math.abs(lib[0]! - bestSm);
+  if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
+  if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
+  // Late noise: step-to-step differences remove a (locally linear) trend; stdev/√2 is the per-point noise.
+  const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
+  const late = lib.slice(lateFrom);
+  const diffs = late.slice(1).map((v, i) => v - late[i]!);
+  const noise = diffs.length >= 2 ? stdev(diffs) / Math.SQRT2 : 0;
+  const endFrom = firstIndexAtOrAfter(steps, lastStep - th.endFraction * span);
+  const endX = steps.slice(endFrom);
+  const endY = lib.slice(endFrom);
+  const endImp = endX.length >= 3 ? (-slope(endX, endY) * (endX[endX.length - 1]! - endX[0]!)) / scale : 0;
+  const tol = th.saturationTolerance * scale;
+  let kSat = sm.findIndex((v) => v <= bestSm + tol);
+  if (kSat < 0) kSat = kSm;
+  const sign = direction === "minimize" ? 1 : -1;
+  return {
+    metric,
+    points: steps.length,
+    firstStep,
+    lastStep,
+    first: raw[0]!,
+    final: raw[raw.length - 1]!,
+    best: raw[kRaw]!,
+    bestStep: steps[kRaw]!,
+    smoothedFinal: sign * sm[sm.length - 1]!,
+    smoothedBest: sign * bestSm,
+    smoothedBestStep: steps[kSm]!,
+    scale,
+    lateNoise: noise / scale,
+    endImprovement: endImp,
+    saturationStep: steps[kSat]!,
+    saturationFraction: (steps[kSat]! - firstStep) / span,
+  };
+}
+
+/** First step where a curve is non-finite, or (for losses) above `factor` × its first finite value. */
+export function divergenceStep(curve: CurveData, isLoss: boolean, factor: number): { step: number; value: number; reason: "non_finite" | "blowup"; reference?: number } | null {
+  let first: number | undefined;
+  for (let i = 0; i < curve.values.length; i++) {
+    const v = curve.values[i]!;
+    if (!Number.isFinite(v)) return { step: curve.steps[i]!, value: v, reason: "non_finite" };
+    if (first === undefined) {
+      first = v;
+      continue;
+    }
+    if (isLoss && first > 0 && v > factor * first) return { step: curve.steps[i]!, value: v, reason: "blowup", reference: first };
+  }
+  return null;
+}
+
+/**
+ * Diagnose one trial's curves (the per-trial part of {@link curveDiagnostics}).
+ *
+ * @example
+ * diagnoseTrialCurves({ trial: "a", train, validation }, "minimize").findings;
+ */
+export function diagnoseTrialCurves(
+  t: TrialCurves,
+  validationDirection: Direction,
+  th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS,
+  names: { trainMetric: string; validationMetric: string } = { trainMetric: "train_loss", validationMetric: "validation" },
+): TrialCurveDiagnosis {
+  const findings: Finding[] = [];
+  const trial = t.trial;
+  // Divergence first: nothing else is meaningful after it.
+  const divs = [
+    t.train ? { metric: names.trainMetric, d: divergenceStep(t.train, true, th.blowupFactor) } : null,
+    t.validation ? { metric: names.validationMetric, d: divergenceStep(t.validation, validationDirection === "minimize", th.blowupFactor) } : null,
+  ].filter((x): x is { metric: string; d: NonNullable<ReturnType<typeof divergenceStep>> } => !!x && !!x.d);
+  if (divs.length) {
+    divs.sort((a, b) => a.d.step - b.d.step);
+    const { metric, d } = divs[0]!;
+    const what = d.reason === "non_finite" ? `${metric} became ${d.value}` : `${metric} blew up to ${r6(d.value)} (> ${th.blowupFactor}× its first value ${r6(d.reference!)})`;
+    findings.push(
+      finding("warn", "curves.diverged", `Trial ${trial} diverged at step ${d.step}: ${what}.`, {
+        trial,
+        metric,
+        step: d.step,
+        value: d.value,
+        reason: d.reason,
+        ...(d.reference !== undefined ? { reference: r6(d.reference), blowupFactor: th.blowupFactor } : {}),
+      }),
+    );
+    return { trial, train: null, validation: null, divergedStep: d.step, findings };
+  }
+  const tr = t.train ? curveStats(names.trainMetric, t.train, "minimize", th) : null;
+  const va = t.validation ? curveStats(names.validationMetric, t.validation, validationDirection, th) : null;
+
+  if (tr) {
+    const rise = (tr.smoothedFinal - tr.smoothedBest) / tr.scale;
+    if (rise >= th.trainIncrease) {
+      findings.push(
+        finding("warn", "curves.train_loss_increasing", `Trial ${trial}: the training loss rises from ${r6(tr.smoothedBest)} at step ${tr.smoothedBestStep} to ${r6(tr.smoothedFinal)} at step ${tr.lastStep} (smoothed); this usually indicates a bug or an instability.`, {
+          trial,
+          metric: tr.metric,
+          minStep: tr.smoothedBestStep,
+          minValue: r6(tr.smoothedBest),
+          finalStep: tr.lastStep,
+          finalValue: r6(tr.smoothedFinal),
+          relativeRise: r6(rise),
+          threshold: th.trainIncrease,
+        }),
+      );
+    }
+  }
+
+  if (va) {
+    const sign = validationDirection === "minimize" ? 1 : -1;
+    const worsening = (sign * (va.smoothedFinal - va.smoothedBest)) / va.scale;
+    if (worsening >= th.overfitWorsening && worsening > 2 * va.lateNoise) {
+      let trainImproving: boolean | null = null;
+      let trainAtBest: number | null = null;
+      if (tr && t.train) {
+        const sm = smooth(t.train, th.smoothWindow);
+        const k = Math.min(firstIndexAtOrAfter(sm.steps, va.smoothedBestStep), sm.steps.length - 1);
+        trainAtBest = sm.values[k]!;
+        trainImproving = tr.smoothedFinal <= trainAtBest;
+      }
+      if (trainImproving !== false) {
+        findings.push(
+          finding("warn", "curves.overfitting", `Trial ${trial}: ${va.metric} is best at step ${va.smoothedBestStep} (${r6(va.smoothedBest)}, smoothed) and worse at the end (${r6(va.smoothedFinal)} at step ${va.lastStep})${trainImproving ? ` while ${tr!.metric} keeps improving (${r6(trainAtBest!)} → ${r6(tr!.smoothedFinal)})` : " (no training curve to compare)"}: problematic overfitting.`, {
+            trial,
+            metric: va.metric,
+            bestStep: va.smoothedBestStep,
+            bestValue: r6(va.smoothedBest),
+            finalStep: va.lastStep,
+            finalValue: r6(va.smoothedFinal),
+            relativeWorsening: r6(worsening),
+            threshold: th.overfitWorsening,
+            trainMetric: tr?.metric ?? null,
+            trainAtBestStep: trainAtBest === null ? null : r6(trainAtBest),
+            trainFinal: tr ? r6(tr.smoothedFinal) : null,
+            trainImproving,
+          }),
+        );
+      }
+    }
+  }
+
+  for (const s of [va, tr]) {
+    if (s && s.lateNoise >= th.noisyLate) {
+      findings.push(
+        finding("warn", "curves.noisy_late", `Trial ${trial}: ${s.metric} varies a lot from step to step late in training (noise ${r6(s.lateNoise * 100)}% of its total improvement, over steps ≥ ${r6(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep))}).`, {
+          trial,
+          metric: s.metric,
+          fromStep: r6(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep)),
+          lastStep: s.lastStep,
+          relativeNoise: r6(s.lateNoise),
+          scale: r6(s.scale),
+          threshold: th.noisyLate,
+        }),
+      );
+    }
+  }
+
+  const main = va ?? tr;
+  if (main && !findings.some((f) => f.code === "curves.overfitting")) {
+    if (main.endImprovement >= th.stillImproving && main.endImprovement > 2 * main.lateNoise) {
+      findings.push(
+        finding("info", "curves.still_improving", `Trial ${trial}: ${main.metric} is still improving at the end (by ${r6(main.endImprovement * 100)}% of its total improvement over the last ${th.endFraction * 100}% of steps); it may benefit from more steps.`, {
+          trial,
+          metric: main.metric,
+          fromStep: r6(main.lastStep - th.endFraction * (main.lastStep - main.firstStep)),
+          lastStep: main.lastStep,
+          finalValue: r6(main.final),
+          relativeImprovement: r6(main.endImprovement),
+          threshold: th.stillImproving,
+        }),
+      );
+    } else {
+      const sign = main === va && validationDirection === "maximize" ? -1 : 1;
+      const endGap = (sign * (main.smoothedFinal - main.smoothedBest)) / main.scale;
+      if (main.saturationFraction <= th.saturatedBefore && endGap <= th.saturationTolerance) {
+        findings.push(
+          finding("info", "curves.saturated", `Trial ${trial}: ${main.metric} was within ${th.saturationTolerance * 100}% of its best by step ${main.saturationStep} (${r6(main.saturationFraction * 100)}% of training) and stayed there; max_train_steps can likely be decreased.`, {
+            trial,
+            metric: main.metric,
+            saturationStep: main.saturationStep,
+            saturationFraction: r6(main.saturationFraction),
+            lastStep: main.lastStep,
+            bestValue: r6(main.smoothedBest),
+            finalValue: r6(main.smoothedFinal),
+            threshold: th.saturatedBefore,
+            tolerance: th.saturationTolerance,
+          }),
+        );
+      }
+    }
+  }
+  return { trial, train: tr, validation: va, divergedStep: null, findings };
+}

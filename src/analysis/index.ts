@@ -1,0 +1,12 @@
+/** The study analyses (issue 4) and training-dynamics analyses (issue 5): pure functions, results + findings. */
+export * from "./finding.js";
+export * from "./common.js";
+export * from "./axis.js";
+export * from "./isolation.js";
+export * from "./boundaries.js";
+export * from "./infeasible.js";
+export * from "./bootstrap.js";
+export * from "./trialVariance.js";
+export * from "./importance.js";
+export * from "./adamBudget.js";
+export * from "./review.js";
