@@ -78,3 +78,50 @@ export function adamBudgetAdvice(trials: number, opts: { beta2Threshold?: number
     findings: [finding("info", "adam.budget", message, { trials, tune, fixed, beta2Threshold })],
   };
 }
+
+/** Names a log may use for each Adam hyperparameter (case-insensitive, `hp.`/`optimizer.` prefixes ignored). */
+const ADAM_NAMES: Record<AdamHyperparameter, RegExp> = {
+  learning_rate: /(^|[._/])(learning_rate|lr|base_lr)$/i,
+  beta1: /(^|[._/])(beta_?1|one_minus_beta_?1|b1)$/i,
+  beta2: /(^|[._/])(beta_?2|one_minus_beta_?2|b2)$/i,
+  epsilon: /(^|[._/])(epsilon|eps|adam_eps)$/i,
+};
+
+/** What a study actually tunes among Adam's hyperparameters, compared with the budget advice. */
+export interface AdamBudgetCheck extends AdamBudgetAdvice {
+  /** Adam hyperparameters that vary in the study, by playbook name → the study's hyperparameter name. */
+  tuned: Partial<Record<AdamHyperparameter, string>>;
+  /** Tuned although the budget says keep fixed. */
+  overTuned: AdamHyperparameter[];
+}
+
+/**
+ * Check a study against the Adam budget rule: which of learning rate, β1, ε, β2 it varies, and
+ * whether it tunes more of them than its trial count supports (`adam.over_tuned`). Returns null when
+ * the study varies no Adam-specific hyperparameter (β1, β2 or ε), i.e. the rule does not apply.
+ *
+ * @example
+ * adamBudgetCheck(study)?.overTuned; // ["epsilon", "beta2"] for a 12-trial study that tunes all four
+ */
+export function adamBudgetCheck(study: { size: number; hyperparameters(): string[]; trialRows(): ReadonlyArray<{ hparams: Record<string, unknown> }> }): AdamBudgetCheck | null {
+  const tuned: Partial<Record<AdamHyperparameter, string>> = {};
+  for (const h of study.hyperparameters()) {
+    const distinct = new Set(study.trialRows().map((r) => r.hparams[h] ?? null).filter((v) => v !== null));
+    if (distinct.size < 2) continue;
+    for (const a of ADAM_HYPERPARAMETERS) if (!tuned[a] && ADAM_NAMES[a].test(h)) tuned[a] = h;
+  }
+  if (!tuned.beta1 && !tuned.beta2 && !tuned.epsilon) return null;
+  const advice = adamBudgetAdvice(study.size);
+  const overTuned = ADAM_HYPERPARAMETERS.filter((a) => tuned[a] && advice.fixed.includes(a));
+  const findings = [...advice.findings];
+  if (overTuned.length > 0)
+    findings.push(
+      finding("warn", "adam.over_tuned", `This study tunes ${overTuned.map((a) => tuned[a]).join(", ")} with only ${study.size} trials; the playbook's budget rule says to keep ${overTuned.join(", ")} fixed at this budget (${advice.rule}) and spend the trials on ${advice.tune.join(", ")}.`, {
+        trials: study.size,
+        tuned,
+        overTuned,
+        advised: advice.tune,
+      }),
+    );
+  return { ...advice, findings, tuned, overTuned };
+}

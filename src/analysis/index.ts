@@ -1,6 +1,7 @@
 /** The study analyses (issue 4) and training-dynamics analyses (issue 5): pure functions, results + findings. */
 export * from "./finding.js";
-export * from "./common.js";
+export type { ObjectiveBy, Scale, BoxQuantiles } from "./common.js";
+export { hparamScale, hparamRange, scaleOfValues, toScale, fromScale, trialValue, objectiveOf, isFeasibleRow } from "./common.js";
 export * from "./axis.js";
 export * from "./isolation.js";
 export * from "./boundaries.js";

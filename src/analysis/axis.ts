@@ -1,0 +1,104 @@
+/**
+ * Basic hyperparameter axis plot data (playbook: "Identifying bad search space boundaries"):
+ * objective vs one hyperparameter, one point per trial, infeasible trials kept and flagged.
+ */
+import type { Study } from "../study/study.js";
+import type { HpValue, Objective, TrialStatus } from "../study/types.js";
+import { safeRecord } from "../study/types.js";
+import { type Finding, finding } from "./finding.js";
+import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf } from "./common.js";
+
+/** One trial on an axis plot. */
+export interface AxisPoint {
+  trial: string;
+  /** Hyperparameter value (null when the trial does not use it). */
+  x: HpValue;
+  /** Objective (best or final); null or non-finite for trials without a usable value. */
+  y: number | null;
+  status: TrialStatus;
+  /** False for diverged/failed/oom trials or a non-finite objective (drawn as a red X). */
+  feasible: boolean;
+  /** Every hyperparameter of the trial, for hover text. */
+  hparams: Record<string, HpValue>;
+  group: string | null;
+}
+
+/** Axis-plot data for one hyperparameter. */
+export interface AxisSeries {
+  hparam: string;
+  scale: Scale;
+  /** Declared space bounds, else the observed range (numeric only). */
+  range: { low: number; high: number; source: "space" | "observed" } | null;
+  /** Category order for categorical hyperparameters (first-seen order). */
+  categories?: string[];
+  /** Trials that use this hyperparameter (x not null). */
+  points: AxisPoint[];
+  feasibleCount: number;
+  infeasibleCount: number;
+  /** Trials where the hyperparameter is unset (conditional), not in `points`. */
+  missingCount: number;
+}
+
+export interface AxisOptions {
+  /** Hyperparameters to include (default: every one that varies). */
+  hparams?: string[];
+  /** Objective value per trial: best over training (default, as the playbook recommends) or final. */
+  by?: ObjectiveBy;
+}
+
+export interface AxisPlotData {
+  objective: Objective;
+  by: ObjectiveBy;
+  series: AxisSeries[];
+  findings: Finding[];
+}
+
+/**
+ * Data for the basic hyperparameter axis plots of a study: for each hyperparameter, every trial's
+ * objective against its value, in the space's scale, infeasible trials flagged (not dropped).
+ * Hyperparameters with a single value are skipped unless asked for by name.
+ *
+ * @example
+ * const axis = axisPlotData(study, { hparams: ["learning_rate"] });
+ * axis.series[0].scale;                              // "log"
+ * axis.series[0].points.filter((p) => !p.feasible);  // the red Xs
+ */
+export function axisPlotData(study: Study, options: AxisOptions = {}): AxisPlotData {
+  const by = options.by ?? "best";
+  const rows = study.trialRows();
+  const names = options.hparams ?? study.hyperparameters().filter((h) => new Set(rows.map((r) => r.hparams[h] ?? null).filter((v) => v !== null)).size > 1);
+  const series: AxisSeries[] = [];
+  const findings: Finding[] = [];
+  for (const h of names) {
+    const scale = hparamScale(study, h);
+    const points: AxisPoint[] = [];
+    let missing = 0;
+    const cats = new Set<string>();
+    for (const r of rows) {
+      const x = r.hparams[h] ?? null;
+      if (x === null) {
+        missing++;
+        continue;
+      }
+      if (scale === "categorical") cats.add(String(x));
+      const hp = safeRecord<HpValue>();
+      for (const [k, v] of Object.entries(r.hparams)) hp[k] = v;
+      points.push({ trial: r.id, x, y: objectiveOf(r, by), status: r.status, feasible: isFeasibleRow(r, by), hparams: hp, group: r.group });
+    }
+    const feasibleCount = points.filter((p) => p.feasible).length;
+    const s: AxisSeries = {
+      hparam: h,
+      scale,
+      range: scale === "categorical" ? null : hparamRange(study, h),
+      points,
+      feasibleCount,
+      infeasibleCount: points.length - feasibleCount,
+      missingCount: missing,
+    };
+    if (scale === "categorical") s.categories = [...cats];
+    if (points.length > 0 && feasibleCount === 0)
+      findings.push(finding("warn", "axis.no_feasible", `No trial with ${h} set has a usable objective: every point on its axis plot is infeasible.`, { hparam: h, trials: points.length }));
+    series.push(s);
+  }
+  return { objective: study.objective, by, series, findings };
+}

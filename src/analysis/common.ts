@@ -1,0 +1,211 @@
+/**
+ * Small shared pieces of the study analyses: which objective value a trial contributes,
+ * the scale a hyperparameter is read in, a seeded PRNG and quantiles. Kept here so every
+ * analysis reads trials the same way.
+ */
+import type { Study } from "../study/study.js";
+import { findParam, paramScale } from "../space/spec.js";
+import type { Direction, HpValue, TrialRow } from "../study/types.js";
+import { isInfeasible } from "../study/types.js";
+
+/** Which per-trial objective an analysis uses: the best value over training (playbook default) or the final one. */
+export type ObjectiveBy = "best" | "final";
+
+/** Scale a hyperparameter is read in (axis scale, bucket edges, boundary bands). */
+export type Scale = "linear" | "log" | "categorical";
+
+/**
+ * The objective value of a trial, or null when it has none (infeasible trials keep their value
+ * if the log has one, but analyses check feasibility separately with {@link isFeasibleRow}).
+ *
+ * @example
+ * objectiveOf({ best: 0.2, final: 0.3 } as TrialRow, "final"); // 0.3
+ */
+export function objectiveOf(row: TrialRow, by: ObjectiveBy = "best"): number | null {
+  const v = row[by];
+  return v === null || v === undefined ? null : v;
+}
+
+/**
+ * A trial counts as feasible when its status is not diverged/failed/oom and its objective is finite.
+ *
+ * @example
+ * isFeasibleRow({ status: "complete", best: 0.1 } as TrialRow); // true
+ */
+export function isFeasibleRow(row: TrialRow, by: ObjectiveBy = "best"): boolean {
+  const v = objectiveOf(row, by);
+  return !isInfeasible(row.status) && v !== null && Number.isFinite(v);
+}
+
+/**
+ * Scale of one hyperparameter: the declared space's scale when there is one, else `categorical`
+ * for non-numeric values, `log` when every value is positive and the values span at least two
+ * decades, `linear` otherwise.
+ *
+ * @example
+ * hparamScale(study, "learning_rate"); // "log"
+ */
+export function hparamScale(study: Study, name: string): Scale {
+  const p = findParam(study.space, name);
+  if (p && p.type !== "fixed") return paramScale(p);
+  return scaleOfValues(study.trialRows().map((r) => r.hparams[name] ?? null));
+}
+
+/**
+ * Scale from the values alone (see {@link hparamScale}).
+ *
+ * @example
+ * scaleOfValues([1e-4, 1e-3, 1e-1]); // "log"
+ */
+export function scaleOfValues(values: readonly HpValue[]): Scale {
+  const nums: number[] = [];
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    if (typeof v !== "number") return "categorical";
+    if (Number.isFinite(v)) nums.push(v);
+  }
+  if (nums.length === 0) return "categorical";
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of nums) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return lo > 0 && hi / lo >= 100 ? "log" : "linear";
+}
+
+/**
+ * Map a number into its scale's coordinate (log10 for log scale).
+ *
+ * @example
+ * toScale(1e-3, "log"); // -3
+ */
+export function toScale(x: number, scale: Scale): number {
+  return scale === "log" ? Math.log10(x) : x;
+}
+
+/**
+ * Inverse of {@link toScale}.
+ *
+ * @example
+ * fromScale(-3, "log"); // 0.001
+ */
+export function fromScale(u: number, scale: Scale): number {
+  return scale === "log" ? 10 ** u : u;
+}
+
+/**
+ * Numeric range of a hyperparameter: the declared space's bounds when present, else the observed
+ * min/max over trials that use it. Null for categorical hyperparameters or no values.
+ *
+ * @example
+ * hparamRange(study, "learning_rate"); // { low: 1e-4, high: 0.1, source: "space" }
+ */
+export function hparamRange(study: Study, name: string): { low: number; high: number; source: "space" | "observed" } | null {
+  const p = findParam(study.space, name);
+  if (p && (p.type === "float" || p.type === "int")) return { low: p.low, high: p.high, source: "space" };
+  if (p && p.type === "discrete" && p.values.length > 0) return { low: Math.min(...p.values), high: Math.max(...p.values), source: "space" };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of study.trialRows()) {
+    const v = r.hparams[name];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      if (v !== null && v !== undefined && typeof v !== "number") return null;
+      continue;
+    }
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Number.isFinite(lo) ? { low: lo, high: hi, source: "observed" } : null;
+}
+
+/** Label used for a hyperparameter value in groupings (null = not used by the trial). */
+export function valueLabel(v: HpValue | undefined): string {
+  return v === null || v === undefined ? "(unset)" : String(v);
+}
+
+/**
+ * Mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1). Same seed, same sequence,
+ * on every machine — resampling results are reproducible.
+ *
+ * @example
+ * const rnd = mulberry32(42); rnd(); // 0.6011037519201636
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Quantile of an ascending-sorted array with linear interpolation (type 7, as numpy's default).
+ *
+ * @example
+ * quantileSorted([1, 2, 3, 4], 0.5); // 2.5
+ */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** Five quantiles for a box plot. */
+export interface BoxQuantiles {
+  p5: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p95: number;
+}
+
+/** Better-first comparator for `direction` (NaN last). */
+export function betterFirst(direction: Direction): (a: number, b: number) => number {
+  return (a, b) => {
+    const fa = Number.isFinite(a);
+    const fb = Number.isFinite(b);
+    if (!fa || !fb) return fa === fb ? 0 : fa ? -1 : 1;
+    return direction === "minimize" ? a - b : b - a;
+  };
+}
+
+/** Mean and sample standard deviation (n − 1); std is NaN for fewer than 2 values. */
+export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const n = xs.length;
+  if (n === 0) return { mean: NaN, std: NaN };
+  let s = 0;
+  for (const x of xs) s += x;
+  const mean = s / n;
+  if (n < 2) return { mean, std: NaN };
+  let ss = 0;
+  for (const x of xs) ss += (x - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / (n - 1)) };
+}
+
+/** Round for messages (4 significant digits). */
+export function fmt(x: number | null | undefined): string {
+  if (x === null || x === undefined) return "n/a";
+  if (!Number.isFinite(x)) return String(x);
+  return Number(x.toPrecision(4)).toString();
+}
+
+/**
+ * A trial's value for `name`: its hyperparameter, else a primitive attribute of the same name
+ * (so a log's `submission` or `optimizer` column can be a scientific hyperparameter too).
+ *
+ * @example
+ * trialValue(row, "submission"); // "prize_qualification_baseline"
+ */
+export function trialValue(row: TrialRow, name: string): HpValue {
+  const v = row.hparams[name];
+  if (v !== undefined && v !== null) return v;
+  const a = row.attrs[name];
+  if (typeof a === "string" || typeof a === "number" || typeof a === "boolean") return a;
+  return null;
+}

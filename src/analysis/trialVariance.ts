@@ -1,0 +1,281 @@
+/**
+ * Trial variance and adopting changes (playbook: "Determining whether to adopt a training pipeline
+ * change or hyperparameter configuration"): the spread of one configuration retrained with different
+ * seeds, and whether a candidate beats the baseline by more than that noise.
+ */
+import type { Study } from "../study/study.js";
+import type { Direction, HpValue, TrialRow } from "../study/types.js";
+import { safeRecord } from "../study/types.js";
+import { type Finding, finding } from "./finding.js";
+import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
+
+/** Hyperparameter names that identify a repeat rather than a configuration (seeds, run ids). */
+export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
+
+export interface TrialVarianceOptions {
+  /** Key identifying a configuration (default: its group plus every non-seed-like hyperparameter, sorted). */
+  configKey?: (t: TrialRow) => string;
+  /** Hyperparameters to ignore in the default key (default {@link SEED_LIKE}). */
+  ignore?: RegExp | string[];
+  /** Attributes that are part of a configuration's identity in the default key (default team, submission). */
+  keyAttrs?: string[];
+  /** Configurations with fewer repeats are listed but not used for the noise estimate (default 2). */
+  minRepeats?: number;
+  by?: ObjectiveBy;
+}
+
+/** Repeats of one configuration. */
+export interface ConfigVariance {
+  key: string;
+  hparams: Record<string, HpValue>;
+  group: string | null;
+  trials: string[];
+  /** Objective values of the feasible repeats. */
+  values: number[];
+  /** Repeats (all), and infeasible repeats. */
+  count: number;
+  infeasible: number;
+  n: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+export interface TrialVarianceResult {
+  configs: ConfigVariance[];
+  /** Configurations with at least `minRepeats` feasible repeats. */
+  repeated: number;
+  /** Pooled standard deviation over repeated configurations: sqrt(Σ(n−1)s² / Σ(n−1)). */
+  pooledStd: number | null;
+  medianStd: number | null;
+  /** Spread between configurations' means (their std), to compare with the seed noise. */
+  betweenStd: number | null;
+  findings: Finding[];
+}
+
+/**
+ * Group trials that share their hyperparameters (ignoring seed-like keys) and measure the spread of
+ * each configuration's objective across repeats. Accepts a Study, or precomputed groups.
+ *
+ * @example
+ * const tv = trialVariance(study);
+ * tv.pooledStd;            // seed noise of one trial's result
+ * tv.configs[0].values;    // the repeats of the first configuration
+ */
+export function trialVariance(input: Study | ReadonlyArray<{ key: string; values: number[] }>, options: TrialVarianceOptions = {}): TrialVarianceResult {
+  const minRepeats = options.minRepeats ?? 2;
+  let configs: ConfigVariance[];
+  if (Array.isArray(input)) {
+    configs = (input as ReadonlyArray<{ key: string; values: number[] }>).map((g) => summarize(g.key, safeRecord(), null, [], g.values.filter(Number.isFinite), g.values.length));
+  } else {
+    const study = input as Study;
+    const by = options.by ?? "best";
+    const ignore = options.ignore ?? SEED_LIKE;
+    const skip = (k: string) => (ignore instanceof RegExp ? ignore.test(k) : ignore.includes(k));
+    const keyAttrs = options.keyAttrs ?? ["team", "submission"];
+    const keyOf = options.configKey ?? ((t: TrialRow) => JSON.stringify([t.group, keyAttrs.map((k) => (typeof t.attrs[k] === "string" ? t.attrs[k] : null)), Object.keys(t.hparams).filter((k) => !skip(k) && t.hparams[k] !== null).sort().map((k) => [k, t.hparams[k]])]));
+    const groups = new Map<string, TrialRow[]>();
+    for (const r of study.trialRows()) {
+      const k = keyOf(r);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k)!.push(r);
+    }
+    configs = [...groups].map(([k, rs]) => {
+      const hp = safeRecord<HpValue>();
+      for (const [h, v] of Object.entries(rs[0]!.hparams)) if (!skip(h)) hp[h] = v;
+      const feas = rs.filter((r) => isFeasibleRow(r, by));
+      return summarize(k, hp, rs[0]!.group, rs.map((r) => r.id), feas.map((r) => objectiveOf(r, by)!), rs.length);
+    });
+  }
+  const rep = configs.filter((c) => c.n >= minRepeats);
+  let num = 0;
+  let den = 0;
+  for (const c of rep) {
+    num += (c.n - 1) * c.std ** 2;
+    den += c.n - 1;
+  }
+  const pooledStd = den > 0 ? Math.sqrt(num / den) : null;
+  const stds = rep.map((c) => c.std).sort((a, b) => a - b);
+  const medianStd = stds.length ? stds[Math.floor((stds.length - 1) / 2)]! / 2 + stds[Math.ceil((stds.length - 1) / 2)]! / 2 : null;
+  const means = rep.map((c) => c.mean);
+  const betweenStd = means.length >= 2 ? meanStd(means).std : null;
+  const findings: Finding[] = [];
+  if (pooledStd !== null) {
+    findings.push(
+      finding("info", "variance.trial", `Trial (seed) variance: ${rep.length} configuration(s) repeated, pooled std ${fmt(pooledStd)} of the objective; differences smaller than about ${fmt(2 * pooledStd)} between single trials are within seed noise.`, {
+        repeated: rep.length,
+        pooledStd,
+        medianStd,
+        betweenStd,
+        maxStd: stds.length ? stds[stds.length - 1] : null,
+      }),
+    );
+    if (betweenStd !== null && betweenStd < 2 * pooledStd)
+      findings.push(
+        finding("warn", "variance.configs_within_noise", `The repeated configurations differ by less than the seed noise (std of their means ${fmt(betweenStd)} vs seed std ${fmt(pooledStd)}): single trials cannot rank them; compare means over repeats.`, { betweenStd, pooledStd, repeated: rep.length }),
+      );
+  }
+  return { configs, repeated: rep.length, pooledStd, medianStd, betweenStd, findings };
+}
+
+function summarize(key: string, hparams: Record<string, HpValue>, group: string | null, trials: string[], values: number[], count: number): ConfigVariance {
+  const { mean, std } = meanStd(values);
+  return { key, hparams, group, trials, values, count, infeasible: count - values.length, n: values.length, mean, std, min: values.length ? Math.min(...values) : NaN, max: values.length ? Math.max(...values) : NaN };
+}
+
+export interface CompareOptions {
+  direction: Direction;
+  /** One-sided significance level (default 0.05). */
+  alpha?: number;
+}
+
+export interface CompareResult {
+  /** True when B is better than A and the one-sided Welch test rejects "no improvement" at alpha. */
+  better: boolean;
+  nA: number;
+  nB: number;
+  meanA: number;
+  meanB: number;
+  stdA: number;
+  stdB: number;
+  /** Improvement of B over A in the objective's direction (positive = B better). */
+  improvement: number;
+  /** Welch's t statistic (for the improvement) and its Welch–Satterthwaite degrees of freedom. */
+  t: number;
+  df: number;
+  /** One-sided p-value of "B is not better than A". */
+  pValue: number;
+  /** Pooled standard deviation and the improvement in its units (Cohen's d). */
+  pooledStd: number;
+  effectSize: number;
+  alpha: number;
+  findings: Finding[];
+}
+
+/**
+ * Is candidate B better than baseline A beyond the seed noise? Welch's two-sample t-test (unequal
+ * variances), one-sided in the objective's direction, plus the effect size against the pooled std.
+ * simple-statistics only has the equal-variance t statistic (`tTestTwoSample`) and no t
+ * distribution, so the p-value comes from the Student t CDF via the regularized incomplete beta
+ * function ({@link studentTCdf}).
+ *
+ * @example
+ * const c = compareToBaseline([0.71, 0.72, 0.70], [0.75, 0.76, 0.74], { direction: "maximize" });
+ * c.better;  // true
+ * c.pValue;  // ≈ 0.001
+ */
+export function compareToBaseline(a: readonly number[], b: readonly number[], options: CompareOptions): CompareResult {
+  const alpha = options.alpha ?? 0.05;
+  const A = a.filter(Number.isFinite);
+  const B = b.filter(Number.isFinite);
+  const sa = meanStd(A);
+  const sb = meanStd(B);
+  const nA = A.length;
+  const nB = B.length;
+  const sign = options.direction === "minimize" ? -1 : 1;
+  const improvement = sign * (sb.mean - sa.mean);
+  const va = nA > 1 ? sa.std ** 2 / nA : NaN;
+  const vb = nB > 1 ? sb.std ** 2 / nB : NaN;
+  const se = Math.sqrt(va + vb);
+  let t: number;
+  let df: number;
+  let pValue: number;
+  if (nA < 2 || nB < 2) {
+    t = NaN;
+    df = NaN;
+    pValue = NaN;
+  } else if (se === 0) {
+    t = improvement > 0 ? Infinity : improvement < 0 ? -Infinity : 0;
+    df = nA + nB - 2;
+    pValue = improvement > 0 ? 0 : improvement < 0 ? 1 : 0.5;
+  } else {
+    t = improvement / se;
+    df = (va + vb) ** 2 / (va ** 2 / (nA - 1) + vb ** 2 / (nB - 1));
+    pValue = 1 - studentTCdf(t, df);
+  }
+  const pooledStd = nA + nB > 2 ? Math.sqrt(((nA - 1) * (nA > 1 ? sa.std ** 2 : 0) + (nB - 1) * (nB > 1 ? sb.std ** 2 : 0)) / (nA + nB - 2)) : NaN;
+  const effectSize = pooledStd > 0 ? improvement / pooledStd : improvement === 0 ? 0 : sign * Infinity;
+  const better = improvement > 0 && pValue < alpha;
+  const evidence = { nA, nB, meanA: sa.mean, meanB: sb.mean, stdA: sa.std, stdB: sb.std, improvement, t, df, pValue, alpha, pooledStd, effectSize, test: "Welch t-test, one-sided" };
+  const findings: Finding[] = [];
+  if (Number.isNaN(pValue))
+    findings.push(finding("warn", "adoption.not_significant", `Cannot measure seed noise: need at least 2 finite repeats of each (have ${nA} and ${nB}). Rerun both configurations with different seeds before adopting.`, evidence));
+  else if (better)
+    findings.push(finding("info", "adoption.better", `B beats A by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), beyond the seed noise (Welch t = ${fmt(t)}, df = ${fmt(df)}, one-sided p = ${fmt(pValue)} < ${alpha}; ${fmt(effectSize)} pooled std). Adopt B as the new baseline if the gain outweighs any complexity it adds.`, evidence));
+  else
+    findings.push(finding("info", "adoption.not_significant", `B ${improvement > 0 ? "is ahead of" : "does not beat"} A by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), which is within the seed noise (Welch p = ${fmt(pValue)} ≥ ${alpha}; ${fmt(effectSize)} pooled std). Keep the baseline, or run more repeats.`, evidence));
+  return { better, nA, nB, meanA: sa.mean, meanB: sb.mean, stdA: sa.std, stdB: sb.std, improvement, t, df, pValue, pooledStd, effectSize, alpha, findings };
+}
+
+/**
+ * CDF of Student's t distribution with `df` degrees of freedom (df may be fractional, as Welch's is):
+ * P(T ≤ t) = 1 − ½ I_{df/(df+t²)}(df/2, ½) for t ≥ 0.
+ *
+ * @example
+ * studentTCdf(2.0, 10); // ≈ 0.9633
+ */
+export function studentTCdf(t: number, df: number): number {
+  if (Number.isNaN(t) || !(df > 0)) return NaN;
+  if (t === Infinity) return 1;
+  if (t === -Infinity) return 0;
+  const x = df / (df + t * t);
+  const tail = 0.5 * regularizedIncompleteBeta(x, df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/**
+ * Regularized incomplete beta function I_x(a, b), by its continued fraction (modified Lentz, as in
+ * Numerical Recipes §6.4), using the symmetry I_x(a,b) = 1 − I_{1−x}(b,a) for fast convergence.
+ *
+ * @example
+ * regularizedIncompleteBeta(0.5, 2, 2); // 0.5
+ */
+export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
+  if (x < (a + 1) / (a + b + 2)) return (Math.exp(lnFront) * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (Math.exp(lnFront) * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const TINY = 1e-300;
+  const EPS = 1e-15;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < TINY) d = TINY;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = 1 + aa / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < EPS) break;
+  }
+  return h;
+}
+
+/** log Γ(x) by the Lanczos approximation (g = 7, 9 coefficients; ~15 digits). */
+export function lnGamma(x: number): number {
+  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
+  x -= 1;
+  let s = g[0]!;
+  for (let i = 1; i < 9; i++) s += g[i]! / (x + i);
+  const t = x + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(s);
+}
