@@ -8,5 +8,6 @@ export default defineConfig({
     // 2-core machines: training and notebook tests are heavy, keep parallelism modest.
     pool: "forks",
     maxWorkers: 2,
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
 });

@@ -12,6 +12,8 @@ type Register = (program: Command) => void;
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/load.js"),
   () => import("./commands/run.js"),
+  () => import("./commands/report.js"),
+  () => import("./commands/kernel.js"),
 ];
 
 export async function main(argv: string[] = process.argv): Promise<number> {

@@ -37,7 +37,7 @@ async function load(path: string, options: LoadOptions) {
   b.source = { path, format: "tunebook" };
   if (m.config?.space) {
     try {
-      const space = await import("../../space/index.js");
+      const space = await import("../../space/parse.js");
       b.space = space.parseSpace(m.config.space as never, manifestPath) as SearchSpace;
     } catch (e) {
       b.warn({ file: manifestPath, field: "config.space", message: `search space not attached: ${(e as Error).message}` });

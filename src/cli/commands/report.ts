@@ -1,0 +1,52 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { loadStudy, type FormatName } from "../../study/load.js";
+import { TunebookError } from "../../study/types.js";
+import { parseDirection } from "../options.js";
+
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description("write one self-contained tuning report (HTML, or Markdown with PNG figures): tracking table, findings with evidence, figures, trials")
+    .argument("<path>", "study directory, log file/folder, or a study config (its --out folder is read)")
+    .requiredOption("--out <file>", "report file (.html or .md)")
+    .option("--format <fmt>", "html or md (default: from --out)")
+    .option("-f, --log-format <format>", "log format of <path> (default: detected)")
+    .option("-o, --objective <metric>", "objective metric")
+    .option("-d, --direction <dir>", "minimize or maximize")
+    .option("--notes <text>", "notes for the experiment-tracking table")
+    .option("--config <file>", "study config to link in the tracking table")
+    .option("--timestamp", "add the generation time (off: the same input gives byte-identical output)")
+    .action(async (path: string, opts: { out: string; format?: string; logFormat?: string; objective?: string; direction?: string; notes?: string; config?: string; timestamp?: boolean }) => {
+      if (opts.format && opts.format !== "html" && opts.format !== "md") throw new TunebookError(`--format must be html or md, not "${opts.format}"`);
+      let studyPath = path;
+      let config = opts.config;
+      if (existsSync(path) && statSync(path).isFile() && /\.(ya?ml|json)$/i.test(path) && !/\.jsonl$/i.test(path)) {
+        // A study config: report on its default output folder.
+        const { loadStudyConfig } = await import("../../runner/config.js");
+        let cfg;
+        try {
+          cfg = loadStudyConfig(path);
+        } catch {
+          cfg = undefined;
+        }
+        if (cfg) {
+          studyPath = join("runs", cfg.name.replace(/[^\w.-]+/g, "_"));
+          config ??= path;
+          if (!existsSync(studyPath)) throw new TunebookError(`this study has not run yet (no ${studyPath}); run: tunebook run ${path}`, path);
+        }
+      }
+      const study = await loadStudy(studyPath, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction) });
+      const { writeReport } = await import("../../report/report.js");
+      const written = await writeReport(study, {
+        out: opts.out,
+        format: opts.format as "html" | "md" | undefined,
+        notes: opts.notes,
+        config,
+        timestamp: opts.timestamp,
+        command: `tunebook report ${path} --out ${opts.out}`,
+      });
+      process.stdout.write(`report: ${written[0]}${written.length > 1 ? ` (+${written.length - 1} figure files)` : ""}\n`);
+    });
+}

@@ -1,0 +1,343 @@
+/**
+ * Reproducible tuning reports: one self-contained HTML file (plotly.js embedded, opens offline)
+ * or Markdown with PNG figures, stating every conclusion with its evidence and the command that
+ * reproduces it. The same study gives byte-identical output: no clock unless asked, stable order,
+ * stable element ids.
+ */
+import { basename, dirname, join, relative } from "node:path";
+import type { Finding } from "../analysis/finding.js";
+import { sortFindings } from "../analysis/finding.js";
+import type { Study } from "../study/study.js";
+import { isInfeasible } from "../study/types.js";
+import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
+import type { Figure } from "../plots/theme.js";
+import { environmentOf, trackingRow, type Environment, type TrackingRow } from "./tracking.js";
+
+export interface ReportOptions {
+  format?: "html" | "md";
+  /** Path of the study config, shown and linked in the tracking table. */
+  config?: string;
+  notes?: string;
+  /** Add the generation time (off by default: reports are byte-reproducible). */
+  timestamp?: boolean | Date;
+  /** The command that made this report, when the study's own reproduce command is unknown. */
+  command?: string;
+  /** Where the report will be written: Markdown figures go in `<name>_files/` beside it. */
+  out?: string;
+  /** Report on at most this many figures (default 12). */
+  maxFigures?: number;
+}
+
+export interface ReportFigure {
+  kind: string;
+  title: string;
+  /** Finding codes this figure is the evidence for. */
+  codes: string[];
+  figure: Figure;
+}
+
+export interface ReportContent {
+  tracking: TrackingRow;
+  findings: Finding[];
+  figures: ReportFigure[];
+  environment: Environment;
+  trials: Array<Record<string, unknown>>;
+  columns: string[];
+  generatedAt: string | null;
+}
+
+/** Which figure shows the evidence of a finding, by the finding code's first part. */
+const FIGURE_FOR_CODE: Record<string, string> = {
+  boundary: "boundaries",
+  infeasible: "infeasible",
+  isolation: "isolation",
+  bootstrap: "bootstrap",
+  study_variance: "bootstrap",
+  variance: "trial-variance",
+  adoption: "trial-variance",
+  importance: "importance",
+  curves: "curves",
+  checkpoints: "checkpoints",
+  clipping: "clipping",
+  instability: "lr-sweep",
+  warmup: "lr-sweep",
+  batch_size: "batch-size",
+};
+
+/**
+ * Collect what a report shows: tracking row, findings of `review`, their figures, the trials.
+ *
+ * @example
+ * const content = await reportContent(await loadStudy("datasets/deepcave_mnist/run_1"));
+ * content.findings.length > 0; // true
+ */
+export async function reportContent(study: Study, opts: ReportOptions = {}): Promise<ReportContent> {
+  const { review } = await import("../analysis/review.js");
+  const { FIGURES } = await import("../plots/index.js");
+  const reviewed = review(study);
+  const findings = sortFindings(reviewed.findings);
+  const kinds: Array<{ kind: string; codes: string[] }> = [];
+  const add = (kind: string, code?: string) => {
+    let k = kinds.find((x) => x.kind === kind);
+    if (!k) kinds.push((k = { kind, codes: [] }));
+    if (code && !k.codes.includes(code)) k.codes.push(code);
+  };
+  if (study.hyperparameters().length > 0) add("axis");
+  for (const f of findings) {
+    const kind = FIGURE_FOR_CODE[f.code.split(".")[0]!];
+    if (kind) add(kind, f.code);
+  }
+  if (study.hyperparameters().length > 0 && study.size >= 20) add("bootstrap");
+  if (study.metrics().length > 0 && !kinds.some((k) => k.kind === "curves")) add("curves");
+  const figures: ReportFigure[] = [];
+  const registry = FIGURES as unknown as Record<string, { build(study: Study, options?: Record<string, unknown>): Figure | Promise<Figure> } | undefined>;
+  for (const { kind, codes } of kinds.slice(0, opts.maxFigures ?? 12)) {
+    const entry = registry[kind];
+    if (!entry) continue;
+    try {
+      const figure = await entry.build(study, {});
+      const title = String(((figure.layout as { title?: { text?: string } | string }).title as { text?: string })?.text ?? (figure.layout as { title?: string }).title ?? kind);
+      figures.push({ kind, title, codes, figure });
+    } catch {
+      // A figure the data cannot support (e.g. curves of a summary-only log) is left out.
+    }
+  }
+  const hs = study.hyperparameters();
+  const columns = ["id", "status", "best", "final", "bestStep", "steps", ...(new Set(study.trialRows().map((t) => t.group)).size > 1 ? ["group"] : []), ...hs.map((h) => `hp.${h}`)];
+  const trials = study.toRows();
+  const when = opts.timestamp ? (opts.timestamp instanceof Date ? opts.timestamp : new Date()).toISOString() : null;
+  return {
+    tracking: trackingRow(study, { config: opts.config, notes: opts.notes, reportCommand: opts.command }),
+    findings,
+    figures,
+    environment: environmentOf(study),
+    trials,
+    columns,
+    generatedAt: when,
+  };
+}
+
+const fmt = (v: unknown): string => {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return "NaN";
+    if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+  }
+  return String(v);
+};
+
+/** Evidence as short `key: value` text (arrays shortened). */
+function evidenceText(e: Record<string, unknown>): string {
+  return JSON.stringify(
+    e,
+    (_k, v) => {
+      if (typeof v === "number") return Number.isFinite(v) ? Number(v.toPrecision(6)) : fmt(v);
+      if (Array.isArray(v) && v.length > 12) return [...v.slice(0, 12), `… ${v.length - 12} more`];
+      return v;
+    },
+    2,
+  );
+}
+
+const CSS = `
+:root{--fg:#1b1f24;--muted:#5c6570;--line:#d8dde3;--err:#b42318;--warn:#b54708;--info:#175cd3}
+*{box-sizing:border-box}body{font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);margin:0 auto;max-width:1180px;padding:24px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:32px}
+.sub{color:var(--muted);margin:0}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+table.kv th{background:#f6f8fa;width:180px}code{font:12.5px ui-monospace,Menlo,Consolas,monospace;background:#f6f8fa;padding:1px 4px;border-radius:3px}
+.finding{border-left:4px solid var(--line);padding:6px 12px;margin:10px 0;background:#fbfcfd}.finding.error{border-color:var(--err)}.finding.warn{border-color:var(--warn)}.finding.info{border-color:var(--info)}
+.badge{display:inline-block;font-size:11px;font-weight:600;text-transform:uppercase;padding:1px 6px;border-radius:3px;color:#fff;margin-right:6px}
+.badge.error{background:var(--err)}.badge.warn{background:var(--warn)}.badge.info{background:var(--info)}
+.finding p{margin:4px 0}details pre{font-size:12px;background:#f6f8fa;padding:8px;overflow:auto;max-height:320px}
+figure{margin:16px 0;border:1px solid var(--line);padding:8px}figcaption{color:var(--muted);font-size:13px}.plot{width:100%;height:520px}
+.tablewrap{overflow:auto;max-height:640px}table.trials th{cursor:pointer;position:sticky;top:0;background:#f6f8fa;white-space:nowrap}
+table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-sort=descending]::after{content:" ▼"}
+tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
+`;
+
+const SORT_JS = `
+document.querySelectorAll("table.trials").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y));
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+document.querySelectorAll("script[data-figure]").forEach(function (s) {
+  var fig = JSON.parse(s.textContent);
+  Plotly.newPlot(s.getAttribute("data-figure"), fig.data, fig.layout, { responsive: true, displaylogo: false });
+});
+`;
+
+/**
+ * The report as one self-contained HTML page.
+ *
+ * @example
+ * const html = renderHtml(await reportContent(study));
+ * writeFileAtomic("report.html", html);
+ */
+export function renderHtml(c: ReportContent): string {
+  const t = c.tracking;
+  const e = escapeHtml;
+  const counts = { error: 0, warn: 0, info: 0 };
+  for (const f of c.findings) counts[f.severity]++;
+  const kv = (k: string, v: string) => `<tr><th>${e(k)}</th><td>${v}</td></tr>`;
+  const best = t.best
+    ? `${e(fmt(t.best.value))} <span class="sub">(trial <code>${e(t.best.trial)}</code>${t.best.step !== null ? `, step ${e(fmt(t.best.step))}` : ""}; ${Object.entries(t.best.hparams).map(([k, v]) => `${e(k)}=${e(fmt(v))}`).join(", ")})</span>`
+    : "–";
+  const parts: string[] = [];
+  parts.push(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="tunebook ${e(c.environment.tunebook)}">
+<title>${e(`tunebook report — ${t.study}`)}</title>
+<style>${CSS}</style>
+<script>${inlinePlotlyJs()}</script>
+</head>
+<body>
+<header>
+<h1>${e(t.study)}</h1>
+<p class="sub">Tuning report · objective ${e(t.objective)} · ${t.trials} trials${c.generatedAt ? ` · generated ${e(c.generatedAt)}` : ""}</p>
+</header>
+<section id="tracking">
+<h2>Experiment</h2>
+<table class="kv">
+${kv("Study", e(t.study))}
+${kv("Config", t.config ? `<a href="${e(t.config)}">${e(t.config)}</a>` : "–")}
+${kv("Notes", t.notes ? e(t.notes) : "–")}
+${kv("Trials", String(t.trials))}
+${kv("Best validation result", best)}
+${kv("Reproduce", `<code>${e(t.reproduce)}</code>`)}
+</table>
+</section>
+<section id="findings">
+<h2>Findings</h2>
+<p class="counts"><span>${counts.error} error</span><span>${counts.warn} warning</span><span>${counts.info} info</span></p>`);
+  if (c.findings.length === 0) parts.push(`<p>No findings: nothing in this study calls for action.</p>`);
+  for (const f of c.findings) {
+    const fig = c.figures.findIndex((x) => x.codes.includes(f.code));
+    parts.push(`<div class="finding ${f.severity}"><span class="badge ${f.severity}">${f.severity}</span><code>${e(f.code)}</code>
+<p>${e(f.message)}</p>${fig >= 0 ? `<p class="sub">Figure: <a href="#figure-${fig + 1}">${e(c.figures[fig]!.title)}</a></p>` : ""}
+<details><summary>Evidence</summary><pre>${e(evidenceText(f.evidence))}</pre></details></div>`);
+  }
+  parts.push(`</section>\n<section id="figures">\n<h2>Figures</h2>`);
+  if (c.figures.length === 0) parts.push(`<p>No figures.</p>`);
+  c.figures.forEach((f, i) => {
+    const id = `figure-${i + 1}`;
+    parts.push(`<figure id="${id}"><div class="plot" id="${id}-plot"></div>
+<script type="application/json" data-figure="${id}-plot">${scriptJson(f.figure)}</script>
+<figcaption>Figure ${i + 1}. ${e(f.title)}${f.codes.length ? ` — evidence for ${f.codes.map((x) => `<code>${e(x)}</code>`).join(", ")}` : ""}</figcaption></figure>`);
+  });
+  parts.push(`</section>\n<section id="trials">\n<h2>Trials</h2>\n<p class="sub">Click a column to sort. Infeasible trials (diverged, failed, out of memory) in red.</p>
+<div class="tablewrap"><table class="trials"><thead><tr>${c.columns.map((col) => `<th>${e(col)}</th>`).join("")}</tr></thead><tbody>`);
+  for (const r of c.trials) {
+    const bad = isInfeasible(r.status as never);
+    parts.push(`<tr${bad ? ' class="infeasible"' : ""}>${c.columns.map((col) => `<td data-v="${e(typeof r[col] === "number" && Number.isFinite(r[col]) ? r[col] : (r[col] ?? ""))}">${e(fmt(r[col]))}</td>`).join("")}</tr>`);
+  }
+  const env = c.environment;
+  parts.push(`</tbody></table></div>
+</section>
+<section id="environment">
+<h2>Environment</h2>
+<table class="kv">
+${kv("tunebook", e(env.tunebook))}
+${kv("Log format", e(env.format ?? "–"))}
+${kv("Backend", e(env.backend ?? "–"))}
+${kv("Sampler / seed", e(env.sampler ? `${env.sampler} / ${env.seed ?? "–"}` : "–"))}
+${kv("Code revision", env.code ? `<code>${e(env.code)}</code>` : "–")}
+</table>
+</section>
+<script>${SORT_JS}</script>
+</body>
+</html>
+`);
+  return parts.join("\n");
+}
+
+/** Escape text for Markdown table cells and prose (pipes, backticks, HTML). */
+export function escapeMd(s: unknown): string {
+  return String(s).replace(/[\\`*_[\]|<>#]/g, (ch) => `\\${ch}`).replace(/\n/g, " ");
+}
+
+/**
+ * The report as Markdown, for a pull request or a lab notebook. Figures are PNG files written by
+ * the caller; `images` maps figure index → relative path.
+ *
+ * @example
+ * const md = renderMarkdown(content, ["report_files/01-axis.png"]);
+ */
+export function renderMarkdown(c: ReportContent, images: Array<string | null> = []): string {
+  const t = c.tracking;
+  const m = escapeMd;
+  const out: string[] = [];
+  out.push(`# ${m(t.study)}`, "", `Tuning report · objective ${m(t.objective)} · ${t.trials} trials${c.generatedAt ? ` · generated ${c.generatedAt}` : ""}`, "");
+  out.push("## Experiment", "", "| | |", "|---|---|");
+  out.push(`| Study | ${m(t.study)} |`, `| Config | ${t.config ? m(t.config) : "–"} |`, `| Notes | ${t.notes ? m(t.notes) : "–"} |`, `| Trials | ${t.trials} |`);
+  out.push(`| Best validation result | ${t.best ? `${m(fmt(t.best.value))} (trial ${m(t.best.trial)}${t.best.step !== null ? `, step ${fmt(t.best.step)}` : ""})` : "–"} |`);
+  out.push(`| Reproduce | \`${t.reproduce.replace(/`/g, "'")}\` |`, "");
+  out.push("## Findings", "");
+  if (c.findings.length === 0) out.push("No findings: nothing in this study calls for action.", "");
+  for (const f of c.findings) out.push(`- **${f.severity}** \`${f.code}\` — ${m(f.message)}`);
+  out.push("", "## Figures", "");
+  c.figures.forEach((f, i) => {
+    const img = images[i];
+    out.push(`**Figure ${i + 1}.** ${m(f.title)}`, "");
+    out.push(img ? `![${m(f.title)}](${img})` : "_(figure not rendered: Chromium is not installed; see the HTML report)_", "");
+  });
+  out.push("## Trials", "", `| ${c.columns.map(m).join(" | ")} |`, `|${c.columns.map(() => "---").join("|")}|`);
+  for (const r of c.trials) out.push(`| ${c.columns.map((col) => m(fmt(r[col]))).join(" | ")} |`);
+  const env = c.environment;
+  out.push("", "## Environment", "", `- tunebook ${m(env.tunebook)}`, `- log format: ${m(env.format ?? "–")}`, `- backend: ${m(env.backend ?? "–")}`, `- sampler / seed: ${m(env.sampler ?? "–")} / ${env.seed ?? "–"}`);
+  if (env.code) out.push(`- code revision: \`${env.code}\``);
+  return out.join("\n") + "\n";
+}
+
+/**
+ * Build and write a report (HTML, or Markdown with PNG figures beside it). Returns the paths written.
+ *
+ * @example
+ * await writeReport(await loadStudy("runs/command-demo"), { out: "report.html" });
+ */
+export async function writeReport(study: Study, opts: ReportOptions & { out: string }): Promise<string[]> {
+  const { writeFileAtomic } = await import("../util/fs.js");
+  const format = opts.format ?? (/\.md$/i.test(opts.out) ? "md" : "html");
+  const content = await reportContent(study, opts);
+  if (format === "html") {
+    writeFileAtomic(opts.out, renderHtml(content));
+    return [opts.out];
+  }
+  const written: string[] = [];
+  const images: Array<string | null> = [];
+  const { FigureExporter, findChromium } = await import("../plots/export.js");
+  if (findChromium() && content.figures.length) {
+    const dir = join(dirname(opts.out), `${basename(opts.out).replace(/\.md$/i, "")}_files`);
+    const exporter = new FigureExporter();
+    try {
+      for (const [i, f] of content.figures.entries()) {
+        const file = join(dir, `${String(i + 1).padStart(2, "0")}-${f.kind}.png`);
+        writeFileAtomic(file, await exporter.toPng(f.figure, { width: 1000, height: 600 }));
+        images.push(relative(dirname(opts.out), file).split("\\").join("/"));
+        written.push(file);
+      }
+    } finally {
+      await exporter.close();
+    }
+  }
+  writeFileAtomic(opts.out, renderMarkdown(content, images));
+  return [opts.out, ...written];
+}
