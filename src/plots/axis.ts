@@ -1,0 +1,191 @@
+/**
+ * Basic hyperparameter axis plot (playbook: "Identifying bad search space boundaries"): the
+ * objective of every trial against one hyperparameter, one panel per hyperparameter, in the
+ * space's scale. Infeasible trials are red Xs on the panel's "worse" edge (top when minimizing,
+ * bottom when maximizing), counted in the legend, never dropped.
+ */
+import type { AxisPlotData, AxisPoint, AxisSeries } from "../analysis/axis.js";
+import type { Direction } from "../study/types.js";
+import { jitter, panelGrid, panelTitle } from "./grid.js";
+import {
+  COLORS,
+  type Figure,
+  type FigureOptions,
+  type Trace,
+  applyOptions,
+  axisLayout,
+  baseLayout,
+  count,
+  hoverText,
+  infeasibleMarker,
+  markerStyle,
+  metricTitle,
+  plotText,
+  plural,
+} from "./theme.js";
+
+export interface AxisFigureOptions extends FigureOptions {
+  /** Draw only this hyperparameter (default: every series of the result). */
+  hparam?: string;
+  /** Panels per row (default: up to 3). */
+  columns?: number;
+}
+
+/** Padded y range over finite values, and where infeasible markers sit (the worse edge). */
+export function objectiveRange(ys: number[], direction: Direction): { range: [number, number]; edge: number } {
+  const f = ys.filter((y) => Number.isFinite(y));
+  let lo = f.length ? Math.min(...f) : 0;
+  let hi = f.length ? Math.max(...f) : 1;
+  if (lo === hi) {
+    const d = Math.abs(lo) * 0.1 || 1;
+    lo -= d;
+    hi += d;
+  }
+  const span = hi - lo;
+  // Room at the worse edge for the Xs, a little at the other.
+  const range: [number, number] = direction === "minimize" ? [lo - 0.05 * span, hi + 0.12 * span] : [lo - 0.12 * span, hi + 0.05 * span];
+  const edge = direction === "minimize" ? hi + 0.08 * span : lo - 0.08 * span;
+  return { range, edge };
+}
+
+/** x coordinate of a point: numbers as they are, categories as jittered indices. */
+function xOf(p: AxisPoint, s: AxisSeries, cats: Map<string, number>): number | null {
+  if (s.scale === "categorical") {
+    const i = cats.get(String(p.x));
+    return i === undefined ? null : i + 0.18 * jitter(p.trial);
+  }
+  return typeof p.x === "number" ? p.x : null;
+}
+
+function xAxisFor(s: AxisSeries, cats: string[]): Record<string, unknown> {
+  const title = plotText(s.hparam) + (s.scale === "log" ? " (log scale)" : "");
+  if (s.scale === "categorical") {
+    return axisLayout(title, "linear", { tickvals: cats.map((_, i) => i), ticktext: cats.map(plotText), range: [-0.6, cats.length - 0.4], zeroline: false });
+  }
+  const extra: Record<string, unknown> = {};
+  if (s.range) {
+    const { low, high } = s.range;
+    if (s.scale === "log" && low > 0 && high > 0) {
+      const a = Math.log10(low);
+      const b = Math.log10(high);
+      const pad = (b - a) * 0.04 || 0.5;
+      extra.range = [a - pad, b + pad];
+    } else if (s.scale !== "log") {
+      const pad = (high - low) * 0.04 || Math.abs(low) * 0.1 || 1;
+      extra.range = [low - pad, high + pad];
+    }
+  }
+  return axisLayout(title, s.scale === "log" ? "log" : "linear", extra);
+}
+
+/**
+ * Axis plots of an {@link AxisPlotData} result: one panel per hyperparameter (or `options.hparam`),
+ * log x where the space is log, feasible trials as dots (size/opacity adapt to the count), the
+ * best trial as a star, infeasible trials as red Xs at the worse edge with their count in the legend.
+ *
+ * @example
+ * const fig = axisFigure(axisPlotData(study), { hparam: "learning_rate" });
+ */
+export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}): Figure {
+  const series = options.hparam ? result.series.filter((s) => s.hparam === options.hparam) : result.series;
+  const dir = result.objective.direction;
+  const allY = series.flatMap((s) => s.points.filter((p) => p.feasible && p.y !== null).map((p) => p.y as number));
+  const { range, edge } = objectiveRange(allY, dir);
+  const n = Math.max(1, ...series.map((s) => s.points.length));
+  const style = markerStyle(n);
+  const cols = options.columns ?? Math.min(3, Math.max(1, series.length));
+  const panels = panelGrid(Math.max(1, series.length), cols);
+  const data: Trace[] = [];
+  const annotations: Array<Record<string, unknown>> = [];
+  const layoutAxes: Record<string, unknown> = {};
+  const yTitle = `${result.by} ${metricTitle(result.objective.metric, dir)}`;
+  const bestTrial = bestOf(series, dir);
+  // Every trial counted once, whether or not it uses each hyperparameter.
+  const totalInfeasibleAll = new Set(series.flatMap((s) => s.points.filter((q) => !q.feasible).map((q) => q.trial))).size;
+
+  series.forEach((s, i) => {
+    const p = panels[i]!;
+    const cats = new Map((s.categories ?? []).map((c, j) => [c, j]));
+    const feas = s.points.filter((q) => q.feasible);
+    const inf = s.points.filter((q) => !q.feasible);
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: `feasible trials`,
+      legendgroup: "feasible",
+      showlegend: i === 0,
+      x: feas.map((q) => xOf(q, s, cats)),
+      y: feas.map((q) => q.y),
+      xaxis: p.xref,
+      yaxis: p.yref,
+      marker: { color: COLORS.feasible, size: style.size, opacity: style.opacity, line: { width: 0 } },
+      text: feas.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined })),
+      hoverinfo: "text",
+    });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: `infeasible trials (diverged/failed/oom): ${count(totalInfeasibleAll)}`,
+      legendgroup: "infeasible",
+      showlegend: i === 0,
+      x: inf.map((q) => xOf(q, s, cats)),
+      y: inf.map(() => edge),
+      xaxis: p.xref,
+      yaxis: p.yref,
+      marker: infeasibleMarker(n),
+      text: inf.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined })),
+      hoverinfo: "text",
+      cliponaxis: false,
+    });
+    const best = bestTrial ? s.points.find((q) => q.trial === bestTrial) : undefined;
+    if (best) {
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: "best trial",
+        legendgroup: "best",
+        showlegend: i === 0,
+        x: [xOf(best, s, cats)],
+        y: [best.y],
+        xaxis: p.xref,
+        yaxis: p.yref,
+        marker: { symbol: "star", color: COLORS.best, size: 16, line: { color: "#7A4F00", width: 1 } },
+        text: [hoverText(best.trial, best.hparams, { status: best.status, [result.objective.metric]: best.y ?? undefined })],
+        hoverinfo: "text",
+      });
+    }
+    layoutAxes[p.xaxis] = { ...xAxisFor(s, s.categories ?? []), domain: p.xdomain, anchor: p.yref };
+    layoutAxes[p.yaxis] = axisLayout(p.col === 0 ? yTitle : "", "linear", { domain: p.ydomain, anchor: p.xref, range, matches: i === 0 ? undefined : "y" });
+    const notes: string[] = [];
+    if (series.length > 1 && inf.length !== totalInfeasibleAll) notes.push(`${count(inf.length)} infeasible`);
+    if (s.missingCount > 0) notes.push(`${count(s.missingCount)} trials without it`);
+    const extra = notes.length ? ` <span style="font-size:11px;color:${COLORS.muted}">(${notes.join("; ")})</span>` : "";
+    if (series.length > 1) annotations.push({ ...panelTitle(p, plotText(s.hparam)), text: `<b>${plotText(s.hparam)}</b>${extra}` });
+  });
+
+  if (series.length === 0) {
+    annotations.push({ text: "no hyperparameter varies in this study", xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 14, color: COLORS.muted } });
+    layoutAxes.xaxis = axisLayout("", "linear", { visible: false });
+    layoutAxes.yaxis = axisLayout("", "linear", { visible: false });
+  }
+  const rows = Math.ceil(Math.max(1, series.length) / cols);
+  const what = series.length === 1 ? plotText(series[0]!.hparam) : "each hyperparameter";
+  const title = `${plotText(result.objective.metric)} vs ${what}: every trial (axis plot)`;
+  const trialsAll = new Set(series.flatMap((s) => s.points.map((q) => q.trial))).size;
+  const subtitle = `${plural(trialsAll, "trial")}, ${count(totalInfeasibleAll)} infeasible (red X at the ${dir === "minimize" ? "top" : "bottom"} edge); y = each trial's ${result.by === "best" ? "best value over training" : "final value"}`;
+  const layout = baseLayout(title, { subtitle, width: Math.max(700, cols * 380 + 120), height: rows * 330 + 170 });
+  Object.assign(layout, layoutAxes, { annotations, legend: { ...(layout.legend as object), orientation: "h", x: 0, y: -0.08 - 0.12 / rows, yanchor: "top" } });
+  (layout.margin as Record<string, number>).b = 110;
+  (layout.margin as Record<string, number>).t = series.length > 1 ? 110 : 90;
+  return applyOptions({ data, layout }, options);
+}
+
+function bestOf(series: AxisSeries[], dir: Direction): string | undefined {
+  let best: { t: string; y: number } | undefined;
+  for (const s of series)
+    for (const p of s.points) {
+      if (!p.feasible || p.y === null || !Number.isFinite(p.y)) continue;
+      if (!best || (dir === "minimize" ? p.y < best.y : p.y > best.y)) best = { t: p.trial, y: p.y };
+    }
+  return best?.t;
+}

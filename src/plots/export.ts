@@ -1,0 +1,326 @@
+/**
+ * Static export of figures: PNG and SVG through headless Chromium (Debian's `chromium`, driven
+ * by playwright-core, no browser download) calling `Plotly.toImage`, and self-contained offline
+ * HTML. One browser page serves many figures: launching Chromium costs seconds, a figure
+ * milliseconds.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, extname } from "node:path";
+import { TunebookError } from "../study/types.js";
+import { type Figure, figureTitle } from "./theme.js";
+
+/** Formats a figure can be written as. */
+export type ExportFormat = "png" | "svg" | "html";
+
+export interface ImageOptions {
+  /** Pixels (default: the layout's width, else 900). */
+  width?: number;
+  /** Pixels (default: the layout's height, else 600). */
+  height?: number;
+  /** Device pixel ratio for PNG (default 1): 2 gives a sharper image of twice the pixel size. */
+  scale?: number;
+}
+
+export interface ExporterOptions {
+  /** Chromium binary (default: $TUNEBOOK_CHROMIUM, else /usr/bin/chromium, /usr/bin/chromium-browser). */
+  executablePath?: string;
+}
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+/**
+ * Path of the Chromium binary to use, or undefined when none is installed.
+ *
+ * @example
+ * findChromium(); // "/usr/bin/chromium"
+ */
+export function findChromium(explicit?: string): string | undefined {
+  // An explicit path is the only candidate: falling back would hide a typo.
+  const candidates = explicit ? [explicit] : [process.env.TUNEBOOK_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  return undefined;
+}
+
+let plotlySource: string | undefined;
+
+/**
+ * The plotly.js bundle shipped in `node_modules/plotly.js-dist-min` (read once, cached).
+ *
+ * @example
+ * plotlyJs().length > 1e6; // true
+ */
+export function plotlyJs(): string {
+  if (plotlySource === undefined) {
+    const require = createRequire(import.meta.url);
+    let path: string;
+    try {
+      path = require.resolve("plotly.js-dist-min/plotly.min.js");
+    } catch {
+      throw new TunebookError("plotly.js-dist-min is not installed (npm install plotly.js-dist-min)");
+    }
+    plotlySource = readFileSync(path, "utf8");
+  }
+  return plotlySource;
+}
+
+/** plotly.js made safe to inline in a `<script>` element. */
+export function inlinePlotlyJs(): string {
+  return plotlyJs().replace(/<\/script/gi, "<\\/script").replace(/<!--/g, "<\\!--");
+}
+
+/**
+ * JSON for a `<script type="application/json">` element: `<`, `>`, `&` and line separators are
+ * escaped so no user string can close the element. NaN/Infinity become null (plotly draws a gap).
+ *
+ * @example
+ * scriptJson({ title: "</script>" }); // '{"title":"\\u003c/script\\u003e"}'
+ */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+/**
+ * Escape text for HTML element content and attribute values.
+ *
+ * @example
+ * escapeHtml('<a href="x">'); // "&lt;a href=&quot;x&quot;&gt;"
+ */
+export function escapeHtml(s: unknown): string {
+  return String(s)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/**
+ * A self-contained HTML page showing the figure interactively, with plotly.js embedded (works
+ * offline). The figure travels as escaped JSON in a `<script type="application/json">`.
+ *
+ * @example
+ * await writeFile("axis.html", figureToHtml(fig));
+ */
+export function figureToHtml(fig: Figure, opts: { title?: string } = {}): string {
+  const title = escapeHtml(opts.title ?? (figureTitle(fig) || "tunebook figure"));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>html,body{margin:0;background:#fff}#figure{width:100%;height:100vh}</style>
+<script>${inlinePlotlyJs()}</script>
+</head>
+<body>
+<div id="figure"></div>
+<script type="application/json" id="figure-data">${scriptJson(fig)}</script>
+<script>
+(function () {
+  var fig = JSON.parse(document.getElementById("figure-data").textContent);
+  Plotly.newPlot("figure", fig.data, fig.layout, { responsive: true, displaylogo: false });
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+/** What the page inside Chromium needs: a playwright Page subset. */
+interface PageLike {
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  setContent(html: string): Promise<void>;
+  addScriptTag(opts: { content: string }): Promise<unknown>;
+  route(url: string, handler: (route: { abort(): Promise<void> }) => unknown): Promise<void>;
+}
+interface BrowserLike {
+  newPage(): Promise<PageLike>;
+  close(): Promise<void>;
+}
+
+/**
+ * Renders figures to PNG/SVG with one headless Chromium, reused for every figure until
+ * {@link FigureExporter.close}. The browser starts on first use.
+ *
+ * @example
+ * const exporter = new FigureExporter();
+ * try {
+ *   await exporter.write(fig, "docs/gallery/axis.png", { width: 1000, height: 600 });
+ *   const svg = await exporter.toSvg(fig);
+ * } finally {
+ *   await exporter.close();
+ * }
+ */
+export class FigureExporter {
+  private browser?: BrowserLike;
+  private page?: Promise<PageLike>;
+  private readonly executablePath?: string;
+
+  constructor(opts: ExporterOptions = {}) {
+    this.executablePath = opts.executablePath;
+  }
+
+  /** True when a Chromium binary is installed (export can work). */
+  static available(opts: ExporterOptions = {}): boolean {
+    return findChromium(opts.executablePath) !== undefined;
+  }
+
+  private async ready(): Promise<PageLike> {
+    if (!this.page) this.page = this.start();
+    try {
+      return await this.page;
+    } catch (e) {
+      this.page = undefined;
+      throw e;
+    }
+  }
+
+  private async start(): Promise<PageLike> {
+    const exe = findChromium(this.executablePath);
+    if (!exe)
+      throw new TunebookError(
+        `static PNG/SVG export needs headless Chromium, and none was found at ${this.executablePath ?? process.env.TUNEBOOK_CHROMIUM ?? "/usr/bin/chromium"}: install Debian's chromium (apt-get install -y chromium) or set TUNEBOOK_CHROMIUM; HTML export works without it`,
+      );
+    const { chromium } = await import("playwright-core");
+    let browser: BrowserLike;
+    try {
+      browser = (await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS })) as unknown as BrowserLike;
+    } catch (e) {
+      throw new TunebookError(`could not start Chromium (${exe}): ${(e as Error).message.split("\n")[0]}; install Debian's chromium (apt-get install -y chromium)`);
+    }
+    this.browser = browser;
+    const page = await browser.newPage();
+    // Offline by construction: nothing the page asks for leaves the machine.
+    await page.route("**/*", (route) => route.abort());
+    await page.setContent('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0"></body></html>');
+    await page.addScriptTag({ content: plotlyJs() });
+    return page;
+  }
+
+  private async render(fig: Figure, format: "png" | "svg", opts: ImageOptions): Promise<string> {
+    const page = await this.ready();
+    const width = Math.round(opts.width ?? (fig.layout.width as number | undefined) ?? 900);
+    const height = Math.round(opts.height ?? (fig.layout.height as number | undefined) ?? 600);
+    const scale = opts.scale ?? 1;
+    if (!(width > 0 && height > 0 && scale > 0)) throw new TunebookError(`image size must be positive (width ${width}, height ${height}, scale ${scale})`);
+    // Sizes passed to toImage win over the layout's; drop the layout's so they agree.
+    const layout = { ...fig.layout, width, height };
+    const payload = JSON.stringify({ data: fig.data, layout });
+    return page.evaluate(
+      async (a: { payload: string; format: string; width: number; height: number; scale: number }) => {
+        const P = (window as unknown as { Plotly: { toImage(f: unknown, o: unknown): Promise<string>; purge(d: unknown): void; newPlot(d: unknown, ...r: unknown[]): Promise<unknown> } }).Plotly;
+        const f = JSON.parse(a.payload);
+        const div = document.createElement("div");
+        document.body.appendChild(div);
+        try {
+          await P.newPlot(div, f.data, f.layout, { staticPlot: true });
+          return await P.toImage(div, { format: a.format, width: a.width, height: a.height, scale: a.scale });
+        } finally {
+          P.purge(div);
+          div.remove();
+        }
+      },
+      { payload, format, width, height, scale },
+    );
+  }
+
+  /**
+   * PNG bytes of the figure.
+   *
+   * @example
+   * const png = await exporter.toPng(fig, { width: 800, height: 500, scale: 2 }); // 1600×1000 pixels
+   */
+  async toPng(fig: Figure, opts: ImageOptions = {}): Promise<Buffer> {
+    const url = await this.render(fig, "png", opts);
+    const i = url.indexOf("base64,");
+    if (i < 0) throw new TunebookError("Chromium returned no PNG data for the figure");
+    return Buffer.from(url.slice(i + 7), "base64");
+  }
+
+  /**
+   * SVG text of the figure.
+   *
+   * @example
+   * const svg = await exporter.toSvg(fig); // "<svg ..."
+   */
+  async toSvg(fig: Figure, opts: ImageOptions = {}): Promise<string> {
+    const url = await this.render(fig, "svg", opts);
+    const comma = url.indexOf(",");
+    const head = url.slice(0, comma);
+    const body = url.slice(comma + 1);
+    return head.includes("base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+  }
+
+  /**
+   * Write the figure to `path`, the format taken from `format` or the file extension
+   * (.png, .svg, .html). Folders are created. HTML needs no browser.
+   *
+   * @example
+   * await exporter.write(fig, "out/isolation.svg");
+   */
+  async write(fig: Figure, path: string, opts: ImageOptions & { format?: ExportFormat } = {}): Promise<void> {
+    const format = opts.format ?? formatFromPath(path);
+    await mkdir(dirname(path), { recursive: true });
+    if (format === "html") await writeFile(path, figureToHtml(fig));
+    else if (format === "svg") await writeFile(path, await this.toSvg(fig, opts));
+    else await writeFile(path, await this.toPng(fig, opts));
+  }
+
+  /** Close the browser (safe to call twice). */
+  async close(): Promise<void> {
+    const b = this.browser;
+    this.browser = undefined;
+    this.page = undefined;
+    if (b) await b.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Export format from a file name's extension.
+ *
+ * @example
+ * formatFromPath("fig.SVG"); // "svg"
+ */
+export function formatFromPath(path: string): ExportFormat {
+  const ext = extname(path).toLowerCase().slice(1);
+  if (ext === "png" || ext === "svg" || ext === "html") return ext;
+  if (ext === "htm") return "html";
+  throw new TunebookError(`cannot tell the image format from "${path}": use a .png, .svg or .html file name or pass --format`);
+}
+
+/**
+ * Write one figure (starts and closes a browser for PNG/SVG; use {@link FigureExporter} for many).
+ *
+ * @example
+ * await writeFigure(fig, "axis.png", { width: 1200, height: 700 });
+ */
+export async function writeFigure(fig: Figure, path: string, opts: ImageOptions & { format?: ExportFormat } = {}): Promise<void> {
+  const format = opts.format ?? formatFromPath(path);
+  if (format === "html") {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, figureToHtml(fig));
+    return;
+  }
+  const ex = new FigureExporter();
+  try {
+    await ex.write(fig, path, { ...opts, format });
+  } finally {
+    await ex.close();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * One look for every tunebook figure: font, colours, marker sizes that adapt to the number of
+ * points, and the red X for infeasible trials (DESIGN.md "Infeasible trial": kept, counted, shown).
+ */
+import type { Direction, HpValue } from "../study/types.js";
+
+/** A plotly trace: plain JSON (plotly.js has no bundled types here, and figures must serialize). */
+export type Trace = Record<string, unknown>;
+
+/** A plotly layout: plain JSON. */
+export type Layout = Record<string, unknown>;
+
+/** A plotly figure as JSON: what every builder returns and what export/display consume. */
+export interface Figure {
+  data: Trace[];
+  layout: Layout;
+}
+
+export const FONT_FAMILY = "Inter, 'Helvetica Neue', Arial, sans-serif";
+
+/** Palette (colour-blind friendly, Okabe–Ito order) used for series in order. */
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"] as const;
+
+export const COLORS = {
+  feasible: "#0072B2",
+  best: "#E69F00",
+  infeasible: "#D62728",
+  faded: "#B8C2CC",
+  band: "rgba(214, 39, 40, 0.10)",
+  zoneEarly: "rgba(0, 114, 178, 0.12)",
+  zoneLate: "rgba(230, 159, 0, 0.16)",
+  grid: "#E5E8EC",
+  text: "#1F2933",
+  muted: "#6B7785",
+  threshold: "#D62728",
+} as const;
+
+/** Colour of the i-th series. */
+export function seriesColor(i: number): string {
+  return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
+}
+
+/**
+ * Marker size and opacity for a scatter of `n` points: one trial is a big solid dot, 2,000
+ * trials are small translucent dots so dense regions read as density instead of a blob.
+ *
+ * @example
+ * markerStyle(1);    // { size: 10, opacity: 0.9 }
+ * markerStyle(2000); // { size: 4, opacity: 0.35 }
+ */
+export function markerStyle(n: number): { size: number; opacity: number } {
+  if (n <= 20) return { size: 10, opacity: 0.9 };
+  if (n <= 100) return { size: 8, opacity: 0.8 };
+  if (n <= 400) return { size: 6, opacity: 0.6 };
+  if (n <= 1000) return { size: 5, opacity: 0.45 };
+  return { size: 4, opacity: 0.35 };
+}
+
+/**
+ * Marker for infeasible trials: a red X, a little larger than the feasible dots so it is seen
+ * even among thousands of points.
+ *
+ * @example
+ * infeasibleMarker(10).symbol; // "x"
+ */
+export function infeasibleMarker(n: number): Record<string, unknown> {
+  const { size, opacity } = markerStyle(n);
+  return { symbol: "x", color: COLORS.infeasible, size: size + 3, opacity: Math.min(1, opacity + 0.25), line: { width: 0 } };
+}
+
+/**
+ * Escape a user string for plotly text (titles, hover, annotations): plotly interprets a few
+ * HTML tags, so `<`, `>` and `&` become entities that it renders literally.
+ *
+ * @example
+ * plotText("<b>x</b>"); // "&lt;b&gt;x&lt;/b&gt;"
+ */
+export function plotText(s: unknown): string {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Axis title for an objective: the metric and which way is better, e.g. "validation/loss (lower is better)".
+ *
+ * @example
+ * metricTitle("loss", "minimize"); // "loss (lower is better)"
+ */
+export function metricTitle(metric: string, direction?: Direction): string {
+  const dir = direction === "minimize" ? " (lower is better)" : direction === "maximize" ? " (higher is better)" : "";
+  return plotText(metric) + dir;
+}
+
+/** Format a hyperparameter value for hover text. */
+export function formatValue(v: HpValue | number | undefined): string {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return String(v);
+    if (Number.isInteger(v)) return String(v);
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
+  }
+  return String(v);
+}
+
+/**
+ * Hover text listing a trial's id, status, objective and every hyperparameter (escaped), one per line.
+ *
+ * @example
+ * hoverText("t1", { lr: 0.01 }, { status: "complete", objective: 0.3 }); // "<b>t1</b><br>status: complete<br>objective: 0.3<br>lr: 0.01"
+ */
+export function hoverText(trial: string, hparams: Record<string, HpValue>, extra: Record<string, HpValue | number | undefined> = {}): string {
+  const lines = [`<b>${plotText(trial)}</b>`];
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) lines.push(`${plotText(k)}: ${plotText(formatValue(v))}`);
+  const keys = Object.keys(hparams);
+  for (const k of keys.slice(0, 24)) lines.push(`${plotText(k)}: ${plotText(formatValue(hparams[k]))}`);
+  if (keys.length > 24) lines.push(`… ${keys.length - 24} more`);
+  return lines.join("<br>");
+}
+
+/** Options every builder accepts for its overall look. */
+export interface FigureOptions {
+  /** Override the generated title (escaped). */
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * The base layout of every figure: white background, light grid, the theme font, a title that
+ * states what the figure shows (already escaped by the caller) and an optional subtitle.
+ *
+ * @example
+ * baseLayout("Validation loss vs learning rate", { subtitle: "2,000 trials" });
+ */
+export function baseLayout(title: string, opts: { subtitle?: string; width?: number; height?: number; showlegend?: boolean } = {}): Layout {
+  const text = opts.subtitle ? `${title}<br><span style="font-size:12px;color:${COLORS.muted}">${opts.subtitle}</span>` : title;
+  const layout: Layout = {
+    title: { text, x: 0.02, xanchor: "left", font: { size: 16, color: COLORS.text } },
+    font: { family: FONT_FAMILY, size: 12, color: COLORS.text },
+    paper_bgcolor: "#FFFFFF",
+    plot_bgcolor: "#FFFFFF",
+    margin: { l: 70, r: 30, t: opts.subtitle ? 90 : 70, b: 60 },
+    hovermode: "closest",
+    showlegend: opts.showlegend ?? true,
+    legend: { bgcolor: "rgba(255,255,255,0.85)", bordercolor: COLORS.grid, borderwidth: 1 },
+  };
+  if (opts.width) layout.width = opts.width;
+  if (opts.height) layout.height = opts.height;
+  return layout;
+}
+
+/**
+ * An axis in the theme: title, grid, log type when asked, categories kept in given order.
+ *
+ * @example
+ * axisLayout("learning_rate", "log"); // { type: "log", title: { text: "learning_rate" }, ... }
+ */
+export function axisLayout(title: string, scale: "linear" | "log" | "categorical" = "linear", extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const a: Record<string, unknown> = {
+    title: { text: title, standoff: 8 },
+    gridcolor: COLORS.grid,
+    zerolinecolor: COLORS.grid,
+    linecolor: "#9AA5B1",
+    showline: true,
+    ticks: "outside",
+    automargin: true,
+  };
+  if (scale === "log") {
+    a.type = "log";
+    a.exponentformat = "power";
+  } else if (scale === "categorical") a.type = "category";
+  return { ...a, ...extra };
+}
+
+/** Apply the caller's title/size overrides to a built figure. */
+export function applyOptions(fig: Figure, opts: FigureOptions | undefined): Figure {
+  if (!opts) return fig;
+  if (opts.title !== undefined) {
+    const t = (fig.layout.title as Record<string, unknown> | undefined) ?? {};
+    fig.layout.title = { ...t, text: plotText(opts.title) };
+  }
+  if (opts.width) fig.layout.width = opts.width;
+  if (opts.height) fig.layout.height = opts.height;
+  return fig;
+}
+
+/** The figure's title as plain text (tags and entities removed), for text/plain and alt text. */
+export function figureTitle(fig: Figure): string {
+  const t = fig.layout.title;
+  const raw = typeof t === "string" ? t : typeof t === "object" && t !== null ? String((t as { text?: unknown }).text ?? "") : "";
+  return raw
+    .replace(/<br\s*\/?>/gi, " — ")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .trim();
+}
+
+/** Thousands separator for counts in titles and legends. */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** "1 trial" / "2,000 trials". */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${count(n)} ${n === 1 ? word : pluralWord}`;
+}

@@ -1,0 +1,63 @@
+import * as aq from "arquero";
+import { afterEach, describe, expect, it } from "vitest";
+import { display, figureBundle, figureHtml, resetPlotlyEmbedding, setDisplaySink, tableBundle, type MimeBundle } from "../../src/notebook/display.js";
+import type { Figure } from "../../src/plots/theme.js";
+
+const fig: Figure = { data: [{ type: "scatter", x: [1, 2], y: [NaN, 3] }], layout: { title: { text: "Loss vs step<br>2 trials" } } };
+
+describe("figureBundle", () => {
+  afterEach(() => setDisplaySink(undefined));
+  it("has plotly JSON, an offline HTML fallback and the title as text", () => {
+    resetPlotlyEmbedding();
+    const b = figureBundle(fig);
+    const p = b["application/vnd.plotly.v1+json"] as Figure;
+    expect(p.data[0]!.y).toEqual([null, 3]);
+    expect(b["text/plain"]).toBe("Loss vs step — 2 trials");
+    const html = b["text/html"] as string;
+    expect(html).toContain("if (!window.Plotly)");
+    expect(html.length).toBeGreaterThan(1_000_000);
+    // Later figures reuse window.Plotly instead of embedding 4.7 MB again.
+    const second = figureBundle(fig)["text/html"] as string;
+    expect(second.length).toBeLessThan(10_000);
+    expect(second).toContain("window.Plotly.newPlot");
+    expect(figureHtml(fig, { embed: "always" }).length).toBeGreaterThan(1_000_000);
+  });
+  it("escapes user strings in the HTML fallback", () => {
+    const html = figureHtml({ data: [], layout: { title: { text: "</script><img src=x onerror=alert(1)>" } } }, { embed: "never" });
+    expect(html).not.toContain("<img");
+    expect(html).not.toMatch(/<\/script><img/);
+  });
+});
+
+describe("tableBundle", () => {
+  it("renders an arquero table as an escaped HTML table with a text view", () => {
+    const t = aq.table({ trial: ["t1", "<b>t2</b>"], loss: [0.25, NaN] });
+    const b = tableBundle(t);
+    const html = b["text/html"] as string;
+    expect(html.match(/<tr>/g)).toHaveLength(3);
+    expect(html).toContain("&lt;b&gt;t2&lt;/b&gt;");
+    expect(html).toContain("NaN");
+    expect(b["text/plain"]).toMatch(/^trial\s+loss\nt1\s+0\.25/);
+  });
+  it("limits long tables and says how many rows are left", () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({ i }));
+    const b = tableBundle(rows, { limit: 10, caption: "trials" });
+    expect((b["text/html"] as string).match(/<tr>/g)).toHaveLength(11);
+    expect(b["text/html"]).toContain("110 more rows");
+  });
+});
+
+describe("display", () => {
+  it("sends figures and tables through the sink as MIME bundles", () => {
+    const shown: MimeBundle[] = [];
+    setDisplaySink((b) => shown.push(b));
+    display(fig);
+    display(aq.table({ a: [1] }));
+    display([{ a: 1 }]);
+    expect(shown).toHaveLength(3);
+    expect(shown[0]!["application/vnd.plotly.v1+json"]).toBeDefined();
+    expect(shown[1]!["text/html"]).toContain("<table");
+    expect(shown[2]!["text/html"]).toContain("<table");
+    setDisplaySink(undefined);
+  });
+});
