@@ -320,8 +320,7 @@ export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Pro
         const m = defaultObjectiveMetric(b.cols.metric.length ? [...new Set(metricNamesOf(b, id))] : []);
         return { metric: m, direction: guessDirection(m) };
       })();
-      attrs.objectiveMetric = t.metric;
-      attrs.objectiveDirection = t.direction;
+      b.trial({ id, attrs: { objectiveMetric: t.metric, objectiveDirection: t.direction } });
       let steps = out.targetSteps;
       let values = out.targetValues;
       if (!own) {
@@ -335,8 +334,7 @@ export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Pro
         if (s.nonFinite) b.trial({ id, status: "diverged", attrs: { divergedMetric: t.metric } });
       }
     } else {
-      attrs.objectiveMetric = objective.metric;
-      attrs.objectiveDirection = objective.direction;
+      b.trial({ id, attrs: { objectiveMetric: objective.metric, objectiveDirection: objective.direction } });
     }
     options.onProgress?.(++done, places.length);
   }

@@ -465,8 +465,7 @@ export class RecordSink {
    */
   finish(): Study {
     const b = this.builder;
-    if (this.shape === undefined) throw new TunebookError(`no records: the file has no data`, this.file);
-    if (b.trialCount === 0 || (this.shape !== "trial" && b.cols.value.length === 0)) {
+    if (this.shape === undefined || b.trialCount === 0 || (this.shape !== "trial" && b.cols.value.length === 0)) {
       const first = this.log.first;
       if (first) throw new TunebookError(`no valid records (${this.log.skipped} skipped); first problem: ${first.message}`, first.file, first.line, first.field);
       throw new TunebookError(`no data rows (only a header)`, this.file);
