@@ -18,6 +18,10 @@ interface ParamBase {
   name: string;
   role?: Role;
   condition?: Condition;
+  /** Value used when the parameter is held fixed (role "fixed" in a study design). */
+  default?: HpValue;
+  /** Free-text note from the spec file. */
+  description?: string;
 }
 
 /** Float in [low, high], sampled in linear or log scale. */
@@ -26,6 +30,8 @@ export interface FloatParam extends ParamBase {
   low: number;
   high: number;
   scale: "linear" | "log";
+  /** Number of grid points for the grid sampler (default: the sampler's `gridPoints`). */
+  grid?: number;
 }
 
 /** Integer in [low, high] (inclusive), linear or log scale. */
@@ -34,6 +40,8 @@ export interface IntParam extends ParamBase {
   low: number;
   high: number;
   scale: "linear" | "log";
+  /** Number of grid points for the grid sampler (all integers when there are fewer). */
+  grid?: number;
 }
 
 /** A finite set of ordered numbers. */
@@ -57,7 +65,10 @@ export interface FixedParam extends ParamBase {
 export type Param = FloatParam | IntParam | DiscreteParam | CategoricalParam | FixedParam;
 
 export interface SearchSpace {
+  /** Parameters in declaration order; this order assigns the quasi-random dimensions. */
   params: Param[];
+  name?: string;
+  description?: string;
 }
 
 /** Scale of a parameter for plotting and boundary checks. */
@@ -70,6 +81,10 @@ export function paramScale(p: Param): "linear" | "log" | "categorical" {
   return "categorical";
 }
 
+/**
+ * The parameter called `name`, if any.
+ * @example findParam(space, "learning_rate")?.type // "float"
+ */
 export function findParam(space: SearchSpace | undefined, name: string): Param | undefined {
   return space?.params.find((p) => p.name === name);
 }

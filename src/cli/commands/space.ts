@@ -1,0 +1,110 @@
+import type { Command } from "commander";
+import { TunebookError, type HpValue } from "../../study/types.js";
+import { describeSpace } from "../../space/describe.js";
+import { designStudy } from "../../space/design.js";
+import { loadSpace } from "../../space/parse.js";
+import { SAMPLERS, sample, type SamplerName, type Trial } from "../../space/sample.js";
+import { parseIntOption } from "../options.js";
+
+interface SampleFlags {
+  n?: string;
+  seed?: string;
+  start?: string;
+  sampler?: string;
+  scramble?: boolean;
+  skip?: string;
+  gridPoints?: string;
+  format?: string;
+}
+
+/** CSV cell: quoted when it holds a comma, quote or newline; empty for an inactive parameter. */
+function csvCell(v: HpValue | undefined): string {
+  if (v === undefined || v === null) return "";
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function writeTrials(trials: Trial[], first: number, names: string[], format: string, header: boolean): void {
+  const out: string[] = [];
+  if (format === "csv") {
+    const idx = names.includes("trial") ? "#trial" : "trial";
+    if (header) out.push([idx, ...names].map((s) => csvCell(s)).join(","));
+    trials.forEach((t, k) => out.push([String(first + k), ...names.map((n) => csvCell(t[n]))].join(",")));
+  } else {
+    trials.forEach((t, k) => out.push(JSON.stringify({ trial: first + k, hparams: t })));
+  }
+  if (out.length) process.stdout.write(out.join("\n") + "\n");
+}
+
+export function register(program: Command): void {
+  const space = program.command("space").description("search spaces: validate them and generate trials (quasi-random, random or grid)");
+
+  space
+    .command("sample")
+    .description("print trials of a search space, one per line (JSON lines {trial, hparams} or CSV)")
+    .argument("<file>", "search space (.json, .yaml or .yml)")
+    .option("-n, --n <count>", "number of trials (grid: default the whole grid)")
+    .option("-s, --seed <seed>", "seed of the scrambling / random draws", "0")
+    .option("--start <index>", "index of the first trial (for shards)", "0")
+    .option("--sampler <name>", `one of ${SAMPLERS.join(", ")}`, "halton")
+    .option("--no-scramble", "plain (unscrambled) Halton; skips the leading point 0 unless --skip is given")
+    .option("--skip <k>", "Halton sequence index of trial 0 (default 0 scrambled, 1 unscrambled)")
+    .option("--grid-points <k>", "grid points per float/int parameter without its own `grid`", "5")
+    .option("--format <fmt>", "jsonl or csv", "jsonl")
+    .action(async (file: string, o: SampleFlags) => {
+      const sampler = (o.sampler ?? "halton") as SamplerName;
+      if (!SAMPLERS.includes(sampler)) throw new TunebookError(`--sampler must be one of ${SAMPLERS.join(", ")}, not "${o.sampler}"`);
+      const format = (o.format ?? "jsonl").toLowerCase();
+      if (format !== "jsonl" && format !== "csv") throw new TunebookError(`--format must be jsonl or csv, not "${o.format}"`);
+      if (o.n === undefined && sampler !== "grid") throw new TunebookError(`--n is required for the ${sampler} sampler`);
+      const sp = await loadSpace(file);
+      const start = parseIntOption("start", o.start, 0);
+      const trials = sample(sp, {
+        sampler,
+        n: o.n === undefined ? undefined : parseIntOption("n", o.n, 0),
+        seed: parseIntOption("seed", o.seed, 0),
+        start,
+        scramble: o.scramble !== false,
+        skip: o.skip === undefined ? undefined : parseIntOption("skip", o.skip, 0),
+        gridPoints: parseIntOption("grid-points", o.gridPoints, 5, 1),
+      });
+      // A header only on the first shard, so `--start` shards concatenate into one CSV.
+      writeTrials(trials, start, sp.params.map((p) => p.name), format, start === 0);
+    });
+
+  space
+    .command("check")
+    .description("validate a search space and describe it")
+    .argument("<file>", "search space (.json, .yaml or .yml)")
+    .action(async (file: string) => {
+      const sp = await loadSpace(file);
+      process.stdout.write(`ok: ${file}\n${describeSpace(sp)}\n`);
+    });
+
+  space
+    .command("design")
+    .description("plan a study: each scientific value gets the same quasi-random nuisance points")
+    .argument("<file>", "search space (.json, .yaml or .yml)")
+    .requiredOption("-b, --budget <trials>", "total number of trials")
+    .option("--scientific <names>", "comma-separated scientific hyperparameters (default: role scientific in the space)")
+    .option("-s, --seed <seed>", "seed", "0")
+    .option("--apply-adam-advice", "fix the Adam hyperparameters the budget does not allow tuning")
+    .option("--format <fmt>", "jsonl (one trial per line) or json (the whole plan)", "jsonl")
+    .action(async (file: string, o: { budget: string; scientific?: string; seed?: string; applyAdamAdvice?: boolean; format?: string }) => {
+      const sp = await loadSpace(file);
+      const plan = designStudy({
+        space: sp,
+        budget: parseIntOption("budget", o.budget, 1, 1),
+        scientific: o.scientific?.split(",").map((s) => s.trim()).filter(Boolean),
+        seed: parseIntOption("seed", o.seed, 0),
+        applyAdamAdvice: o.applyAdamAdvice === true,
+      });
+      if (o.format === "json") {
+        process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
+        return;
+      }
+      for (const f of plan.findings) process.stderr.write(`${f.severity}: ${f.message}\n`);
+      const lines = plan.trials.map((t) => JSON.stringify({ trial: t.trial, combination: t.combination, nuisance: t.nuisanceIndex, hparams: t.hparams }));
+      if (lines.length) process.stdout.write(lines.join("\n") + "\n");
+    });
+}
