@@ -3,7 +3,7 @@
  * Public API. Each area adds its exports here.
  */
 export * from "./study/index.js";
-export * from "./space/spec.js";
+export * from "./space/index.js";
 export * from "./analysis/finding.js";
 export * from "./train/index.js";
 export * from "./analysis/index.js";

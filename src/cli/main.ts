@@ -14,6 +14,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/run.js"),
   () => import("./commands/report.js"),
   () => import("./commands/kernel.js"),
+  () => import("./commands/space.js"),
 ];
 
 export async function main(argv: string[] = process.argv): Promise<number> {
