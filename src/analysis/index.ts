@@ -11,3 +11,12 @@ export * from "./trialVariance.js";
 export * from "./importance.js";
 export * from "./adamBudget.js";
 export * from "./review.js";
+// Training-dynamics analyses (issue 5).
+export * from "./metricRoles.js";
+export * from "./curves.js";
+export * from "./checkpoints.js";
+export * from "./clipping.js";
+export * from "./warmup.js";
+export * from "./batchSize.js";
+export * from "./trainingSteps.js";
+export * from "./dynamicsReview.js";

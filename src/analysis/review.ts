@@ -25,6 +25,7 @@ import { importance } from "./importance.js";
 import { infeasible } from "./infeasible.js";
 import { isolation } from "./isolation.js";
 import { trialVariance } from "./trialVariance.js";
+import { DYNAMICS_ANALYSES } from "./dynamicsReview.js";
 
 export interface ReviewOptions {
   /** Per-trial objective: best over training (default) or final. */
@@ -70,6 +71,22 @@ export interface ReviewResult {
 
 const opt = <T>(o: ReviewOptions, name: string): T => (o.analysis?.[name] ?? {}) as T;
 const feasibleCount = (s: Study, o: ReviewOptions) => s.trialRows().filter((r) => isFeasibleRow(r, o.by ?? "best")).length;
+/**
+ * True when the trials come from several submissions/algorithms (e.g. one AlgoPerf workload across
+ * teams): each has its own search space, so search-space analyses (boundaries, study variance,
+ * importance, Adam budget) would mix unrelated spaces and are not run on the mix.
+ */
+export function mixesSearchSpaces(study: Study): boolean {
+  for (const a of ["submission", "algorithm"]) {
+    const vals = new Set<unknown>();
+    for (const r of study.trialRows()) {
+      const v = r.attrs[a];
+      if (typeof v === "string") vals.add(v);
+      if (vals.size > 1) return true;
+    }
+  }
+  return false;
+}
 const varying = (s: Study) => s.hyperparameters().filter((h) => new Set(s.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
 
 /**
@@ -83,8 +100,10 @@ export function scientificCandidates(study: Study): string[] {
   const out: string[] = [];
   for (const h of varying(study)) {
     if (hparamScale(study, h) !== "categorical") continue;
-    const n = new Set(study.trialRows().map((r) => r.hparams[h] ?? null).filter((v) => v !== null)).size;
-    if (n >= 2 && n <= 10) out.push(h);
+    const vals = study.trialRows().map((r) => r.hparams[h] ?? null).filter((v) => v !== null);
+    const n = new Set(vals).size;
+    // Used by (nearly) every trial: a hyperparameter of one submission among several is not a study-wide question.
+    if (n >= 2 && n <= 10 && vals.length >= 0.9 * study.size) out.push(h);
   }
   for (const a of ["submission", "algorithm", "optimizer"]) {
     if (out.includes(a)) continue;
@@ -105,9 +124,11 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
   { name: "axis", applies: (s) => varying(s).length > 0, run: (s, o) => axisPlotData(s, { by: o.by, ...opt(o, "axis") }) },
   {
     name: "boundaries",
-    applies: (s, o) => feasibleCount(s, o) >= 10 && varying(s).some((h) => hparamScale(s, h) !== "categorical"),
+    applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 10 && varying(s).some((h) => hparamScale(s, h) !== "categorical"),
     run: (s, o) => {
-      const sci = scientificOf(s, o).find((h) => s.hyperparameters().includes(h));
+      // Per scientific value only when the user named one (auto candidates would multiply findings).
+      const named = o.scientific === undefined ? [] : Array.isArray(o.scientific) ? o.scientific : [o.scientific];
+      const sci = named.find((h) => s.hyperparameters().includes(h));
       return boundaries(s, { by: o.by, ...(sci ? { perScientific: sci } : {}), ...opt(o, "boundaries") });
     },
   },
@@ -119,14 +140,16 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
       return { findings: per.flatMap((r) => r.findings), byScientific: per };
     },
   },
-  { name: "bootstrap", applies: (s, o) => s.size >= 10 && feasibleCount(s, o) >= 2, run: (s, o) => bestOfNBootstrap(s, { by: o.by, seed: o.seed ?? 0, resamples: o.resamples ?? 500, ...opt(o, "bootstrap") }) },
+  { name: "bootstrap", applies: (s, o) => !mixesSearchSpaces(s) && s.size >= 10 && feasibleCount(s, o) >= 2, run: (s, o) => bestOfNBootstrap(s, { by: o.by, seed: o.seed ?? 0, resamples: o.resamples ?? 500, ...opt(o, "bootstrap") }) },
   {
     name: "trialVariance",
     applies: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }).repeated > 0,
     run: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }),
   },
-  { name: "importance", applies: (s, o) => feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
-  { name: "adamBudget", applies: (s) => adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },
+  { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
+  { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },
+  // Training dynamics (issue 5): curves, checkpoints, clipping, instability + warmup, trainingSteps.
+  ...DYNAMICS_ANALYSES,
 ];
 
 /**
