@@ -6,3 +6,4 @@ import "./jsonl.js";
 import "./csv.js";
 import "./tensorboard.js";
 import "./algoperf.js";
+import "./optuna.js";
