@@ -1,0 +1,149 @@
+/**
+ * Models as plain variables + a forward function (no tf.layers in the hot path): an MLP and a
+ * small CNN, initialised from the trial seed with a JS generator (same weights on every backend),
+ * plus adapters for a user's own tfjs LayersModel or function model.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { deriveSeed, mulberry32 } from "./rng.js";
+import type { FunctionModel, ModelConfig } from "./types.js";
+
+/** A trainable network: its variables and a forward pass producing logits / predictions. */
+export interface Net {
+  variables: tf.Variable[];
+  /** `dropoutSeed` makes dropout masks reproducible (pass a different value per step). */
+  apply(x: tf.Tensor, training: boolean, dropoutSeed?: number): tf.Tensor;
+  dispose(): void;
+}
+
+/**
+ * Dense layer x·W + b whose gradient uses only untransposed matMuls (plus explicit transposes).
+ * The wasm backend's fast XNNPACK path only covers matMul(a, b) without transpose flags; the
+ * transposed products tfjs's default gradient uses run 7–10× slower there.
+ */
+function denseOp(needInputGrad: boolean) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as (t: tf.Tensor[]) => void;
+    save([x, w]);
+    const value = tf.add(tf.matMul(x, w), b);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [
+        needInputGrad ? tf.matMul(dy2, tf.transpose(ws)) : tf.zerosLike(xs),
+        tf.matMul(tf.transpose(xs), dy2),
+        tf.sum(dy2, 0),
+      ];
+    };
+    return { value, gradFunc };
+  }) as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}
+const denseFirst = denseOp(false);
+const denseInner = denseOp(true);
+
+/** He-uniform weights (suited to relu) from a JS generator. */
+function heUniform(shape: number[], fanIn: number, rand: () => number): tf.Variable {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const lim = Math.sqrt(6 / fanIn);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = (2 * rand() - 1) * lim;
+  return tf.variable(tf.tensor(v, shape, "float32"));
+}
+
+const ACTIVATIONS = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid, elu: tf.elu } as const;
+
+/**
+ * Build the model a config describes for inputs of `inputShape` and `outputs` outputs.
+ *
+ * @example
+ * const net = buildModel({ name: "mlp", hidden: [256, 256] }, [784], 10, 0); // 784-256-256-10
+ */
+export function buildModel(cfg: ModelConfig, inputShape: number[], outputs: number, seed: number): Net {
+  const rand = mulberry32(deriveSeed(seed, 1));
+  const dropout = cfg.dropout ?? 0;
+  const drop = (h: tf.Tensor, training: boolean, s: number | undefined, i: number) =>
+    training && dropout > 0 ? tf.dropout(h, dropout, undefined, s === undefined ? undefined : deriveSeed(s, i)) : h;
+  if (cfg.name === "mlp") {
+    const sizes = [inputShape.reduce((a, b) => a * b, 1), ...cfg.hidden, outputs];
+    const vars: tf.Variable[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      vars.push(heUniform([sizes[i]!, sizes[i + 1]!], sizes[i]!, rand));
+      vars.push(tf.variable(tf.zeros([sizes[i + 1]!])));
+    }
+    const act = ACTIVATIONS[cfg.activation ?? "relu"];
+    const layers = sizes.length - 1;
+    return {
+      variables: vars,
+      apply(x, training, s) {
+        let h = x.rank > 2 ? tf.reshape(x, [x.shape[0]!, sizes[0]!]) : x;
+        for (let i = 0; i < layers; i++) {
+          h = (i === 0 ? denseFirst : denseInner)(h, vars[2 * i]!, vars[2 * i + 1]!);
+          if (i < layers - 1) h = drop(act(h), training, s, i);
+        }
+        return h;
+      },
+      dispose: () => vars.forEach((v) => v.dispose()),
+    };
+  }
+  // CNN: [conv k×k same + relu + maxpool 2] per filter count, flatten, [dense + relu], dropout, output.
+  const k = cfg.kernel_size ?? 3;
+  const dense = cfg.dense ?? 64;
+  let [hgt, wid, ch] = inputShape.length === 3 ? (inputShape as [number, number, number]) : [28, 28, 1];
+  const convs: Array<{ w: tf.Variable; b: tf.Variable }> = [];
+  for (const f of cfg.filters) {
+    convs.push({ w: heUniform([k, k, ch, f], k * k * ch, rand), b: tf.variable(tf.zeros([f])) });
+    ch = f;
+    hgt = Math.ceil(hgt / 2);
+    wid = Math.ceil(wid / 2);
+  }
+  const flat = hgt * wid * ch;
+  const fc: tf.Variable[] = [];
+  let prev = flat;
+  if (dense > 0) {
+    fc.push(heUniform([flat, dense], flat, rand), tf.variable(tf.zeros([dense])));
+    prev = dense;
+  }
+  fc.push(heUniform([prev, outputs], prev, rand), tf.variable(tf.zeros([outputs])));
+  const vars = [...convs.flatMap((c) => [c.w, c.b]), ...fc];
+  return {
+    variables: vars,
+    apply(x, training, s) {
+      let h = x.rank === 2 ? tf.reshape(x, [x.shape[0]!, 28, 28, 1]) : x;
+      for (const c of convs) {
+        h = tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, c.w as tf.Tensor4D, 1, "same"), c.b));
+        h = tf.maxPool(h as tf.Tensor4D, 2, 2, "same");
+      }
+      h = tf.reshape(h, [h.shape[0]!, flat]);
+      if (dense > 0) h = tf.relu(denseInner(h, fc[0]!, fc[1]!));
+      h = drop(h, training, s, 99);
+      const last = fc.length - 2;
+      return denseInner(h, fc[last]!, fc[last + 1]!);
+    },
+    dispose: () => vars.forEach((v) => v.dispose()),
+  };
+}
+
+/**
+ * Wrap a user's tfjs LayersModel (its trainable weights are trained; `apply` with `training`
+ * drives dropout/batch-norm) or a function model as a Net.
+ *
+ * @example
+ * const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] })] });
+ * const net = userModel(m, 0);
+ */
+export function userModel(model: tf.LayersModel | FunctionModel, seed: number): Net {
+  if (model instanceof tf.LayersModel) {
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    return {
+      variables: vars,
+      apply: (x, training) => model.apply(x, { training }) as tf.Tensor,
+      dispose: () => model.dispose(),
+    };
+  }
+  const vars = model.init(seed);
+  return {
+    variables: vars,
+    apply: (x, training) => model.apply(vars, x, training),
+    dispose: () => vars.forEach((v) => v.dispose()),
+  };
+}
