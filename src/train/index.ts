@@ -11,3 +11,4 @@ export * from "./clipping.js";
 export { evaluate as evaluateNet, perExampleLoss, correctCount, type Task as TrainTask } from "./evaluate.js";
 export * from "./checkpoints.js";
 export * from "./train.js";
+export * from "./throughput.js";
