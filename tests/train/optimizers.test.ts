@@ -80,7 +80,7 @@ function actual(cfg: OptimizerConfig): number[][] {
   return out;
 }
 
-const base = { beta1: 0.8, beta2: 0.95, epsilon: 1e-3, momentum: 0.7, rho: 0.85, weight_decay: 0, weight_decay_mode: "decoupled" as const };
+const base = { beta1: 0.8, beta2: 0.95, epsilon: 1e-3, momentum: 0.7, rho: 0.85, weight_decay: 0, weight_decay_mode: "decoupled" as "decoupled" | "l2" };
 
 beforeAll(async () => {
   await selectBackend("wasm");
