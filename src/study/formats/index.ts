@@ -7,3 +7,4 @@ import "./csv.js";
 import "./tensorboard.js";
 import "./algoperf.js";
 import "./optuna.js";
+import "./deepcave.js";
