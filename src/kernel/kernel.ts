@@ -1,0 +1,137 @@
+/**
+ * The tunebook kernel core: tslab's executor behind a preprocessing layer. A cell's magics are
+ * rewritten to TypeScript (preprocess.ts), tslab compiles and runs it, and whatever went wrong
+ * is collected into one Jupyter error (ename/evalue/traceback) instead of printed stack traces.
+ */
+import { format } from "node:util";
+import { preprocessCell, RUNTIME, type Preprocessed } from "./preprocess.js";
+import { InterruptedError, MagicError, MagicRuntime, sendDisplay } from "./runtime.js";
+import { createConverterSet, executorModule, type Executor } from "./tslab.js";
+import { hasTypes, installTypeForwarding, wrapCellRequire } from "./resolve.js";
+import { isFigure, toBundle } from "../notebook/display.js";
+import { Study } from "../study/study.js";
+import { summarizeStudy } from "../study/summary.js";
+import { summaryBundle } from "./render.js";
+
+/** What Jupyter shows for a failed cell. */
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export interface ExecuteResult {
+  ok: boolean;
+  error?: CellError;
+}
+
+const INTERRUPTED_MESSAGE = "Interrupted asynchronously";
+
+/** Is `x` worth a rich display when it is a cell's last expression? */
+function richValue(x: unknown): boolean {
+  if (x instanceof Study) return true;
+  if (isFigure(x)) return true;
+  // arquero tables (ColumnTable): objects() + columnNames() + numRows().
+  const t = x as { objects?: unknown; columnNames?: unknown; numRows?: unknown } | null;
+  return typeof t === "object" && t !== null && typeof t.objects === "function" && typeof t.columnNames === "function" && typeof t.numRows === "function";
+}
+
+export class TunebookKernel {
+  readonly executor: Executor;
+  readonly runtime: MagicRuntime;
+  private diagnostics: string[] = [];
+  private thrown: unknown[] = [];
+  private abort = new AbortController();
+  private readonly bindTypes: Record<string, string>;
+
+  /**
+   * @param cwd the notebook's folder (tslab resolves modules and compiles from here)
+   * @param tunebook the loaded `tunebook` module namespace, returned for `import … from "tunebook"`
+   */
+  constructor(cwd: string, tunebook: unknown) {
+    installTypeForwarding(cwd);
+    const convs = createConverterSet();
+    void convs.node; // warm the compiler (a few hundred ms) before the first cell
+    this.executor = executorModule.createExecutor(cwd, convs, {
+      log: (...args: unknown[]) => this.log(args),
+      error: (...args: unknown[]) => this.error(args),
+    });
+    const g = globalThis as unknown as Record<string, { require: (id: string) => unknown } | unknown>;
+    const tslabGlobal = g["__tslab__"] as { require: (id: string) => unknown };
+    tslabGlobal.require = wrapCellRequire(tslabGlobal.require, tunebook);
+    this.runtime = new MagicRuntime(this.executor.locals);
+    g[RUNTIME] = this.runtime;
+    // Typed bindings only when notebooks can see tunebook's declarations (dist/ built).
+    this.bindTypes = hasTypes() ? { load: 'import("tunebook").Study', run: 'import("tunebook").Study', space: 'import("tunebook").SearchSpace' } : {};
+  }
+
+  /** The cell as tslab will see it. */
+  preprocess(code: string): Preprocessed {
+    return preprocessCell(code, { bindTypes: this.bindTypes, defaultBind: { load: "study", run: "study", space: "space" } });
+  }
+
+  /** Run one cell. Never throws: failures come back as a CellError. */
+  async execute(code: string): Promise<ExecuteResult> {
+    this.diagnostics = [];
+    this.thrown = [];
+    this.abort = new AbortController();
+    this.runtime.signal = this.abort.signal;
+    let ok: boolean;
+    try {
+      ok = await this.executor.execute(this.preprocess(code).code);
+    } catch (e) {
+      this.thrown.push(e);
+      ok = false;
+    }
+    if (ok) return { ok };
+    return { ok, error: this.describeError() };
+  }
+
+  /** The stop button: reject the running cell and abort whatever honours the cell's AbortSignal (%run). */
+  interrupt(): void {
+    this.abort.abort(new InterruptedError());
+    this.executor.interrupt();
+  }
+
+  close(): void {
+    this.executor.close();
+  }
+
+  private log(args: unknown[]): void {
+    // tslab logs a cell's last expression: show figures, tables and studies richly.
+    if (args.length === 1 && richValue(args[0])) {
+      const v = args[0];
+      sendDisplay(v instanceof Study ? summaryBundle(summarizeStudy(v)) : toBundle(v));
+      return;
+    }
+    process.stdout.write(format(...args) + "\n");
+  }
+
+  private error(args: unknown[]): void {
+    if (args.length === 1 && typeof args[0] === "object" && args[0] !== null) this.thrown.push(args[0]);
+    else if (args.length === 1 && typeof args[0] !== "string") this.thrown.push(args[0]);
+    else this.diagnostics.push(format(...args));
+  }
+
+  private describeError(): CellError {
+    if (this.diagnostics.length) {
+      return { ename: "CompileError", evalue: this.diagnostics[0]!, traceback: this.diagnostics.map((d) => `\x1b[31m${d}\x1b[0m`) };
+    }
+    const e = this.thrown[0];
+    if (e instanceof InterruptedError || (e instanceof Error && e.message === INTERRUPTED_MESSAGE) || (this.abort.signal.aborted && e !== undefined)) {
+      return { ename: "KeyboardInterrupt", evalue: "the cell was interrupted", traceback: ["\x1b[31mKeyboardInterrupt\x1b[0m: the cell was interrupted"] };
+    }
+    if (e instanceof MagicError) {
+      const tb = [`\x1b[31m${e.kind}\x1b[0m: ${e.message}`];
+      if (e.usage) tb.push(`usage: ${e.usage}`, `(%${e.magic}? shows the full help)`);
+      if (process.env.TUNEBOOK_DEBUG && e.stack) tb.push(e.stack);
+      return { ename: e.kind, evalue: e.message, traceback: tb };
+    }
+    if (e instanceof Error) {
+      const stack = (e.stack ?? `${e.name}: ${e.message}`).split("\n").filter((l) => !/node:internal|tslab[\\/]dist|src[\\/]kernel|dist[\\/]kernel/.test(l));
+      return { ename: e.name || "Error", evalue: e.message, traceback: stack };
+    }
+    const text = e === undefined ? "the cell failed" : format(e);
+    return { ename: "Error", evalue: text, traceback: [text] };
+  }
+}

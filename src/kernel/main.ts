@@ -1,0 +1,40 @@
+/**
+ * Entry point of the tunebook Jupyter kernel: `node bin/tunebook-kernel.js --config-path <connection file>`
+ * (what the installed kernelspec runs). Starts tslab's ZeroMQ server with the tunebook handler.
+ */
+import { TunebookKernel } from "./kernel.js";
+import { createServer, TunebookHandler } from "./server.js";
+
+/** Parse `--config-path <file>` (or `--config-path=<file>`, or a bare path). */
+export function parseKernelArgs(argv: string[]): { configPath: string } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--config-path" || a === "-f") return { configPath: argv[i + 1] ?? "" };
+    if (a.startsWith("--config-path=")) return { configPath: a.slice("--config-path=".length) };
+  }
+  const bare = argv.find((a) => a.endsWith(".json"));
+  return { configPath: bare ?? "" };
+}
+
+/**
+ * Start the kernel (never returns until Jupyter shuts it down).
+ *
+ * @example
+ * await startKernel(["--config-path", "/run/user/1000/jupyter/kernel-1234.json"]);
+ */
+export async function startKernel(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { configPath } = parseKernelArgs(argv);
+  if (!configPath) {
+    process.stderr.write("usage: tunebook-kernel --config-path <connection file>\n(Jupyter starts this; install it with `tunebook kernel install`)\n");
+    process.exit(2);
+  }
+  // The notebook's `import … from "tunebook"` gets this module instance.
+  const tunebook = await import("../index.js");
+  const kernel = new TunebookKernel(process.cwd(), tunebook);
+  const server = createServer(new TunebookHandler(kernel), configPath);
+  process.on("SIGINT", () => kernel.interrupt());
+  // Keep the kernel alive whatever a cell leaves behind.
+  process.on("uncaughtException", (err) => console.error("uncaught exception:", err));
+  process.on("unhandledRejection", (reason) => console.error("unhandled promise rejection:", reason));
+  await server.init();
+}

@@ -1,0 +1,76 @@
+/**
+ * MIME bundles the magics show besides figures: a study summary and a list of findings.
+ * Every user string is HTML-escaped.
+ */
+import type { Finding } from "../analysis/finding.js";
+import { sortFindings } from "../analysis/finding.js";
+import type { StudySummary } from "../study/summary.js";
+import { formatSummary } from "../study/summary.js";
+import type { MimeBundle } from "../notebook/display.js";
+
+/** Escape text for HTML (element content and attribute values). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+const ICON: Record<Finding["severity"], string> = { error: "✖", warn: "⚠", info: "ℹ" };
+const COLOR: Record<Finding["severity"], string> = { error: "#B3261E", warn: "#9A6700", info: "#1F5FA8" };
+
+/** One line per finding: `⚠ [code] message`. */
+export function findingsText(findings: Finding[], title = "findings"): string {
+  if (findings.length === 0) return `${title}: none`;
+  return [`${title} (${findings.length}):`, ...sortFindings(findings).map((f) => `${ICON[f.severity]} ${f.severity} [${f.code}] ${f.message}`)].join("\n");
+}
+
+/**
+ * Findings as an HTML list (severity icon, code, message) plus the text view.
+ *
+ * @example
+ * findingsBundle([{ severity: "warn", code: "boundary.near_upper", message: "…", evidence: {} }]);
+ */
+export function findingsBundle(findings: Finding[], title = "findings"): MimeBundle {
+  const items = sortFindings(findings)
+    .map((f) => `<li style="margin:2px 0"><span style="color:${COLOR[f.severity]}">${ICON[f.severity]} ${f.severity}</span> <code>${escapeHtml(f.code)}</code> ${escapeHtml(f.message)}</li>`)
+    .join("\n");
+  const html = findings.length
+    ? `<div class="tunebook-findings"><b>${escapeHtml(title)}</b> (${findings.length})<ul style="margin:4px 0;padding-left:1.2em;list-style:none">\n${items}\n</ul></div>`
+    : `<div class="tunebook-findings"><b>${escapeHtml(title)}</b>: none</div>`;
+  return { "text/html": html, "text/plain": findingsText(findings, title) };
+}
+
+const num = (v: number | null): string => (v === null ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4));
+
+/**
+ * A study summary as an HTML table (status counts, best trial, hyperparameters) plus the text
+ * that `tunebook load` prints.
+ *
+ * @example
+ * summaryBundle(summarizeStudy(study), "study");
+ */
+export function summaryBundle(s: StudySummary, variable?: string): MimeBundle {
+  const e = escapeHtml;
+  const status = Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  const rows: Array<[string, string]> = [
+    ["study", `${e(s.name)}${s.source.format ? ` <small>(${e(s.source.format)})</small>` : ""}`],
+    ["objective", `${e(s.objective.metric)} (${s.objective.direction})`],
+    ["trials", `${s.trials}${status ? ` — ${e(status)}` : ""}${s.groups > 1 ? ` in ${s.groups} groups` : ""}`],
+    ["best", s.best ? `${num(s.best.value)} (trial ${e(s.best.trial)}${s.best.step !== null ? `, step ${s.best.step}` : ""})` : "–"],
+    ["steps", s.steps.min === null ? "–" : s.steps.min === s.steps.max ? num(s.steps.max) : `${num(s.steps.min)} .. ${num(s.steps.max)}`],
+    ["measurements", String(s.measurements)],
+    ["metrics", e(s.metrics.slice(0, 20).join(", ") + (s.metrics.length > 20 ? ` … ${s.metrics.length - 20} more` : "")) || "–"],
+  ];
+  const hp = Object.entries(s.hyperparameters)
+    .map(([n, h]) => {
+      const range = h.min !== null ? `${num(h.min)} .. ${num(h.max)}` : (h.values ?? []).slice(0, 6).map(String).join(" | ");
+      return `<tr><td><code>${e(n)}</code></td><td>${e(h.scale)}</td><td>${e(range)}</td><td style="text-align:right">${h.distinct}</td><td style="text-align:right">${h.missing || ""}</td></tr>`;
+    })
+    .join("\n");
+  const warn = s.warnings.length
+    ? `<details><summary>${s.warnings.length} warning(s) while loading</summary><pre>${e(s.warnings.slice(0, 50).join("\n"))}</pre></details>`
+    : "";
+  const html = `<div class="tunebook-summary">${variable ? `<p>loaded into <code>${e(variable)}</code></p>` : ""}
+<table>${rows.map(([k, v]) => `<tr><th style="text-align:left">${k}</th><td style="text-align:left">${v}</td></tr>`).join("\n")}</table>
+<table><thead><tr><th>hyperparameter</th><th>scale</th><th>range / values</th><th>distinct</th><th>absent</th></tr></thead>
+<tbody>${hp}</tbody></table>${warn}</div>`;
+  return { "text/html": html, "text/plain": (variable ? `loaded into ${variable}\n` : "") + formatSummary(s) };
+}

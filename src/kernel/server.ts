@@ -1,0 +1,162 @@
+/**
+ * Jupyter wire protocol: tslab's ZmqServer (sockets, signing, heartbeat) with our handler, plus
+ * what tslab lacks: `error` messages for failed cells, `execute_input`, and `interrupt_request`
+ * on the control channel (kernel.json also allows SIGINT, Jupyter's default interrupt).
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { TunebookKernel } from "./kernel.js";
+import { isMagicLine } from "./preprocess.js";
+import { converter, inspectModule, jupyter, util, type DisplayWriter, type TaskQueue, type WireMessage, type ZmqServerBase } from "./tslab.js";
+import { VERSION } from "../version.js";
+
+type WriteStream = (name: string, text: string) => void;
+type WriteError = (err: { ename: string; evalue: string; traceback: string[] }) => void;
+
+const LANGUAGE_INFO = {
+  name: "typescript",
+  version: "5.0",
+  mimetype: "text/typescript",
+  file_extension: ".ts",
+  codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+};
+
+/** The request handler tslab's ZmqServer calls (same interface as its JupyterHandlerImpl). */
+export class TunebookHandler {
+  private execCount = 0;
+  private readonly queue: TaskQueue = new util.TaskQueue();
+
+  constructor(readonly kernel: TunebookKernel) {}
+
+  handleKernel(): Record<string, unknown> {
+    return {
+      protocol_version: "5.3",
+      implementation: "tunebook",
+      implementation_version: VERSION,
+      language_info: LANGUAGE_INFO,
+      banner: `TypeScript (tunebook ${VERSION}, tslab ${util.getVersion()}). %lsmagic lists the magics.`,
+      help_links: [{ text: "tunebook kernel", url: "https://github.com/tunebook/tunebook/blob/main/docs/kernel.md" }],
+    };
+  }
+
+  async handleExecute(req: { code: string; silent?: boolean }, writeStream: WriteStream, writeDisplayData: DisplayWriter, writeError?: WriteError): Promise<Record<string, unknown>> {
+    try {
+      return await this.queue.add(async () => {
+        // Like ipykernel, output that arrives after the cell finished still goes to this cell.
+        process.stdout.write = streamWriter("stdout", writeStream) as typeof process.stdout.write;
+        process.stderr.write = streamWriter("stderr", writeStream) as typeof process.stderr.write;
+        jupyter.lastWriteDisplayData = writeDisplayData;
+        const count = ++this.execCount;
+        const r = await this.kernel.execute(req.code);
+        if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+        writeError?.(r.error!);
+        // Like tslab: drop the cells queued behind a failed one (Jupyter's stop-on-error).
+        this.queue.reset(200);
+        return { status: "error", execution_count: count, ...r.error };
+      });
+    } catch (e) {
+      if (e instanceof util.TaskCanceledError) return { status: "aborted", execution_count: null };
+      return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
+    }
+  }
+
+  handleIsComplete(req: { code: string }): Record<string, unknown> {
+    const code = req.code.split("\n").filter((l) => !isMagicLine(l)).join("\n");
+    if (/^\s*%%/.test(req.code)) return { status: "complete" };
+    const r = converter.isCompleteCode(code);
+    return r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" };
+  }
+
+  handleInspect(req: { code: string; cursor_pos: number }): Record<string, unknown> {
+    // Magic lines are blanked (same length) so offsets into the TypeScript stay valid.
+    const info = this.kernel.executor.inspect(this.kernel.preprocess(req.code).masked, req.cursor_pos);
+    if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
+    return { status: "ok", found: true, data: { "text/plain": inspectModule.printQuickInfo(info) }, metadata: {} };
+  }
+
+  handleComplete(req: { code: string; cursor_pos: number }): Record<string, unknown> {
+    const info = this.kernel.executor.complete(this.kernel.preprocess(req.code).masked, req.cursor_pos);
+    return { cursor_start: info.start, cursor_end: info.end, matches: info.candidates, metadata: {}, status: "ok" };
+  }
+
+  handleShutdown(): Record<string, unknown> {
+    return { restart: false };
+  }
+
+  close(): void {
+    this.kernel.close();
+  }
+}
+
+function streamWriter(name: string, write: WriteStream) {
+  const dec = new TextDecoder();
+  return (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    write(name, typeof chunk === "string" ? chunk : dec.decode(chunk));
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    cb?.();
+    return true;
+  };
+}
+
+const DELIM = "<IDS|MSG>";
+
+/** Create the ZmqServer subclass (tslab's class is only known at runtime). */
+export function createServer(handler: TunebookHandler, configPath: string): ZmqServerBase {
+  const Base = jupyter.ZmqServer as unknown as new (h: unknown, c: string) => ZmqServerBase;
+  class TunebookServer extends Base {
+    override async handleShellMessage(sock: unknown, ...args: Buffer[]): Promise<void> {
+      const i = args.findIndex((b) => b.toString() === DELIM);
+      let type: string | undefined;
+      try {
+        type = i >= 0 ? (JSON.parse(args[i + 2]!.toString()) as { msg_type?: string }).msg_type : undefined;
+      } catch {
+        type = undefined;
+      }
+      if (type === "interrupt_request") return this.handleInterrupt(sock, args, i);
+      return super.handleShellMessage(sock, ...args);
+    }
+
+    /** Reply on the control socket and interrupt the running cell. */
+    private handleInterrupt(sock: unknown, args: Buffer[], delim: number): void {
+      const key = this.connInfo.key;
+      const parts = args.slice(delim + 2, delim + 6);
+      const hmac = args[delim + 1]!.toString();
+      const h = createHmac("sha256", key);
+      for (const p of parts) h.update(p);
+      if (key && h.digest("hex") !== hmac) return; // unsigned or forged: ignore
+      handler.kernel.interrupt();
+      const parent = JSON.parse(parts[0]!.toString()) as Record<string, unknown>;
+      const header = {
+        msg_id: randomBytes(16).toString("hex"),
+        msg_type: "interrupt_reply",
+        session: parent.session,
+        username: parent.username,
+        date: new Date().toISOString(),
+        version: "5.3",
+      };
+      const bodies = [header, parent, {}, { status: "ok" }].map((x) => JSON.stringify(x));
+      const sig = createHmac("sha256", key);
+      for (const b of bodies) sig.update(b);
+      void (sock as { send(m: Array<Buffer | string>): Promise<void> }).send([...args.slice(0, delim), DELIM, sig.digest("hex"), ...bodies]);
+    }
+
+    override async handleExecute(sock: unknown, msg: WireMessage): Promise<void> {
+      const key = this.connInfo.key;
+      const pub = (type: string, content: Record<string, unknown>) => {
+        const m = msg.createReply();
+        m.header.msg_type = type;
+        m.content = content;
+        m.signAndSend(key, this.iopub);
+      };
+      pub("execute_input", { code: msg.content.code, execution_count: null });
+      const writeStream: WriteStream = (name, text) => pub("stream", { name, text });
+      const writeDisplayData: DisplayWriter = (data, update) => pub(update ? "update_display_data" : "display_data", data as unknown as Record<string, unknown>);
+      const writeError: WriteError = (err) => pub("error", err);
+      const content = await handler.handleExecute(msg.content as { code: string }, writeStream, writeDisplayData, writeError);
+      const reply = msg.createReply();
+      reply.header.msg_type = "execute_reply";
+      reply.content = content;
+      reply.signAndSend(key, sock);
+    }
+  }
+  return new TunebookServer(handler, configPath);
+}

@@ -1,0 +1,110 @@
+/**
+ * The parts of tslab 1.0.22 the kernel builds on, loaded from its CommonJS dist/ (tslab has no
+ * `exports` map, so deep requires are stable). Typed here just as far as the kernel uses them.
+ */
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+export interface Diagnostic {
+  start: { line: number; character: number };
+  messageText: string;
+  fileName?: string;
+}
+
+export interface Executor {
+  execute(src: string): Promise<boolean>;
+  inspect(src: string, position: number): unknown;
+  complete(src: string, position: number): { start: number; end: number; candidates: string[] };
+  locals: Record<string, unknown>;
+  reset(): void;
+  interrupt(): void;
+  close(): void;
+}
+
+export interface ConverterSet {
+  readonly node: unknown;
+  readonly browser: unknown;
+  close(): void;
+}
+
+export type DisplayWriter = (
+  data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
+
+export interface TaskQueue {
+  add<T>(fn: () => Promise<T>): Promise<T>;
+  reset(delay?: number): void;
+}
+
+interface ConverterModule {
+  createConverter(o: { isJS: boolean; isBrowser: boolean }): { close(): void };
+  isCompleteCode(code: string): { completed: boolean; indent?: string };
+}
+
+export const converter = require("tslab/dist/converter") as ConverterModule;
+export const executorModule = require("tslab/dist/executor") as {
+  createExecutor(rootDir: string, convs: ConverterSet, console: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void }): Executor;
+};
+export const jupyter = require("tslab/dist/jupyter") as {
+  lastWriteDisplayData: DisplayWriter | null;
+  ZmqServer: new (handler: unknown, configPath: string) => ZmqServerBase;
+};
+export const util = require("tslab/dist/util") as {
+  TaskQueue: new () => TaskQueue;
+  TaskCanceledError: new (reason: unknown) => Error;
+  getVersion(): string;
+};
+export const inspectModule = require("tslab/dist/inspect") as { printQuickInfo(info: unknown): string };
+
+/** The TypeScript that tslab compiles with (patched by resolve.ts so notebooks find "tunebook"). */
+export const ts = require("@tslab/typescript-for-tslab") as {
+  version: string;
+  sys: {
+    fileExists(p: string): boolean;
+    directoryExists(p: string): boolean;
+    readFile(p: string, enc?: string): string | undefined;
+    realpath?(p: string): string;
+    getDirectories(p: string): string[];
+    readDirectory(p: string, ...rest: unknown[]): string[];
+  };
+};
+
+/** A message as tslab's ZmqServer hands it around (its ZmqMessage class). */
+export interface WireMessage {
+  header: { msg_type: string; msg_id: string; session: string; username: string };
+  content: Record<string, unknown>;
+  createReply(): WireMessage;
+  signAndSend(key: string, sock: unknown): void;
+}
+
+export interface ZmqServerBase {
+  connInfo: { key: string; transport: string; ip: string };
+  iopub: unknown;
+  shell: unknown;
+  control: unknown;
+  init(): Promise<void>;
+  close(): void;
+  handleShellMessage(sock: unknown, ...args: Buffer[]): Promise<void>;
+  handleExecute(sock: unknown, msg: WireMessage): Promise<void>;
+  publishStatus(status: string, parent: WireMessage): void;
+}
+
+/** A converter set that creates the Node converter eagerly (the browser one on demand). */
+export function createConverterSet(): ConverterSet {
+  let node: { close(): void } | undefined;
+  let browser: { close(): void } | undefined;
+  return {
+    get node() {
+      return (node ??= converter.createConverter({ isJS: false, isBrowser: false }));
+    },
+    get browser() {
+      return (browser ??= converter.createConverter({ isJS: false, isBrowser: true }));
+    },
+    close() {
+      node?.close();
+      browser?.close();
+    },
+  };
+}
