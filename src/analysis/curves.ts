@@ -24,10 +24,12 @@ export type CurveCode =
   | "curves.still_improving"
   | "curves.saturated"
   | "curves.train_loss_increasing"
-  | "curves.diverged";
+  | "curves.diverged"
+  | "curves.loss_spike";
 
 export const CURVE_CODES: readonly CurveCode[] = [
   "curves.diverged",
+  "curves.loss_spike",
   "curves.train_loss_increasing",
   "curves.overfitting",
   "curves.noisy_late",
@@ -46,7 +48,7 @@ export interface CurveThresholds {
   minPoints: number;
   /** `curves.overfitting`: smoothed validation final is worse than its smoothed best by at least this (relative). Default 0.1. */
   overfitWorsening: number;
-  /** `curves.noisy_late` and the noise estimates: "late" is the last `lateFraction` of the steps. Default 0.25. */
+  /** `curves.noisy_late` and the noise estimates: "late" is the last `lateFraction` of the steps (needs ≥ `minPoints` points there). Default 0.25. */
   lateFraction: number;
   /** `curves.noisy_late`: late noise (stdev of step-to-step differences / √2) at least this (relative). Default 0.05. */
   noisyLate: number;
@@ -145,6 +147,7 @@ export interface CurveDiagnosticsResult {
 
 const SEVERITY: Record<CurveCode, Finding["severity"]> = {
   "curves.diverged": "warn",
+  "curves.loss_spike": "warn",
   "curves.train_loss_increasing": "warn",
   "curves.overfitting": "warn",
   "curves.noisy_late": "warn",
@@ -154,6 +157,7 @@ const SEVERITY: Record<CurveCode, Finding["severity"]> = {
 
 const ADVICE: Record<CurveCode, string> = {
   "curves.diverged": "diverged (NaN/Inf or a loss blow-up); they are infeasible. If they are the high-learning-rate trials, consider warmup or clipping (playbook FAQ on instability).",
+  "curves.loss_spike": "have a loss that blew up (above the blow-up factor × its first value) and then recovered: early or mid-training instability. Learning-rate warmup (early) or gradient clipping can fix it.",
   "curves.train_loss_increasing": "have a training loss that goes up during training, which usually indicates a bug in the pipeline or an instability.",
   "curves.overfitting": "show problematic overfitting: the validation metric gets worse while the training loss keeps improving. Add or better tune regularization (dropout, label smoothing, weight decay) before comparing scientific values.",
   "curves.noisy_late": "have high step-to-step variance late in training, so each trial ends on a lucky or unlucky step. Consider a larger batch size, more validation data, learning-rate decay or Polyak averaging.",
@@ -166,8 +170,10 @@ const ADVICE: Record<CurveCode, string> = {
  *
  * Checks (thresholds in {@link CurveThresholds}; "relative" = fraction of the curve's scale):
  * - `curves.diverged`: first non-finite train/validation value, or a loss above
- *   `blowupFactor` × its first value, or a trial the loader marked diverged. Other checks are
- *   skipped for diverged trials.
+ *   `blowupFactor` × its first value that does not recover, or a trial the loader marked
+ *   diverged. Other checks are skipped for diverged trials.
+ * - `curves.loss_spike`: a blow-up that recovers (the last value regains at least half of what
+ *   was learned before it): the playbook's early/mid-training instability.
  * - `curves.train_loss_increasing`: smoothed train loss ends `trainIncrease` above its minimum.
  * - `curves.overfitting`: smoothed validation final is `overfitWorsening` worse than its smoothed
  *   best (and by more than 2× the late noise) while the smoothed train loss at the end is no
@@ -296,7 +302,8 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
   const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
   const late = lib.slice(lateFrom);
   const diffs = late.slice(1).map((v, i) => v - late[i]!);
-  const noise = diffs.length >= 2 ? stdev(diffs) / Math.SQRT2 : 0;
+  // Too few late points give no reliable noise estimate (then 0: no noisy_late finding).
+  const noise = late.length >= Math.max(3, th.minPoints) ? stdev(diffs) / Math.SQRT2 : 0;
   const endFrom = firstIndexAtOrAfter(steps, lastStep - th.endFraction * span);
   const endX = steps.slice(endFrom);
   const endY = lib.slice(endFrom);
@@ -341,6 +348,21 @@ export function divergenceStep(curve: CurveData, isLoss: boolean, factor: number
 }
 
 /**
+ * Did a loss curve recover after a blow-up at `step`? Yes when its last value is finite and has
+ * regained at least half of what was learned before the blow-up (last ≤ min-before + ½·(first − min-before)).
+ */
+function recovered(curve: CurveData, step: number): boolean {
+  const k = curve.steps.indexOf(step);
+  const last = curve.values[curve.values.length - 1]!;
+  if (k <= 0 || k === curve.values.length - 1 || !Number.isFinite(last)) return false;
+  const before = curve.values.slice(0, k).filter(Number.isFinite);
+  if (!before.length) return false;
+  const first = before[0]!;
+  const minBefore = Math.min(...before);
+  return last <= minBefore + 0.5 * (first - minBefore);
+}
+
+/**
  * Diagnose one trial's curves (the per-trial part of {@link curveDiagnostics}).
  *
  * @example
@@ -354,15 +376,20 @@ export function diagnoseTrialCurves(
 ): TrialCurveDiagnosis {
   const findings: Finding[] = [];
   const trial = t.trial;
-  // Divergence first: nothing else is meaningful after it.
+  // Divergence first: nothing else is meaningful after it. A blow-up that recovers is a spike.
   const divs = [
-    t.train ? { metric: names.trainMetric, d: divergenceStep(t.train, true, th.blowupFactor) } : null,
-    t.validation ? { metric: names.validationMetric, d: divergenceStep(t.validation, validationDirection === "minimize", th.blowupFactor) } : null,
-  ].filter((x): x is { metric: string; d: NonNullable<ReturnType<typeof divergenceStep>> } => !!x && !!x.d);
-  if (divs.length) {
-    divs.sort((a, b) => a.d.step - b.d.step);
-    const { metric, d } = divs[0]!;
-    const what = d.reason === "non_finite" ? `${metric} became ${d.value}` : `${metric} blew up to ${r6(d.value)} (> ${th.blowupFactor}× its first value ${r6(d.reference!)})`;
+    t.train ? { metric: names.trainMetric, curve: t.train, d: divergenceStep(t.train, true, th.blowupFactor) } : null,
+    t.validation ? { metric: names.validationMetric, curve: t.validation, d: divergenceStep(t.validation, validationDirection === "minimize", th.blowupFactor) } : null,
+  ].filter((x): x is { metric: string; curve: CurveData; d: NonNullable<ReturnType<typeof divergenceStep>> } => !!x && !!x.d);
+  divs.sort((a, b) => a.d.step - b.d.step);
+  const spikes: typeof divs = [];
+  for (const x of divs) {
+    if (x.d.reason === "blowup" && recovered(x.curve, x.d.step)) {
+      spikes.push(x);
+      continue;
+    }
+    const { metric, d } = x;
+    const what = d.reason === "non_finite" ? `${metric} became ${d.value}` : `${metric} blew up to ${r6(d.value)} (> ${th.blowupFactor}× its first value ${r6(d.reference!)}) and did not recover`;
     findings.push(
       finding("warn", "curves.diverged", `Trial ${trial} diverged at step ${d.step}: ${what}.`, {
         trial,
@@ -374,6 +401,24 @@ export function diagnoseTrialCurves(
       }),
     );
     return { trial, train: null, validation: null, divergedStep: d.step, findings };
+  }
+  for (const { metric, curve, d } of spikes.slice(0, 1)) {
+    const first = curve.steps[0]!;
+    const last = curve.steps[curve.steps.length - 1]!;
+    const frac = last > first ? (d.step - first) / (last - first) : 0;
+    findings.push(
+      finding("warn", "curves.loss_spike", `Trial ${trial}: ${metric} spiked to ${r6(d.value)} at step ${d.step} (> ${th.blowupFactor}× its first value ${r6(d.reference!)}) and then recovered: ${frac <= 0.2 ? "early" : "mid"}-training instability. Learning-rate warmup (early) or gradient clipping can fix it.`, {
+        trial,
+        metric,
+        step: d.step,
+        value: r6(d.value),
+        reference: r6(d.reference!),
+        blowupFactor: th.blowupFactor,
+        fractionOfTraining: r6(frac),
+        phase: frac <= 0.2 ? "early" : "mid",
+        finalValue: r6(curve.values[curve.values.length - 1]!),
+      }),
+    );
   }
   const tr = t.train ? curveStats(names.trainMetric, t.train, "minimize", th) : null;
   const va = t.validation ? curveStats(names.validationMetric, t.validation, validationDirection, th) : null;
