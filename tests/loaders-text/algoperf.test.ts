@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../../src/study/formats/index.js";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { algoperfTarget, splitByGroup, splitByWorkload } from "../../src/study/formats/algoperf.js";
 import type { Study } from "../../src/study/study.js";

@@ -11,7 +11,7 @@ import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
 import type { FormatLoader, LoadOptions, Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { IssueLog, checkTextFile, readHead, studyNameFrom } from "./text.js";
+import { IssueLog, checkTextFile, looksBinary, readHead, studyNameFrom } from "./text.js";
 
 /** Tab for .tsv files or a first line with more tabs than commas, else comma. */
 export function sniffDelimiter(path: string, head: Buffer): string {
@@ -135,7 +135,7 @@ function detect(p: Probe): number {
   const lower = p.path.toLowerCase();
   if (lower.endsWith(".csv") || lower.endsWith(".tsv")) return 10;
   const first = p.head.toString("utf8").split(/\r?\n/, 1)[0] ?? "";
-  if (!first.trimStart().startsWith("{") && first.includes(",") && !p.head.includes(0)) return 4;
+  if (!first.trimStart().startsWith("{") && first.includes(",") && !looksBinary(p.head)) return 4;
   return 0;
 }
 

@@ -37,7 +37,7 @@ export async function loadJsonl(path: string, options: LoadOptions = {}): Promis
         sink.log.add(n, undefined, `expected a JSON object per line, found ${Array.isArray(obj) ? "an array" : typeof obj}`);
         return;
       }
-      sink.add(Object.keys(obj), Object.values(obj), n);
+      sink.addObject(obj as Record<string, unknown>, n);
     },
     options.onProgress,
   );

@@ -248,6 +248,47 @@ export class RecordSink {
     else this.addMeasurementRow(keys, values, line);
   }
 
+  /**
+   * Add one parsed JSON object. Long-shape lines of a trial already seen take a fast path (four
+   * property reads, no key arrays); anything else goes through {@link RecordSink.add}.
+   */
+  addObject(obj: Record<string, unknown>, line: number): void {
+    const f = this.fast;
+    if (f && this.shape === "long") {
+      const t = obj[f.trial];
+      const st = obj[f.step];
+      const m = obj[f.metric];
+      const v = obj[f.value];
+      if (
+        typeof t === "string" && this.seen.has(t) && typeof st === "number" && Number.isFinite(st) && typeof m === "string" && m !== "" &&
+        obj.status === undefined && obj.state === undefined
+      ) {
+        const value = typeof v === "number" ? v : parseNumber(v);
+        if (value !== undefined) {
+          const metric = this.intern.get(m);
+          this.metricOrder.add(metric);
+          this.builder.measure(this.intern.get(t), st, metric, value);
+          return;
+        }
+      }
+    }
+    const keys = Object.keys(obj);
+    if (this.shape === undefined) {
+      this.setShape(keys);
+      if (this.shape === "long") {
+        const find = (r: Role) => keys.find((k) => this.role(k) === r);
+        const trial = find("trial");
+        const step = find("step");
+        const metric = find("metric");
+        const value = find("value");
+        if (trial && step && metric && value) this.fast = { trial, step, metric, value };
+      }
+    }
+    this.add(keys, Object.values(obj), line);
+  }
+
+  private fast?: { trial: string; step: string; metric: string; value: string };
+
   private trialIdOf(v: unknown, line: number, field: string): string | undefined {
     if (typeof v === "string" && v !== "") return this.intern.get(v);
     if (typeof v === "number" && Number.isFinite(v)) return this.intern.get(String(v));

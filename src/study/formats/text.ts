@@ -96,7 +96,7 @@ export async function checkTextFile(path: string, what: string): Promise<void> {
   }
   if (size === 0) throw new TunebookError(`empty file: expected ${what} data`, path);
   const head = await readHead(path);
-  if (looksBinary(head)) throw new TunebookError(`binary data, not ${what} text (line 1)`, path, 1);
+  if (looksBinary(head)) throw new TunebookError(`binary data, not ${what} text`, path, 1);
   if (head.toString("utf8").replace(/^\uFEFF/, "").trim() === "" && size <= head.length)
     throw new TunebookError(`empty file (only blank lines): expected ${what} data`, path);
 }
