@@ -11,6 +11,7 @@
  * {@link ADAM_BETA2_THRESHOLD} (= 50, twice the ε threshold) by default, configurable.
  */
 import { finding, type Finding } from "./finding.js";
+import { SEED_LIKE } from "./trialVariance.js";
 
 /** Adam hyperparameters, in the order the playbook adds them to a study. */
 export type AdamHyperparameter = "learning_rate" | "beta1" | "epsilon" | "beta2";
@@ -97,7 +98,8 @@ export interface AdamBudgetCheck extends AdamBudgetAdvice {
 
 /**
  * Check a study against the Adam budget rule: which of learning rate, β1, ε, β2 it varies, and
- * whether it tunes more of them than its trial count supports (`adam.over_tuned`). Returns null when
+ * whether it tunes more of them than its budget supports (`adam.over_tuned`). The budget is the number
+ * of distinct configurations (seed-like keys ignored), since repeats of one point explore nothing. Returns null when
  * the study varies no Adam-specific hyperparameter (β1, β2 or ε), i.e. the rule does not apply.
  *
  * @example
@@ -111,13 +113,25 @@ export function adamBudgetCheck(study: { size: number; hyperparameters(): string
     for (const a of ADAM_HYPERPARAMETERS) if (!tuned[a] && ADAM_NAMES[a].test(h)) tuned[a] = h;
   }
   if (!tuned.beta1 && !tuned.beta2 && !tuned.epsilon) return null;
-  const advice = adamBudgetAdvice(study.size);
+  // The budget is the number of distinct configurations tried: seed repeats of one point do not explore.
+  const configs = new Set(
+    study.trialRows().map((r) =>
+      JSON.stringify(
+        Object.keys(r.hparams)
+          .filter((k) => !SEED_LIKE.test(k))
+          .sort()
+          .map((k) => [k, r.hparams[k] ?? null]),
+      ),
+    ),
+  ).size;
+  const advice = adamBudgetAdvice(configs);
   const overTuned = ADAM_HYPERPARAMETERS.filter((a) => tuned[a] && advice.fixed.includes(a));
   const findings = [...advice.findings];
   if (overTuned.length > 0)
     findings.push(
-      finding("warn", "adam.over_tuned", `This study tunes ${overTuned.map((a) => tuned[a]).join(", ")} with only ${study.size} trials; the playbook's budget rule says to keep ${overTuned.join(", ")} fixed at this budget (${advice.rule}) and spend the trials on ${advice.tune.join(", ")}.`, {
+      finding("warn", "adam.over_tuned", `This study tunes ${overTuned.map((a) => tuned[a]).join(", ")} over only ${configs} distinct configuration(s) (${study.size} trials); the playbook's budget rule says to keep ${overTuned.join(", ")} fixed at this budget (${advice.rule}) and spend the trials on ${advice.tune.join(", ")}.`, {
         trials: study.size,
+        configurations: configs,
         tuned,
         overTuned,
         advised: advice.tune,

@@ -22,6 +22,8 @@ export interface BoundaryOptions {
   hparams?: string[];
   /** Fewer feasible trials than this: no edge check, too few to tell (default 10). */
   minTrials?: number;
+  /** Fewer distinct values of the hyperparameter than this: not checked (a handful of repeated points is not a search; default 6). */
+  minDistinct?: number;
   /** A region (half or outer quarter of the range) with more than this infeasible fraction is "mostly infeasible" (default 0.5). */
   infeasibleFraction?: number;
   by?: ObjectiveBy;
@@ -112,6 +114,7 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
   const minFraction = o.minFraction ?? 0.5;
   const minTrials = o.minTrials ?? 10;
   const infFrac = o.infeasibleFraction ?? 0.5;
+  const minDistinct = o.minDistinct ?? 6;
   const where = sciValue === undefined ? "" : ` (${o.perScientific} = ${sciValue})`;
   for (const h of o.hparams ?? numericHparams(study)) {
     const scale = hparamScale(study, h);
@@ -121,6 +124,8 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
     const H = toScale(range.high, scale);
     const bw = band * (H - L);
     const used = rows.filter((r) => typeof r.hparams[h] === "number" && Number.isFinite(r.hparams[h] as number));
+    const distinct = new Set(used.map((r) => r.hparams[h])).size;
+    if (distinct < minDistinct) continue;
     const feas = used.filter((r) => isFeasibleRow(r, by));
     const k = Math.min(feas.length, o.topK ?? Math.max(5, Math.ceil(0.1 * feas.length)));
     const cmp = betterFirst(study.objective.direction);
@@ -190,7 +195,7 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
       if (sciValue !== undefined) reg.scientificValue = sciValue;
       out.regions.push(reg);
       const side = name.startsWith("lower") ? "lower" : "upper";
-      if (inR.length >= 5 && reg.fraction > infFrac && !flaggedSides.has(side)) {
+      if (inR.length >= 10 && new Set(inR.map((r) => r.hparams[h])).size >= 3 && reg.fraction > infFrac && !flaggedSides.has(side)) {
         flaggedSides.add(side);
         const part = name.replace("_", " ");
         const stability = h.toLowerCase().includes("lr") || h.toLowerCase().includes("learning_rate") ? " If the best trials sit at the edge of this region, the model may have stability issues keeping it from higher learning rates (try warmup)." : "";

@@ -10,6 +10,7 @@
  * (default) so a few huge losses do not dominate, as fANOVA implementations do with quantile
  * transforms. Importances are normalized to sum to 1. Like fANOVA's main effects, this ignores
  * interactions; unlike it, no surrogate model is fitted, so it is exact and fast on any study size.
+ * Conditional hyperparameters are scored on the trials where they are active (their `n` says how many).
  * With `topFraction` < 1 the decomposition is computed on the best trials only (PED-ANOVA's
  * "top-γ" region): which hyperparameters still matter among the good trials.
  */
@@ -38,7 +39,10 @@ export interface HparamImportance {
   eta2: number;
   adjustedEta2: number;
   bins: number;
+  /** Trials used (those where the hyperparameter is set). */
   n: number;
+  /** Fewer than max(20, 4 × bins) trials: scored 0. */
+  insufficient?: boolean;
 }
 
 export interface ImportanceResult {
@@ -69,28 +73,42 @@ export function importance(study: Study, options: ImportanceOptions = {}): Impor
   const y = (options.transform ?? "rank") === "rank" ? ranks(raw) : raw;
   const names = options.hparams ?? study.hyperparameters().filter((h) => new Set(study.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
   const method = `binned one-way ANOVA (adjusted η², ${nb} quantile bins in each hyperparameter's scale, ${(options.transform ?? "rank") === "rank" ? "rank-transformed objective" : "raw objective"}${options.topFraction !== undefined && options.topFraction < 1 ? `, top ${options.topFraction} of trials` : ""})`;
-  let meanY = 0;
-  for (const v of y) meanY += v;
-  meanY /= n || 1;
-  let ssTot = 0;
-  for (const v of y) ssTot += (v - meanY) ** 2;
   const out: HparamImportance[] = [];
   for (const h of names) {
     const scale = hparamScale(study, h);
-    const labels = binLabels(rows, h, scale, nb);
+    // Conditional hyperparameters are scored on the trials where they are active: an "unset" bin
+    // would only re-measure the parent (e.g. `model`), not this hyperparameter.
+    const active: number[] = [];
+    rows.forEach((r, i) => {
+      const v = r.hparams[h];
+      if (v !== null && v !== undefined) active.push(i);
+    });
+    const sub = active.map((i) => rows[i]!);
+    const ys = active.map((i) => y[i]!);
+    const labels = binLabels(sub, h, scale, nb);
+    let meanY = 0;
+    for (const v of ys) meanY += v;
+    meanY /= ys.length || 1;
+    let ssTot = 0;
+    for (const v of ys) ssTot += (v - meanY) ** 2;
     const sums = new Map<string, { s: number; c: number }>();
     labels.forEach((l, i) => {
       const e = sums.get(l) ?? { s: 0, c: 0 };
-      e.s += y[i]!;
+      e.s += ys[i]!;
       e.c++;
       sums.set(l, e);
     });
     let ssB = 0;
     for (const { s, c } of sums.values()) ssB += c * (s / c - meanY) ** 2;
     const k = sums.size;
+    const m = ys.length;
     const eta2 = ssTot > 0 ? ssB / ssTot : 0;
-    const adj = n > k && k > 1 ? Math.max(0, 1 - ((1 - eta2) * (n - 1)) / (n - k)) : 0;
-    out.push({ hparam: h, scale, importance: 0, eta2, adjustedEta2: adj, bins: k, n });
+    // Too few active trials for k bins: the estimate would be noise, so it is scored 0 and marked.
+    const insufficient = m < Math.max(20, 4 * k);
+    const adj = !insufficient && m > k && k > 1 ? Math.max(0, 1 - ((1 - eta2) * (m - 1)) / (m - k)) : 0;
+    const imp: HparamImportance = { hparam: h, scale, importance: 0, eta2, adjustedEta2: adj, bins: k, n: m };
+    if (insufficient) imp.insufficient = true;
+    out.push(imp);
   }
   const total = out.reduce((s, x) => s + x.adjustedEta2, 0);
   for (const x of out) x.importance = total > 0 ? x.adjustedEta2 / total : 0;

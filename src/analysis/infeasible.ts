@@ -145,7 +145,7 @@ export function infeasible(study: Study, options: InfeasibleOptions = {}): Infea
       });
     }
     result.regions.push(...regs);
-    const flagged = (g: InfeasibleRegion) => g.total >= minRegion && g.fraction >= regionFraction && g.fraction >= 1.5 * overall;
+    const flagged = (g: InfeasibleRegion) => g.total >= minRegion && g.fraction >= regionFraction && g.fraction >= 1.5 * overall && configsIn(rows, h, g) >= 3;
     if (scale === "categorical") {
       for (const g of regs.filter(flagged)) result.findings.push(regionFinding(h, g.label, [g], { category: g.category }));
     } else {
@@ -177,6 +177,17 @@ export function infeasible(study: Study, options: InfeasibleOptions = {}): Infea
       ...c,
     });
   }
+}
+
+/** Distinct configurations inside a region (one point repeated over seeds is not a region). */
+function configsIn(rows: readonly TrialRow[], h: string, g: InfeasibleRegion): number {
+  const s = new Set<string>();
+  for (const r of rows) {
+    const v = r.hparams[h];
+    const inside = g.category !== undefined ? valueLabel(v) === g.category : typeof v === "number" && v >= g.low! && v <= g.high!;
+    if (inside) s.add(JSON.stringify(Object.keys(r.hparams).sort().map((k) => [k, r.hparams[k]])));
+  }
+  return s.size;
 }
 
 function describe(c: InfeasibleCounts): string {

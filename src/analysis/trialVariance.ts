@@ -7,7 +7,7 @@ import type { Study } from "../study/study.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
 import { safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
-import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
+import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSorted } from "./common.js";
 
 /** Hyperparameter names that identify a repeat rather than a configuration (seeds, run ids). */
 export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
@@ -101,9 +101,9 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
   const means = rep.map((c) => c.mean);
   const betweenStd = means.length >= 2 ? meanStd(means).std : null;
   const findings: Finding[] = [];
-  if (pooledStd !== null) {
+  if (pooledStd !== null && medianStd !== null) {
     findings.push(
-      finding("info", "variance.trial", `Trial (seed) variance: ${rep.length} configuration(s) repeated, pooled std ${fmt(pooledStd)} of the objective; differences smaller than about ${fmt(2 * pooledStd)} between single trials are within seed noise.`, {
+      finding("info", "variance.trial", `Trial (seed) variance: ${rep.length} configuration(s) repeated; typical seed std ${fmt(medianStd)} (median over configurations; pooled ${fmt(pooledStd)}). Differences smaller than about ${fmt(2 * medianStd)} between single trials are within seed noise.`, {
         repeated: rep.length,
         pooledStd,
         medianStd,
@@ -111,12 +111,28 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
         maxStd: stds.length ? stds[stds.length - 1] : null,
       }),
     );
-    if (betweenStd !== null && betweenStd < 2 * pooledStd)
+    // Robust spread of the configurations' means (IQR / 1.349), against the typical seed std.
+    const ms = [...means].sort((a, b) => a - b);
+    const robustBetween = ms.length >= 4 ? (quantileSorted(ms, 0.75) - quantileSorted(ms, 0.25)) / 1.349 : betweenStd;
+    if (robustBetween !== null && medianStd > 0 && robustBetween < 2 * medianStd)
       findings.push(
-        finding("warn", "variance.configs_within_noise", `The repeated configurations differ by less than the seed noise (std of their means ${fmt(betweenStd)} vs seed std ${fmt(pooledStd)}): single trials cannot rank them; compare means over repeats.`, { betweenStd, pooledStd, repeated: rep.length }),
+        finding("warn", "variance.configs_within_noise", `The repeated configurations differ by about as much as seed noise (spread of their means ${fmt(robustBetween)} vs typical seed std ${fmt(medianStd)}): a single trial per configuration cannot rank them; compare means over repeats.`, { spreadOfMeans: robustBetween, betweenStd, medianStd, pooledStd, repeated: rep.length }),
       );
   }
+  const unstable = configs.filter((c) => c.infeasible > 0 && c.infeasible < c.count);
+  if (unstable.length > 0)
+    findings.push(
+      finding("warn", "variance.unstable_config", `${unstable.length} configuration(s) diverge or fail in some repeats but not others (e.g. ${unstable.slice(0, 3).map((c) => `${c.infeasible} of ${c.count} repeats of ${shortKey(c)}`).join("; ")}): they sit on the edge of stability, and a single good run of them is luck.`, {
+        configs: unstable.slice(0, 20).map((c) => ({ key: c.key, hparams: c.hparams, count: c.count, infeasible: c.infeasible, trials: c.trials })),
+        count: unstable.length,
+      }),
+    );
   return { configs, repeated: rep.length, pooledStd, medianStd, betweenStd, findings };
+}
+
+function shortKey(c: ConfigVariance): string {
+  const hp = Object.entries(c.hparams).filter(([, v]) => v !== null);
+  return hp.length ? hp.slice(0, 4).map(([k, v]) => `${k}=${typeof v === "number" ? fmt(v) : String(v)}`).join(", ") + (hp.length > 4 ? ", …" : "") : c.key;
 }
 
 function summarize(key: string, hparams: Record<string, HpValue>, group: string | null, trials: string[], values: number[], count: number): ConfigVariance {
