@@ -197,7 +197,8 @@ function validate(data: unknown, problems: Problem[]): SearchSpace {
     where.set(p.name, e.path);
     space.params.push(p);
   }
-  checkConditions(space.params, where, problems);
+  const declared = new Set(entries.map((e) => e.name).filter((n): n is string => typeof n === "string"));
+  checkConditions(space.params, where, declared, problems);
   return space;
 }
 
@@ -386,7 +387,7 @@ function describeDomain(p: Param): string {
   }
 }
 
-function checkConditions(params: Param[], where: Map<string, PathSeg[]>, problems: Problem[]): void {
+function checkConditions(params: Param[], where: Map<string, PathSeg[]>, declared: Set<string>, problems: Problem[]): void {
   const byName = new Map(params.map((p) => [p.name, p]));
   for (const p of params) {
     const c = p.condition;
@@ -399,7 +400,9 @@ function checkConditions(params: Param[], where: Map<string, PathSeg[]>, problem
       continue;
     }
     if (!parent) {
-      problems.push({ path: at, message: `unknown condition parent "${c.parent}" (parameters: ${showList([...byName.keys()])})` });
+      // A parent that is declared but invalid has its own message already.
+      if (declared.has(c.parent)) continue;
+      problems.push({ path: at, message: `unknown condition parent "${c.parent}" (parameters: ${showList([...declared])})` });
       continue;
     }
     if (parent.type === "float") {

@@ -5,7 +5,7 @@
  * parameters own none), whether or not it is active: adding trials never changes earlier ones,
  * and a conditional parameter keeps its coordinate when its parent changes. Mapping a coordinate
  * u ∈ [0, 1) into the space:
- * - float, linear: low + u·(high − low); log: exp(ln low + u·(ln high − ln low)).
+ * - float, linear: low + u·(high − low); log: low·(high/low)^u = exp(ln low + u·(ln high − ln low)).
  * - int, linear: low + floor(u·K) over the K = high − low + 1 integers (each equally likely).
  * - int, log: exp of a uniform point in [ln(low − ½), ln(high + ½)], rounded to the nearest
  *   integer: integer m gets mass ∝ ln((m + ½)/(m − ½)), the log-uniform law made discrete, with
@@ -98,7 +98,8 @@ export function compileSpace(space: SearchSpace): CompiledSpace {
 export function mapUnit(p: Param, u: number): HpValue {
   switch (p.type) {
     case "float": {
-      const x = p.scale === "log" ? Math.exp(Math.log(p.low) + u * (Math.log(p.high) - Math.log(p.low))) : p.low + u * (p.high - p.low);
+      // low·(high/low)^u: exactly `low` at u = 0.
+      const x = p.scale === "log" ? p.low * Math.exp(u * Math.log(p.high / p.low)) : p.low + u * (p.high - p.low);
       return x < p.low ? p.low : x > p.high ? p.high : x;
     }
     case "int": {
