@@ -291,6 +291,39 @@ export class Study {
     return new Study({ name: this.name, objective, space: this.space, trials: rows, measurements: this.cols, warnings: this.warnings, source: this.source });
   }
 
+  /**
+   * Best finite value of `metric` per trial, straight from the measurement columns (one pass).
+   *
+   * @example
+   * study.bestPerTrial("validation/loss").get("t0"); // lowest validation loss of trial t0
+   */
+  bestPerTrial(metric: string = this.objective.metric, direction: Direction = this.objective.direction): Map<string, number> {
+    const { trial, metric: ms, value } = this.cols;
+    const out = new Map<string, number>();
+    const min = direction === "minimize";
+    let lastTrial: string | undefined;
+    let cur = NaN;
+    // Rows of one trial are usually contiguous: keep a running value and touch the map once per run.
+    const flush = () => {
+      if (lastTrial === undefined || Number.isNaN(cur)) return;
+      const prev = out.get(lastTrial);
+      if (prev === undefined || (min ? cur < prev : cur > prev)) out.set(lastTrial, cur);
+    };
+    for (let i = 0; i < value.length; i++) {
+      if (ms[i] !== metric) continue;
+      const v = value[i]!;
+      const t = trial[i]!;
+      if (t !== lastTrial) {
+        flush();
+        lastTrial = t;
+        cur = NaN;
+      }
+      if (v === v && v !== Infinity && v !== -Infinity && (cur !== cur || (min ? v < cur : v > cur))) cur = v;
+    }
+    flush();
+    return out;
+  }
+
   /** Observed range and scale of each hyperparameter. */
   hparamSummaries(): HparamSummary[] {
     return this.hyperparameters().map((name) => summarizeHparam(name, this.rows, this.space));

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: install the peers, generate the shared synthetic study, then run every
+ * benchmark in its own process (so one's memory does not slow the next) and print each ratio.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { BENCH_DIR } from "./common.js";
+import { generate } from "./gen.js";
+
+const t0 = Date.now();
+const only = process.argv.slice(2);
+const install = spawnSync("bash", [`${BENCH_DIR}peers.sh`], { stdio: "inherit" });
+if (install.status !== 0) process.stderr.write("bench: could not install every peer; ratios for missing peers print n/a\n");
+await generate();
+const order = ["load", "halton", "figure", "review", "train-step", "runner"];
+const files = readdirSync(BENCH_DIR).filter((f) => f.endsWith(".ts") && !["run.ts", "common.ts", "gen.ts"].includes(f));
+files.sort((a, b) => (order.indexOf(a.replace(/\.ts$/, "")) + 100) % 100 - (order.indexOf(b.replace(/\.ts$/, "")) + 100) % 100);
+let failed = 0;
+for (const f of files) {
+  if (only.length && !only.some((o) => f.startsWith(o))) continue;
+  process.stdout.write(`\n# ${f}\n`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", `${BENCH_DIR}${f}`], { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed++;
+    process.stdout.write(`${f}: failed (exit ${r.status})\n`);
+  }
+}
+process.stdout.write(`\nbench: done in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${process.platform} ${process.arch}, node ${process.version}${failed ? `, ${failed} failed` : ""}\n`);
+process.exit(failed ? 1 : 0);
