@@ -95,8 +95,11 @@ export function lossInstability(
 ): { kind: InstabilityKind; step: number; value: number; reference: number | null } | null {
   const d = divergenceStep(curve, true, opts.blowupFactor ?? 3);
   if (d) return { kind: d.reason === "non_finite" ? "diverged" : "blowup", step: d.step, value: d.value, reference: d.reference ?? null };
-  const sm = smooth(curve, opts.smoothWindow ?? 5);
+  const window = opts.smoothWindow ?? 5;
+  const sm = smooth(curve, window);
   if (sm.values.length < 3) return null;
+  // Raw finite points, aligned with `sm`, to report the step where the raw loss actually rose.
+  const raw = curve.values.filter(Number.isFinite);
   const first = sm.values[0]!;
   const minAll = Math.min(...sm.values);
   const scale = first - minAll;
@@ -105,7 +108,14 @@ export function lossInstability(
   let runMin = Infinity;
   for (let i = 0; i < sm.values.length; i++) {
     const v = sm.values[i]!;
-    if (v > runMin + rise) return { kind: "loss_rise", step: sm.steps[i]!, value: v, reference: runMin };
+    if (v > runMin + rise) {
+      // Centered smoothing lets a jump show a few points early: report the first raw point of the window above the threshold.
+      const half = Math.floor(Math.max(1, window) / 2);
+      for (let j = Math.max(0, i - half); j <= Math.min(raw.length - 1, i + half); j++) {
+        if (raw[j]! > runMin + rise) return { kind: "loss_rise", step: sm.steps[j]!, value: raw[j]!, reference: runMin };
+      }
+      return { kind: "loss_rise", step: sm.steps[i]!, value: v, reference: runMin };
+    }
     runMin = Math.min(runMin, v);
   }
   return null;
