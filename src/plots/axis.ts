@@ -176,7 +176,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const layout = baseLayout(title, { subtitle, width: Math.max(700, cols * 380 + 120), height: rows * 330 + 170 });
   Object.assign(layout, layoutAxes, { annotations, legend: { ...(layout.legend as object), orientation: "h", x: 0, y: -0.08 - 0.12 / rows, yanchor: "top" } });
   (layout.margin as Record<string, number>).b = 110;
-  (layout.margin as Record<string, number>).t = series.length > 1 ? 110 : 90;
+  (layout.margin as Record<string, number>).t += 22; // panel titles
   return applyOptions({ data, layout }, options);
 }
 

@@ -69,9 +69,9 @@ export function panelTitle(p: Panel, text: string): Record<string, unknown> {
  * @example
  * footnote("3 trials missing learning_rate were not drawn");
  */
-export function footnote(text: string, y = -0.12): Record<string, unknown> {
+export function footnote(text: string, y = -0.12, width = 140): Record<string, unknown> {
   return {
-    text: plotText(text),
+    text: wrapText(plotText(text), width),
     xref: "paper",
     yref: "paper",
     x: 0,

@@ -133,13 +133,17 @@ export interface FigureOptions {
  * baseLayout("Validation loss vs learning rate", { subtitle: "2,000 trials" });
  */
 export function baseLayout(title: string, opts: { subtitle?: string; width?: number; height?: number; showlegend?: boolean } = {}): Layout {
-  const text = opts.subtitle ? `${title}<br><span style="font-size:12px;color:${COLORS.muted}">${opts.subtitle}</span>` : title;
+  const text = opts.subtitle ? `${title}<br><span style="font-size:12px;color:${COLORS.muted}">${opts.subtitle.replace(/<br>/g, `</span><br><span style="font-size:12px;color:${COLORS.muted}">`)}</span>` : title;
+  // The title block grows downward from the top; the top margin makes room for all its lines.
+  const titleLines = title.split("<br>").length;
+  const subLines = opts.subtitle ? opts.subtitle.split("<br>").length : 0;
+  const top = 26 + titleLines * 21 + subLines * 16 + 26;
   const layout: Layout = {
-    title: { text, x: 0.02, xanchor: "left", font: { size: 16, color: COLORS.text } },
+    title: { text, x: 0.02, xanchor: "left", y: 1, yref: "container", yanchor: "top", pad: { t: 18 }, font: { size: 16, color: COLORS.text } },
     font: { family: FONT_FAMILY, size: 12, color: COLORS.text },
     paper_bgcolor: "#FFFFFF",
     plot_bgcolor: "#FFFFFF",
-    margin: { l: 70, r: 30, t: opts.subtitle ? 90 : 70, b: 60 },
+    margin: { l: 70, r: 30, t: top, b: 60 },
     hovermode: "closest",
     showlegend: opts.showlegend ?? true,
     legend: { bgcolor: "rgba(255,255,255,0.85)", bordercolor: COLORS.grid, borderwidth: 1 },

@@ -13,7 +13,7 @@ describe("axisFigure on the DeepCAVE MNIST study", () => {
     const crashed = deepcaveCrashedCount("run_1");
     expect(crashed).toBeGreaterThan(100);
     const xs = fig.data.filter((d: T) => d.marker?.symbol === "x");
-    const lr = xs.find((d: T) => d.xaxis === "x")!;
+    const lr = xs.find((d: T) => d.xaxis === "x") as T;
     expect((lr.y as unknown[]).length).toBe(crashed);
     expect(lr.marker.color).toBe("#D62728");
     expect(String(lr.name)).toContain(String(crashed));
