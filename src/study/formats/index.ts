@@ -8,3 +8,4 @@ import "./tensorboard.js";
 import "./algoperf.js";
 import "./optuna.js";
 import "./deepcave.js";
+import "./wandb.js";
