@@ -14,7 +14,29 @@ export interface StudySummary {
   steps: { min: number | null; max: number | null };
   best: { trial: string; value: number; step: number | null; hparams: Record<string, unknown> } | null;
   groups: number;
+  /**
+   * Present when trials record different objectives (`attrs.objectiveMetric`/`objectiveDirection`,
+   * e.g. AlgoPerf workloads with different targets): then `best` is null, since values of
+   * different metrics or directions do not compare.
+   */
+  objectives?: Array<Objective & { groups: number; trials: number }>;
   warnings: string[];
+}
+
+/** Distinct objectives recorded on the trials (by the loaders), with their group and trial counts. */
+function recordedObjectives(study: Study): Array<Objective & { groups: number; trials: number }> {
+  const by = new Map<string, Objective & { groupSet: Set<string | null>; trials: number }>();
+  for (const t of study.trialRows()) {
+    const d = t.attrs.objectiveDirection;
+    if (d !== "minimize" && d !== "maximize") continue;
+    const metric = typeof t.attrs.objectiveMetric === "string" ? t.attrs.objectiveMetric : study.objective.metric;
+    const k = `${metric}\u0001${d}`;
+    let e = by.get(k);
+    if (!e) by.set(k, (e = { metric, direction: d, groupSet: new Set(), trials: 0 }));
+    e.groupSet.add(t.group);
+    e.trials++;
+  }
+  return [...by.values()].sort((a, b) => b.trials - a.trials).map((e) => ({ metric: e.metric, direction: e.direction, groups: e.groupSet.size, trials: e.trials }));
 }
 
 /**
@@ -29,7 +51,9 @@ export function summarizeStudy(study: Study): StudySummary {
     if (h.values) hp[h.name]!.values = h.values;
   }
   const steps = study.trialRows().map((r) => r.steps).filter((s): s is number => s !== null && Number.isFinite(s));
-  const best = study.bestTrial();
+  const objectives = recordedObjectives(study);
+  const mixed = objectives.length > 1;
+  const best = mixed ? undefined : study.bestTrial();
   return {
     name: study.name,
     source: study.source,
@@ -42,6 +66,7 @@ export function summarizeStudy(study: Study): StudySummary {
     steps: { min: steps.length ? Math.min(...steps) : null, max: steps.length ? Math.max(...steps) : null },
     best: best ? { trial: best.id, value: best.best!, step: best.bestStep, hparams: { ...best.hparams } } : null,
     groups: new Set(study.trialRows().map((r) => r.group)).size,
+    ...(mixed ? { objectives } : {}),
     warnings: study.warnings.map(formatIssue),
   };
 }
@@ -52,7 +77,12 @@ const fmt = (v: number | null): string => (v === null ? "–" : Number.isInteger
 export function formatSummary(s: StudySummary, maxWarnings = 10): string {
   const lines: string[] = [];
   lines.push(`study ${s.name}${s.source.format ? ` (${s.source.format})` : ""}`);
-  lines.push(`objective: ${s.objective.metric} (${s.objective.direction})`);
+  if (s.objectives) {
+    const parts = s.objectives.slice(0, 6).map((o) => `${o.metric} (${o.direction}) in ${o.groups} group${o.groups === 1 ? "" : "s"}`);
+    if (s.objectives.length > 6) parts.push(`… ${s.objectives.length - 6} more`);
+    lines.push(`objective: differs by group — ${parts.join("; ")}`);
+    lines.push(`  (no overall best: split with splitByGroup() or pass --objective)`);
+  } else lines.push(`objective: ${s.objective.metric} (${s.objective.direction})`);
   const st = Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   lines.push(`trials: ${s.trials}${st ? ` — ${st}` : ""}${s.groups > 1 ? ` in ${s.groups} groups` : ""}`);
   if (s.best) lines.push(`best: ${fmt(s.best.value)} (trial ${s.best.trial}${s.best.step !== null ? `, step ${s.best.step}` : ""})`);

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadStudy } from "../../src/study/load.js";
 import { splitByGroup, splitByWorkload } from "../../src/study/formats/algoperf.js";
 import type { Study } from "../../src/study/study.js";
+import { summarizeStudy } from "../../src/study/summary.js";
 import { DATA } from "../helpers/cli.js";
 
 const FILE = `${DATA}algoperf_v05/trials_summary.csv`;
@@ -88,6 +89,7 @@ describe("trials_summary.csv", () => {
         expect(sub.size).toBe(mine.length);
         expect(new Set(mine.map((r) => r.higher_is_better)).size).toBe(1);
         expect(sub.objective.direction).toBe(mine[0]!.higher_is_better === "True" ? "maximize" : "minimize");
+        expect(sub.objective.metric).toBe(`validation/${mine[0]!.target_metric}`);
         // The best trial is the best finite best_validation_metric among non-diverged rows.
         const ok = mine.filter((r) => r.has_nonfinite !== "True" && Number.isFinite(Number(r.best_validation_metric)) && Number.isFinite(Number(r.final_validation_metric)));
         const vals = ok.map((r) => Number(r.best_validation_metric));
@@ -95,5 +97,14 @@ describe("trials_summary.csv", () => {
         expect(sub.bestTrial()!.best).toBe(want);
       }
     }
+  });
+
+  it("summarizes with one objective per target, and no overall best across them", () => {
+    const sum = summarizeStudy(study);
+    expect(sum.best).toBeNull();
+    const targets = new Set(rows.map((r) => `validation/${r.target_metric}|${r.higher_is_better === "True" ? "maximize" : "minimize"}`));
+    expect(new Set(sum.objectives!.map((o) => `${o.metric}|${o.direction}`))).toEqual(targets);
+    expect(sum.objectives!.reduce((n, o) => n + o.trials, 0)).toBe(3700);
+    expect(sum.byStatus.diverged).toBe(study.statusCounts().diverged);
   });
 });

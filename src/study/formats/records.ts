@@ -82,6 +82,8 @@ export interface TrialPlan {
   directionKey?: string;
   /** A boolean column that marks a diverged trial (e.g. `has_nonfinite`). */
   divergedKey?: string;
+  /** A column naming each row's own objective metric (trials_summary's `target_metric` → `validation/<m>`). */
+  metricKey?: string;
   /** Keys that are not attrs (already used above). */
   used: Set<string>;
 }
@@ -113,6 +115,7 @@ export function planTrialColumns(keys: readonly string[], options: LoadOptions, 
     plan.groupKey = "workload";
     plan.directionKey = "higher_is_better";
     plan.divergedKey = has.has("has_nonfinite") ? "has_nonfinite" : undefined;
+    plan.metricKey = has.has("target_metric") && !options.objective ? "target_metric" : undefined;
     plan.statusKey = pick("status", "state");
   } else {
     const id = keys.find((k) => roleOf(k) === "trial") ?? pick("id", "name", "number");
@@ -476,7 +479,8 @@ export class RecordSink {
       const d = parseDirectionCell(get(plan.directionKey), plan.directionKey);
       if (d) {
         attrs.objectiveDirection = d;
-        attrs.objectiveMetric = plan.metric;
+        const own = get(plan.metricKey);
+        attrs.objectiveMetric = typeof own === "string" && own !== "" ? `validation/${own}` : plan.metric;
         this.directions[d]++;
       }
     }
