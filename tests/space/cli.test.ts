@@ -3,10 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpace, sample } from "../../src/space/index.js";
-import { main } from "../../src/cli/main.js";
+import { Command } from "commander";
+import { register } from "../../src/cli/commands/space.js";
+import { reportError } from "../../src/cli/main.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 
-/** Run the CLI in this process (fast: many calls), capturing stdout/stderr. */
+/**
+ * Run `tunebook space …` in this process (fast: many calls), capturing stdout/stderr. Only this
+ * subcommand is registered, as main() does, so other commands' modules are not loaded.
+ */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
@@ -15,7 +20,14 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   process.stdout.write = ((c: string) => ((stdout += c), true)) as typeof process.stdout.write;
   process.stderr.write = ((c: string) => ((stderr += c), true)) as typeof process.stderr.write;
   try {
-    const code = await main(["node", "tunebook", ...args]);
+    const program = new Command("tunebook").exitOverride();
+    register(program);
+    let code = 0;
+    try {
+      await program.parseAsync(["node", "tunebook", ...args]);
+    } catch (err) {
+      code = reportError(err);
+    }
     return { code, stdout, stderr };
   } finally {
     process.stdout.write = ow;
