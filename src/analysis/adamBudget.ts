@@ -126,8 +126,18 @@ export function adamBudgetCheck(study: { size: number; hyperparameters(): string
   ).size;
   const advice = adamBudgetAdvice(configs);
   const overTuned = ADAM_HYPERPARAMETERS.filter((a) => tuned[a] && advice.fixed.includes(a));
-  const findings = [...advice.findings];
-  if (overTuned.length > 0)
+  const tunedNames = ADAM_HYPERPARAMETERS.filter((a) => tuned[a]);
+  const findings: Finding[] = [];
+  if (overTuned.length === 0)
+    findings.push(
+      finding("info", "adam.budget", `This study tunes ${tunedNames.map((a) => tuned[a]).join(", ")} over ${configs} distinct configuration(s): within the playbook's Adam budget (${advice.rule}).`, {
+        trials: study.size,
+        configurations: configs,
+        tuned,
+        advised: advice.tune,
+      }),
+    );
+  else
     findings.push(
       finding("warn", "adam.over_tuned", `This study tunes ${overTuned.map((a) => tuned[a]).join(", ")} over only ${configs} distinct configuration(s) (${study.size} trials); the playbook's budget rule says to keep ${overTuned.join(", ")} fixed at this budget (${advice.rule}) and spend the trials on ${advice.tune.join(", ")}.`, {
         trials: study.size,

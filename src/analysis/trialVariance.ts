@@ -114,9 +114,9 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
     // Robust spread of the configurations' means (IQR / 1.349), against the typical seed std.
     const ms = [...means].sort((a, b) => a - b);
     const robustBetween = ms.length >= 4 ? (quantileSorted(ms, 0.75) - quantileSorted(ms, 0.25)) / 1.349 : betweenStd;
-    if (robustBetween !== null && medianStd > 0 && robustBetween < 2 * medianStd)
+    if (robustBetween !== null && medianStd > 0 && robustBetween < medianStd)
       findings.push(
-        finding("warn", "variance.configs_within_noise", `The repeated configurations differ by about as much as seed noise (spread of their means ${fmt(robustBetween)} vs typical seed std ${fmt(medianStd)}): a single trial per configuration cannot rank them; compare means over repeats.`, { spreadOfMeans: robustBetween, betweenStd, medianStd, pooledStd, repeated: rep.length }),
+        finding("warn", "variance.configs_within_noise", `The repeated configurations differ by less than the seed noise (spread of their means ${fmt(robustBetween)} vs typical seed std ${fmt(medianStd)}): a single trial per configuration cannot rank them; compare means over repeats.`, { spreadOfMeans: robustBetween, betweenStd, medianStd, pooledStd, repeated: rep.length }),
       );
   }
   const unstable = configs.filter((c) => c.infeasible > 0 && c.infeasible < c.count);

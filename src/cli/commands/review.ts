@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import { type Finding, type Severity } from "../../analysis/finding.js";
+import { review, type ReviewOptions } from "../../analysis/review.js";
+import { loadStudy, type FormatName } from "../../study/load.js";
+import { TunebookError } from "../../study/types.js";
+import { parseDirection, parseIntOption } from "../options.js";
+import { jsonReplacer } from "./load.js";
+
+export function register(program: Command): void {
+  program
+    .command("review")
+    .description("run every study analysis that applies (infeasible, boundaries, isolation, study and trial variance, importance, curves…) and print the findings, most severe first")
+    .argument("<path>", "log file or folder")
+    .option("-f, --format <format>", "log format (default: detected)")
+    .option("-o, --objective <metric>", "objective metric")
+    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("-s, --scientific <names>", "scientific hyperparameter(s) to compare, comma-separated (default: categorical ones)")
+    .option("--by <which>", "per-trial objective: best (default) or final")
+    .option("--seed <n>", "seed for the resampling analyses", "0")
+    .option("--no-split", "review the trials as one study even when they carry several groups")
+    .option("--json", "print { findings: [{severity, code, message, evidence}] }")
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; json?: boolean }) => {
+      const study = await loadStudy(path, {
+        format: opts.format as FormatName | undefined,
+        objective: opts.objective,
+        direction: parseDirection(opts.direction),
+      });
+      if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
+      const options: ReviewOptions = { seed: parseIntOption("seed", opts.seed, 0) };
+      if (opts.by) options.by = opts.by as "best" | "final";
+      if (opts.scientific) options.scientific = opts.scientific.split(",").map((s) => s.trim()).filter(Boolean);
+      if (opts.split === false) options.split = false;
+      const r = review(study, options);
+      if (opts.json) {
+        const out = {
+          study: r.study,
+          objective: r.objective,
+          trials: r.trials,
+          groups: r.groups ? Object.keys(r.groups) : undefined,
+          findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
+        };
+        process.stdout.write(JSON.stringify(out, jsonReplacer, 2) + "\n");
+        return;
+      }
+      const head = `${r.study}: ${r.trials} trials, objective ${r.objective.metric} (${r.objective.direction})` + (r.groups ? `, reviewed per group (${Object.keys(r.groups).length} groups)` : "");
+      process.stdout.write(formatFindings(r.findings, head) + "\n");
+    });
+}
+
+const TITLES: Record<Severity, string> = { error: "Errors", warn: "Warnings", info: "Info" };
+
+/**
+ * Findings grouped by severity, each with its evidence in short form (scalars only).
+ *
+ * @example
+ * formatFindings(review(study).findings, "my study");
+ */
+export function formatFindings(findings: readonly Finding[], heading: string): string {
+  const lines = [heading];
+  if (findings.length === 0) lines.push("", "No findings.");
+  for (const sev of ["error", "warn", "info"] as const) {
+    const fs = findings.filter((f) => f.severity === sev);
+    if (fs.length === 0) continue;
+    lines.push("", `${TITLES[sev]} (${fs.length}):`);
+    for (const f of fs) {
+      lines.push(`  ${f.code}: ${f.message}`);
+      const ev = shortEvidence(f.evidence);
+      if (ev) lines.push(`      ${ev}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** `key=value` for the scalar evidence entries (numbers to 4 significant digits), at most 8. */
+export function shortEvidence(evidence: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(evidence)) {
+    if (parts.length >= 8) break;
+    if (typeof v === "number") parts.push(`${k}=${Number.isFinite(v) ? Number(v.toPrecision(4)) : String(v)}`);
+    else if (typeof v === "string") parts.push(`${k}=${v.length > 40 ? v.slice(0, 39) + "…" : v}`);
+    else if (typeof v === "boolean") parts.push(`${k}=${v}`);
+  }
+  return parts.join(" ");
+}

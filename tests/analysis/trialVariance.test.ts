@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { compareToBaseline, regularizedIncompleteBeta, studentTCdf, trialVariance } from "../../src/analysis/trialVariance.js";
+import { loadStudy } from "../../src/study/load.js";
+import { DATA } from "../helpers/cli.js";
+import { studyOf } from "./synthetic.js";
+
+describe("t distribution", () => {
+  it("matches the closed forms for df = 1 (Cauchy) and df = 2", () => {
+    for (const t of [-3, -0.7, 0, 0.5, 1.3, 4]) {
+      expect(studentTCdf(t, 1)).toBeCloseTo(0.5 + Math.atan(t) / Math.PI, 10);
+      expect(studentTCdf(t, 2)).toBeCloseTo(0.5 + t / (2 * Math.sqrt(2 + t * t)), 10);
+    }
+  });
+  it("approaches the normal for large df, and I_x(1,1) = x", () => {
+    expect(studentTCdf(1.959963985, 1e7)).toBeCloseTo(0.975, 6);
+    for (const x of [0.1, 0.5, 0.9]) expect(regularizedIncompleteBeta(x, 1, 1)).toBeCloseTo(x, 12);
+    expect(regularizedIncompleteBeta(0.5, 2, 2)).toBeCloseTo(0.5, 12);
+    // I_x(a, 1) = x^a
+    expect(regularizedIncompleteBeta(0.3, 2.5, 1)).toBeCloseTo(0.3 ** 2.5, 12);
+  });
+});
+
+describe("compareToBaseline (Welch)", () => {
+  it("computes Welch's df by hand", () => {
+    const c = compareToBaseline([1, 2, 3, 4], [2, 4, 6, 8], { direction: "maximize" });
+    // var A = 5/3, var B = 20/3; se² = 5/12 + 20/12; df = se⁴ / ((5/12)²/3 + (20/12)²/3)
+    const va = 5 / 12, vb = 20 / 12;
+    expect(c.df).toBeCloseTo((va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 3), 10);
+    expect(c.t).toBeCloseTo(2.5 / Math.sqrt(va + vb), 10);
+    expect(c.improvement).toBe(2.5);
+  });
+  it("adopts B only when the gain exceeds the seed noise", () => {
+    const clear = compareToBaseline([0.71, 0.72, 0.7, 0.71], [0.75, 0.76, 0.74, 0.75], { direction: "maximize" });
+    expect(clear.better).toBe(true);
+    expect(clear.findings[0]!.code).toBe("adoption.better");
+    expect(clear.pValue).toBeLessThan(0.001);
+    const noisy = compareToBaseline([0.70, 0.74, 0.68, 0.73], [0.71, 0.75, 0.69, 0.72], { direction: "maximize" });
+    expect(noisy.better).toBe(false);
+    expect(noisy.findings[0]!.code).toBe("adoption.not_significant");
+    // Direction matters: lower loss is better.
+    const loss = compareToBaseline([0.5, 0.51, 0.49], [0.4, 0.41, 0.39], { direction: "minimize" });
+    expect(loss.better).toBe(true);
+    expect(loss.improvement).toBeCloseTo(0.1, 10);
+    expect(loss.effectSize).toBeCloseTo(0.1 / 0.01, 6);
+    const few = compareToBaseline([0.5], [0.4, 0.41], { direction: "minimize" });
+    expect(few.better).toBe(false);
+    expect(few.findings[0]!.code).toBe("adoption.not_significant");
+  });
+});
+
+describe("trialVariance", () => {
+  it("groups repeats that differ only by seed", () => {
+    const trials = [];
+    for (const [lr, mean] of [[0.1, 1], [0.01, 2]] as const) for (let s = 0; s < 4; s++) trials.push({ hparams: { lr, seed: s }, y: mean + (s % 2 ? 0.1 : -0.1) });
+    const r = trialVariance(studyOf(trials));
+    expect(r.configs).toHaveLength(2);
+    expect(r.configs.map((c) => c.n)).toEqual([4, 4]);
+    expect(r.configs[0]!.mean).toBeCloseTo(1, 12);
+    expect(r.configs[0]!.std).toBeCloseTo(Math.sqrt((4 * 0.01) / 3), 12);
+    expect(r.pooledStd).toBeCloseTo(Math.sqrt((4 * 0.01) / 3), 12);
+  });
+
+  it("AlgoPerf trials_summary: study-to-study variance of each (submission, workload, point) from the 5 studies", async () => {
+    const study = await loadStudy(`${DATA}algoperf_v05/trials_summary.csv`);
+    const rows = parse(readFileSync(`${DATA}algoperf_v05/trials_summary.csv`, "utf8"), { columns: true }) as Array<Record<string, string>>;
+    // Independent grouping from the CSV: same submission, workload and hp.* columns.
+    const hpCols = Object.keys(rows[0]!).filter((k) => k.startsWith("hp."));
+    const groups = new Map<string, number[]>();
+    for (const r of rows) {
+      if (r.submission !== "prize_qualification_baseline" || r.workload !== "imagenet_resnet_jax") continue;
+      const k = hpCols.map((c) => r[c]).join("|");
+      const v = Number(r.best_validation_metric);
+      if (!groups.has(k)) groups.set(k, []);
+      if (r.has_nonfinite !== "True" && Number.isFinite(v) && Number.isFinite(Number(r.final_validation_metric))) groups.get(k)!.push(v);
+    }
+    const sub = study.filter((t) => t.attrs.submission === "prize_qualification_baseline" && t.group === "imagenet_resnet_jax");
+    const r = trialVariance(sub);
+    expect(r.configs.length).toBe(groups.size);
+    const expected = [...groups.values()].map((vs) => {
+      const m = vs.reduce((a, b) => a + b, 0) / vs.length;
+      return { n: vs.length, mean: m, std: Math.sqrt(vs.reduce((a, b) => a + (b - m) ** 2, 0) / (vs.length - 1)) };
+    }).sort((a, b) => a.mean - b.mean);
+    const got = r.configs.map((c) => ({ n: c.n, mean: c.mean, std: c.std })).sort((a, b) => a.mean - b.mean);
+    expect(got.map((g) => g.n)).toEqual(expected.map((e) => e.n));
+    got.forEach((g, i) => {
+      expect(g.mean).toBeCloseTo(expected[i]!.mean, 10);
+      expect(g.std).toBeCloseTo(expected[i]!.std, 10);
+    });
+    expect(Math.max(...got.map((g) => g.n))).toBe(5); // 5 studies = 5 seeds of each point
+  });
+});
