@@ -44,6 +44,8 @@ export interface SampleOptions {
 }
 
 export const DEFAULT_GRID_POINTS = 5;
+/** Largest grid `sample` enumerates whole when no `n` is given. */
+export const MAX_WHOLE_GRID = 1_000_000;
 
 /** A space prepared for sampling: coordinates and the order in which activity is resolved. */
 export interface CompiledSpace {
@@ -62,7 +64,8 @@ export interface CompiledSpace {
 const compiledCache = new WeakMap<SearchSpace, CompiledSpace>();
 
 /**
- * Assign coordinates and resolve the condition order (cached per space object).
+ * Assign coordinates and resolve the condition order (cached per space object: treat a space
+ * as immutable once sampled).
  * @example compileSpace(space).dims // number of non-fixed parameters
  */
 export function compileSpace(space: SearchSpace): CompiledSpace {
@@ -174,6 +177,13 @@ export function sample(space: SearchSpace, opts: SampleOptions = {}): Trial[] {
   if (sampler === "grid") {
     const out: Trial[] = [];
     const n = opts.n === undefined ? Infinity : checkIndex("n", opts.n, 0);
+    if (n === Infinity) {
+      let product = 1;
+      for (const p of c.params) product *= gridValues(p, opts.gridPoints).length;
+      if (product > MAX_WHOLE_GRID) {
+        throw new TunebookError(`the grid has up to ${product} trials; pass n (and start) to take a slice, or use the halton sampler (playbook: grids only in 1-2 dimensions)`);
+      }
+    }
     let i = 0;
     for (const t of gridTrials(c, opts.gridPoints)) {
       if (out.length >= n) break;

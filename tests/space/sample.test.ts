@@ -165,5 +165,9 @@ parameters:
     expect(g[0]).toEqual(Object.assign(Object.create(null), { opt: "adam", lr: 1e-3, beta1: 0.9, wd: 0 }));
     expect(sample(s, { sampler: "grid", start: 7 })).toHaveLength(2);
     expect(sample(s, { sampler: "grid", n: 100 })).toHaveLength(9);
+    // A huge grid needs an explicit slice.
+    const big = parseSpace({ params: Array.from({ length: 12 }, (_, k) => ({ name: `x${k}`, type: "float", low: 0, high: 1 })) });
+    expect(() => sample(big, { sampler: "grid" })).toThrow(/the grid has up to 244140625 trials; pass n/);
+    expect(sample(big, { sampler: "grid", n: 3, start: 5 }).map((t) => t.x11)).toEqual([0, 0.25, 0.5]);
   });
 });
