@@ -7,3 +7,5 @@ export * from "./space/index.js";
 export * from "./analysis/finding.js";
 export * from "./train/index.js";
 export * from "./analysis/index.js";
+export * from "./runner/index.js";
+export * from "./report/index.js";
