@@ -16,8 +16,12 @@ export interface IsolationOptions {
   /** Buckets for a continuous scientific hyperparameter, equal width in its scale (default 8). Numeric
    *  hyperparameters with at most this many distinct values are compared value by value. */
   buckets?: number;
-  /** Bootstrap interval of each value's best (omit for none). */
-  bootstrap?: { resamples?: number; seed?: number; level?: number };
+  /**
+   * Bootstrap interval of each value's best (omit for none): `resamples` (default 1000), `seed`
+   * (default 0), `level` (default 0.9) and `fraction`, the share of a value's trials drawn per
+   * resample (default 0.5, an m-out-of-n bootstrap; see {@link isolation}).
+   */
+  bootstrap?: { resamples?: number; seed?: number; level?: number; fraction?: number };
   /** A value with fewer feasible trials than this gets `isolation.few_trials` (default 5). */
   minTrials?: number;
   by?: ObjectiveBy;
@@ -73,6 +77,12 @@ export interface IsolationResult {
  * suggests for quasi-random search). With `bootstrap`, each best gets a percentile interval from
  * resampling that value's trials (seeded), and the winner finding says whether the gap to the
  * runner-up exceeds that noise (intervals disjoint).
+ *
+ * The resamples draw half of a value's trials (m-out-of-n bootstrap): the ordinary bootstrap is
+ * inconsistent for a maximum (Bickel & Freedman 1981) and its intervals of "the best" are too narrow —
+ * with two identical values of 40 trials each, full-size intervals were disjoint in 19% of
+ * simulated studies, half-size ones in 3% (while still separating a 1-sd shift of the whole
+ * distribution in 47% and a 2-sd shift in 90%).
  *
  * @example
  * const iso = isolation(study, { scientific: "activation", bootstrap: { resamples: 500, seed: 1 } });
@@ -139,7 +149,8 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
       if (g.bucket) v.bucket = g.bucket;
       if (rnd && options.bootstrap && feas.length > 0) {
         const ys = g.rows.map((r) => (isFeasibleRow(r, by) ? objectiveOf(r, by)! : NaN));
-        v.interval = bestInterval(ys, dir, options.bootstrap.resamples ?? 1000, options.bootstrap.level ?? 0.9, rnd);
+        const m = Math.max(1, Math.ceil((options.bootstrap.fraction ?? 0.5) * ys.length));
+        v.interval = bestInterval(ys, m, dir, options.bootstrap.resamples ?? 1000, options.bootstrap.level ?? 0.9, rnd);
       }
       return v;
     });
@@ -190,13 +201,13 @@ function better(a: number, b: number, dir: Direction): boolean {
   return dir === "minimize" ? a < b : a > b;
 }
 
-/** Percentile interval of the best of a resample (with replacement, same size); NaN = infeasible. */
-function bestInterval(ys: number[], dir: Direction, resamples: number, level: number, rnd: () => number): { low: number; high: number; level: number } {
+/** Percentile interval of the best of `m` trials drawn with replacement from `ys`; NaN = infeasible. */
+function bestInterval(ys: number[], m: number, dir: Direction, resamples: number, level: number, rnd: () => number): { low: number; high: number; level: number } {
   const bests: number[] = [];
   const n = ys.length;
   for (let r = 0; r < resamples; r++) {
     let b = NaN;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < m; i++) {
       const y = ys[Math.floor(rnd() * n)]!;
       if (Number.isNaN(y)) continue;
       if (Number.isNaN(b) || better(y, b, dir)) b = y;
