@@ -93,10 +93,13 @@ export function parseSpace(input: string | unknown, file?: string): SearchSpace 
         throw new TunebookError(`invalid JSON: ${(e as Error).message}`, file);
       }
       try {
-        doc = parseDocument(input, { lineCounter: lines });
+        doc = parseDocument(input, { lineCounter: lines, uniqueKeys: true });
       } catch {
         doc = undefined; // line numbers are a courtesy
       }
+      // JSON.parse keeps the last of duplicate keys silently; a repeated parameter is a mistake.
+      const dup = doc?.errors.find((e) => e.code === "DUPLICATE_KEY");
+      if (dup) throw new TunebookError(`invalid JSON: ${dup.message.split("\n")[0]}`, file, dup.linePos?.[0]?.line);
     } else {
       doc = parseDocument(input, { lineCounter: lines, uniqueKeys: true });
       if (doc.errors.length) {

@@ -130,6 +130,8 @@ describe("parseSpace: validation messages name the file, line and field", () => 
 
   it("JSON errors and file-level errors", async () => {
     expect(errorOf(() => parseSpace('{"params": [', "s.json"))).toMatch(/^s\.json: invalid JSON/);
+    const dupJson = '{"parameters": {\n  "lr": {"type": "fixed", "value": 1},\n  "lr": {"type": "fixed", "value": 2}\n}}';
+    expect(errorOf(() => parseSpace(dupJson, "s.json"))).toMatch(/^s\.json:3: invalid JSON: Map keys must be unique/);
     const dir = mkdtempSync(join(tmpdir(), "tb-space-"));
     writeFileSync(join(dir, "s.txt"), "x");
     await expect(loadSpace(join(dir, "s.txt"))).rejects.toThrow(/must be a \.json, \.yaml or \.yml file/);
