@@ -4,6 +4,7 @@
  */
 import { TunebookKernel } from "./kernel.js";
 import { createServer, TunebookHandler } from "./server.js";
+import { InterruptedError } from "./runtime.js";
 
 /** Parse `--config-path <file>` (or `--config-path=<file>`, or a bare path). */
 export function parseKernelArgs(argv: string[]): { configPath: string } {
@@ -35,6 +36,10 @@ export async function startKernel(argv: string[] = process.argv.slice(2)): Promi
   process.on("SIGINT", () => kernel.interrupt());
   // Keep the kernel alive whatever a cell leaves behind.
   process.on("uncaughtException", (err) => console.error("uncaught exception:", err));
-  process.on("unhandledRejection", (reason) => console.error("unhandled promise rejection:", reason));
+  process.on("unhandledRejection", (reason) => {
+    // An interrupted cell's promise rejects after the cell already ended: nothing to report.
+    if (reason instanceof InterruptedError) return;
+    console.error("unhandled promise rejection:", reason);
+  });
   await server.init();
 }

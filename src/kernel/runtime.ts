@@ -6,7 +6,7 @@
 import { formatMagicHelp, lsmagicText, MAGICS, type Magic, type MagicContext } from "./magics.js";
 import { parseArgs, UsageError } from "./args.js";
 import { TunebookError } from "../study/types.js";
-import { jupyter } from "./tslab.js";
+import { jupyter, type DisplayWriter } from "./tslab.js";
 import type { MimeBundle } from "../notebook/display.js";
 
 /** An error from a magic, already worded for people. `usage` is shown under the message. */
@@ -32,8 +32,8 @@ export class InterruptedError extends Error {
 }
 
 /** Send a MIME bundle to the running cell's output (tslab's writer); `id` makes it updatable. */
-export function sendDisplay(bundle: MimeBundle, opts: { id?: string; update?: boolean } = {}): void {
-  const write = jupyter.lastWriteDisplayData;
+export function sendDisplay(bundle: MimeBundle, opts: { id?: string; update?: boolean; writer?: DisplayWriter | null } = {}): void {
+  const write = opts.writer ?? jupyter.lastWriteDisplayData;
   if (!write) {
     process.stdout.write(String(bundle["text/plain"] ?? "") + "\n");
     return;
@@ -85,17 +85,20 @@ export class MagicRuntime {
       this.help(name);
       return undefined;
     }
+    // This cell's signal and display writer: a later cell replaces the runtime's.
+    const signal = this.signal;
     const ctx: MagicContext = {
       locals: this.locals,
-      signal: this.signal,
+      signal,
       bind,
       runtime: this,
       show: (b) => sendDisplay(b),
       newDisplay: () => {
         const id = `tunebook-${process.pid}-${++this.displays}`;
+        const writer = jupyter.lastWriteDisplayData;
         let shown = false;
         return (b: MimeBundle) => {
-          sendDisplay(b, { id, update: shown });
+          sendDisplay(b, { id, update: shown, writer });
           shown = true;
         };
       },
@@ -108,7 +111,7 @@ export class MagicRuntime {
       return bind ? result : undefined;
     } catch (e) {
       if (e instanceof MagicError || e instanceof InterruptedError) throw e;
-      if (this.signal.aborted) throw new InterruptedError();
+      if (signal.aborted) throw new InterruptedError();
       if (e instanceof UsageError) throw new MagicError(name, line, "UsageError", e.message, m.usage);
       if (e instanceof TunebookError) throw new MagicError(name, line, "TunebookError", e.message);
       const err = e as Error;
