@@ -53,6 +53,29 @@ async function load(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(TFJS_NAME[name]);
   if (!ok) throw new Error(`tf.setBackend("${TFJS_NAME[name]}") returned false`);
   await tf.ready();
+  if (name === "wasm") guardWasmMalloc();
+}
+
+/** Largest wasm heap emscripten can grow to (4 GiB − 64 KiB). */
+const WASM_HEAP_MAX = 4294901760;
+
+/**
+ * tfjs-wasm does not check malloc's result: a failed allocation returns 0 and the tensor silently
+ * aliases address 0, and sizes ≥ 4 GiB wrap around. Make both throw an out-of-memory error instead,
+ * so a too-large batch becomes status "oom" rather than garbage numbers.
+ */
+function guardWasmMalloc(): void {
+  const be = tf.findBackend("wasm") as unknown as { wasm?: { _malloc: (n: number) => number; __tunebookGuard?: boolean } } | null;
+  const wasm = be?.wasm;
+  if (!wasm || wasm.__tunebookGuard) return;
+  const malloc = wasm._malloc.bind(wasm);
+  wasm._malloc = (n: number) => {
+    if (n >= WASM_HEAP_MAX) throw new RangeError(`out of memory: wasm heap cannot hold a ${n}-byte tensor (max 4 GiB)`);
+    const p = malloc(n);
+    if (p === 0 && n > 0) throw new RangeError(`out of memory: wasm heap could not allocate ${n} bytes`);
+    return p;
+  };
+  wasm.__tunebookGuard = true;
 }
 
 /**

@@ -12,3 +12,4 @@ export { evaluate as evaluateNet, perExampleLoss, correctCount, type Task as Tra
 export * from "./checkpoints.js";
 export * from "./train.js";
 export * from "./throughput.js";
+export * from "./memory.js";

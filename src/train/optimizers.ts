@@ -15,6 +15,7 @@
  * update) after it, as AdamW/SGDW do.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ownedVariable } from "./models.js";
 import type { OptimizerConfig, OptimizerName, WeightDecayMode } from "./types.js";
 
 /** Hyperparameters of an optimizer with every default filled in. */
@@ -76,7 +77,7 @@ export interface ParamOptimizer {
  */
 export function createOptimizer(config: OptimizerConfig, params: tf.Variable[]): ParamOptimizer {
   const c = resolveOptimizer(config);
-  const slot = (init: number) => params.map((p) => tf.variable(tf.fill(p.shape, init, "float32"), false));
+  const slot = (init: number) => params.map((p) => ownedVariable(tf.fill(p.shape, init, "float32"), false));
   const slotVars: Record<string, tf.Variable[]> = {};
   switch (c.name) {
     case "momentum":

@@ -11,6 +11,7 @@ import { clipByGlobalNorm } from "./clipping.js";
 import { validateTrainConfig } from "./config.js";
 import { batchIndices, loadDataset, toTensors, type Dataset, type DatasetTensors } from "./data.js";
 import { correctCount, evaluate, perExampleLoss } from "./evaluate.js";
+import { checkFits } from "./memory.js";
 import { buildModel, userModel, type Net } from "./models.js";
 import { createOptimizer, type ParamOptimizer } from "./optimizers.js";
 import { deriveSeed } from "./rng.js";
@@ -18,7 +19,12 @@ import { learningRate } from "./schedules.js";
 import { METRICS, type BackendName, type TrainConfig, type TrainOptions, type TrainResult, type TrainStatus } from "./types.js";
 
 /** Error messages that mean the backend ran out of memory (wasm heap, native allocator, JS heap). */
-const OOM_PATTERN = /out of memory|\bOOM\b|Cannot enlarge memory|allocation failed|failed to allocate|Array buffer allocation|Invalid typed array length|memory access out of bounds|ResourceExhausted/i;
+const OOM_PATTERN = /out of memory|\bOOM\b|Cannot enlarge memory|allocation failed|failed to allocate|Array buffer allocation|Invalid typed array length|memory access out of bounds|table index is out of bounds|ResourceExhausted|OutOfMemory/i;
+
+/** Raised before training when a step cannot fit in memory (becomes status "oom"). */
+export class OutOfMemory extends Error {
+  override name = "OutOfMemory";
+}
 
 /** Does this error mean out-of-memory? @example isOutOfMemory(new RangeError("Array buffer allocation failed")) // true */
 export function isOutOfMemory(e: unknown): boolean {
@@ -76,6 +82,10 @@ export class Trainer {
     const data = loadDataset(cfg.data, cfg.model.name === "cnn" ? "image" : "flat");
     if (cfg.model.name === "cnn" && cfg.data.name !== "mnist" && !options.model) {
       throw new TunebookError("the cnn model needs 28×28 images (data mnist)", undefined, undefined, "model.name");
+    }
+    if (!options.model) {
+      const oom = checkFits(cfg.model, data, Math.max(cfg.batch_size, cfg.eval_batch_size ?? 1000), backend);
+      if (oom) throw new OutOfMemory(oom);
     }
     const tensors = toTensors(data);
     const net = options.model ? userModel(options.model, cfg.seed) : buildModel(cfg.model, data.inputShape, data.outputs, cfg.seed);
