@@ -153,6 +153,15 @@ const CASES: Record<string, Fatal | Partial> = {
       expect(s.bestTrial()!.id).toBe("prototype");
     },
   },
+  "wide-bad-value.csv": {
+    kind: "partial",
+    check: (s, w) => {
+      expect(s.curve("r1", "validation/accuracy").steps).toEqual([100, 300]);
+      expect(s.curve("r1", "train/loss").steps).toEqual([100, 200, 300]);
+      expect(s.trial("r1")!.attrs.note).toBe("first");
+      expect(warnAt(w, 3, "validation/accuracy")!.message).toMatch(/expected a number.*"oops"/);
+    },
+  },
   "binary-garbage.jsonl": { kind: "error", message: /binary data, not JSONL/, line: 1 },
   "binary-garbage.csv": { kind: "error", message: /binary data, not CSV/, line: 1 },
   "binary-garbage.csv --format jsonl": { kind: "error", message: /binary data/, format: "jsonl" },

@@ -113,6 +113,19 @@ describe("CSV shapes", () => {
     expect(s.hparamSummaries().find((h) => h.name === "beta1")!.missing).toBe(1);
   });
 
+  it("streams a larger CSV with progress", async () => {
+    const n = 150_000;
+    let text = "trial,step,loss\n";
+    for (let i = 0; i < n; i++) text += `t${i % 3},${i},${1 / (i + 1)}\n`;
+    const p = file("big.csv", text);
+    const calls: number[] = [];
+    const s = await loadStudy(p, { onProgress: (d) => calls.push(d) });
+    expect(s.measurementCount).toBe(n);
+    expect(s.trial("t0")!.best).toBe(1 / (n - 2));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.at(-1)).toBe(Buffer.byteLength(text));
+  });
+
   it("reads tab-separated files", async () => {
     const s = await loadStudy(file("t.tsv", "trial\tstep\tloss\na\t1\t0.5\na\t2\t0.25\n"));
     expect(s.curve("a", "loss").values).toEqual([0.5, 0.25]);

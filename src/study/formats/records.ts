@@ -387,8 +387,9 @@ export class RecordSink {
       if (isBlank(raw)) continue;
       const v = typeof raw === "number" ? raw : parseNumber(raw);
       if (v === undefined) {
+        if (this.metricOrder.has(k)) this.log.add(line, k, `expected a number (or NaN/Infinity), found ${describe(raw)}; value skipped`, false);
         // Text on a measurement row (a note, a tag): keep it once as a trial attribute.
-        if (first && (typeof raw === "string" || typeof raw === "boolean")) b.trial({ id, attrs: { [k]: raw } });
+        else if (first && (typeof raw === "string" || typeof raw === "boolean")) b.trial({ id, attrs: { [k]: raw } });
         continue;
       }
       const m = this.intern.get(k);
