@@ -214,7 +214,7 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   if (spikes.length) {
     const early = spikes.filter((s) => s.phase === "early").length;
     findings.push(
-      finding("warn", "clipping.spikes", `${spikes.length} gradient-norm spike${spikes.length === 1 ? "" : "s"} (norm > ${spikeOpts.factor}× the median of the previous ${spikeOpts.window} steps; ${early} early, ${spikes.length - early} mid-training). Outlier gradients can cause spurious instability; clipping handles both early and mid-training spikes.`, {
+      finding("warn", "clipping.spikes", `${spikes.length} gradient-norm spike${spikes.length === 1 ? "" : "s"} (norm > ${spikeOpts.factor}× the median of the previous ${spikeOpts.window} steps; ${early} early, ${spikes.length - early} mid-training), e.g. ${spikes.slice(0, 3).map((s) => `${s.trial ? `${s.trial} ` : ""}step ${s.step}: ${r6(s.norm)} (${r6(s.ratio)}× median)`).join("; ")}${spikes.length > 3 ? "; …" : ""}. Outlier gradients can cause spurious instability; clipping handles both early and mid-training spikes.`, {
         metric, count: spikes.length, early, mid: spikes.length - early, factor: spikeOpts.factor, window: spikeOpts.window,
         spikes: spikes.slice(0, 20).map((s) => ({ trial: s.trial, step: s.step, norm: r6(s.norm), rollingMedian: r6(s.rollingMedian), ratio: r6(s.ratio), phase: s.phase })),
       }),

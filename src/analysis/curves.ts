@@ -264,7 +264,8 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
     if (!ds) continue;
     const ids = ds.map((d) => d.trial);
     const bestAffected = bestTrial !== undefined && ids.includes(bestTrial);
-    const msg = `${ids.length} of ${trials.length} trial${trials.length === 1 ? "" : "s"} ${ADVICE[code]}${bestAffected ? ` This includes the best trial (${bestTrial}).` : ""}`;
+    const eg = ds.slice(0, 3).map((d) => briefly(code, d.findings.find((f) => f.code === code)!.evidence));
+    const msg = `${ids.length} of ${trials.length} trial${trials.length === 1 ? "" : "s"} ${ADVICE[code]}${bestAffected ? ` This includes the best trial (${bestTrial}).` : ""} E.g. ${eg.join("; ")}${ids.length > 3 ? "; …" : ""}.`;
     findings.push(
       finding(SEVERITY[code], code, msg, {
         count: ids.length,
@@ -278,6 +279,28 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
     );
   }
   return { roles, thresholds: th, trials, counts, findings };
+}
+
+/** One trial's evidence in a few words, for the study-level message (the CLI prints messages in full). */
+function briefly(code: CurveCode, e: Record<string, unknown>): string {
+  const t = String(e.trial);
+  const pct = (x: unknown) => `${r6(Number(x) * 100)}%`;
+  switch (code) {
+    case "curves.diverged":
+      return `${t} at step ${e.step} (${e.metric} ${e.reason === "non_finite" ? String(e.value) : `= ${e.value}`})`;
+    case "curves.loss_spike":
+      return `${t}: ${e.metric} ${e.value} at step ${e.step}`;
+    case "curves.train_loss_increasing":
+      return `${t}: ${e.minValue} at step ${e.minStep} → ${e.finalValue} at step ${e.finalStep}`;
+    case "curves.overfitting":
+      return `${t}: ${e.metric} best ${e.bestValue} at step ${e.bestStep}, ${e.finalValue} at step ${e.finalStep}`;
+    case "curves.noisy_late":
+      return `${t}: ${e.metric} noise ${pct(e.relativeNoise)} of its improvement after step ${e.fromStep}`;
+    case "curves.still_improving":
+      return `${t}: ${e.metric} improved ${pct(e.relativeImprovement)} after step ${e.fromStep} (final ${e.finalValue} at step ${e.lastStep})`;
+    case "curves.saturated":
+      return `${t}: ${e.metric} at its best by step ${e.saturationStep} of ${e.lastStep}`;
+  }
 }
 
 /** Measure one curve (see {@link CurveStats}); null when it has too few finite points. */

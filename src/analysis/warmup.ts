@@ -178,8 +178,9 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   if (unstableAbove.length) {
     const early = unstableAbove.filter((t) => t.phase === "early").length;
     const edge = bestLr !== null && lrStar !== null && bestLr === lrStar;
+    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)}` : "diverged"} at step ${t.step ?? "?"}`);
     findings.push(
-      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training).${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
+      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
         { lrParam, metric, lrStar, unstableLr, bestLr, bestAtEdge: edge, earlyCount: early, trials: ev(unstableAbove) },
       ),
     );
