@@ -216,7 +216,7 @@ describe("malformed event files", () => {
     const garbage = join(d, "events.out.tfevents.garbage");
     let x = 12345;
     writeFileSync(garbage, Buffer.from(Array.from({ length: 5000 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 0xff)));
-    await expect(loadStudy(garbage)).rejects.toThrow(/events\.out\.tfevents\.garbage:0: not a readable TensorBoard event file: record 0: length checksum mismatch/);
+    await expect(loadStudy(garbage)).rejects.toThrow(/events\.out\.tfevents\.garbage:0: not a readable TensorBoard event file \(no valid record\): record 0: length checksum mismatch at offset 0 \(corrupt data\)$/);
     const r = runCli(["load", garbage]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/not a readable TensorBoard event file/);

@@ -13,7 +13,7 @@
  */
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import CRC32C from "crc-32/crc32c";
 import protobuf from "protobufjs";
 import { StudyBuilder, toHpValue } from "../builder.js";
@@ -161,6 +161,13 @@ class WindowReader {
     private readonly windowSize = 4 * 1024 * 1024,
   ) {}
 
+  /** `n` bytes at `offset` if they are in the current window (no I/O), else undefined. */
+  peek(offset: number, n: number): Buffer | undefined {
+    if (offset >= this.start && offset + n <= this.start + this.buf.length && offset + n <= this.size)
+      return this.buf.subarray(offset - this.start, offset - this.start + n);
+    return undefined;
+  }
+
   /** `n` bytes at `offset`, or null when the file ends first. */
   async bytes(offset: number, n: number): Promise<Buffer | null> {
     if (offset + n > this.size) return null;
@@ -188,10 +195,11 @@ function headerLength(h: Buffer): number | null {
  * 0-based record index; reading resumes at the next offset where both the length checksum and the
  * data checksum are valid (a false match needs two 32-bit CRCs to agree by chance).
  */
-async function* tfRecords(
+async function scanRecords(
   path: string,
+  onRecord: (index: number, data: Buffer) => void,
   onIssue: (issue: LoadIssue) => void,
-): AsyncGenerator<{ index: number; data: Buffer }> {
+): Promise<void> {
   const fh = await open(path, "r");
   try {
     const size = (await fh.stat()).size;
@@ -200,7 +208,8 @@ async function* tfRecords(
     let index = 0;
     let resyncFrom = -1; // >= 0 while scanning for the next valid record after corruption
     while (offset < size) {
-      const h = await r.bytes(offset, 12);
+      // Synchronous while inside the read window; I/O only to move the window.
+      const h = r.peek(offset, 12) ?? (await r.bytes(offset, 12));
       if (!h) {
         if (resyncFrom < 0) onIssue({ severity: "warn", file: path, line: index, message: `record ${index}: truncated header (${size - offset} bytes left at offset ${offset}); the file ends mid-record` });
         break;
@@ -208,7 +217,7 @@ async function* tfRecords(
       const len = headerLength(h);
       if (len === null) {
         if (resyncFrom < 0) {
-          onIssue({ severity: "warn", file: path, line: index, message: `record ${index}: length checksum mismatch at offset ${offset} (corrupt data); skipping to the next valid record` });
+          onIssue({ severity: "warn", file: path, line: index, message: `record ${index}: length checksum mismatch at offset ${offset} (corrupt data); looking for the next valid record` });
           resyncFrom = offset;
         }
         offset++;
@@ -222,7 +231,7 @@ async function* tfRecords(
         onIssue({ severity: "warn", file: path, line: index, message: `record ${index}: length ${len} at offset ${offset} runs past the end of the file (${size} bytes); the file is truncated` });
         break;
       }
-      const body = await r.bytes(offset + 12, len + 4);
+      const body = r.peek(offset + 12, len + 4) ?? (await r.bytes(offset + 12, len + 4));
       if (!body) break;
       const data = body.subarray(0, len);
       if (body.readUInt32LE(len) !== maskedCrc32c(data)) {
@@ -241,7 +250,7 @@ async function* tfRecords(
         onIssue({ severity: "warn", file: path, line: index, message: `skipped ${offset - resyncFrom} corrupt bytes (offsets ${resyncFrom}..${offset - 1}); resumed at record ${index}` });
         resyncFrom = -1;
       }
-      yield { index, data: Buffer.from(data) };
+      onRecord(index, data);
       offset += 12 + len + 4;
       index++;
     }
@@ -350,24 +359,27 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
   const scalars: ScalarEvent[] = [];
   let records = 0;
   let skippedValues = 0;
-  for await (const { index, data } of tfRecords(path, (i) => issues.push(i))) {
+  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const onRecord = (index: number, data: Buffer): void => {
+    // Fields are read straight from the decoded message (no toObject copy); a field that was not
+    // on the wire is not an own property (proto3 defaults live on the prototype).
     let ev: Record<string, unknown>;
     try {
-      ev = EventType.toObject(EventType.decode(data), { longs: Number, defaults: false }) as Record<string, unknown>;
+      ev = EventType.decode(data) as unknown as Record<string, unknown>;
     } catch (e) {
       issues.push({ severity: "warn", file: path, line: index, message: `record ${index}: not a valid Event protobuf (${(e as Error).message})` });
-      continue;
+      return;
     }
     records++;
-    const summary = ev.summary as { value?: Array<Record<string, unknown>> } | undefined;
-    if (!summary?.value) continue;
-    const step = typeof ev.step === "number" ? ev.step : 0; // proto3: an absent step is 0
-    const wallTime = typeof ev.wall_time === "number" ? ev.wall_time : undefined;
+    const summary = own(ev, "summary") ? (ev.summary as { value?: Array<Record<string, unknown>> }) : undefined;
+    if (!summary?.value?.length) return;
+    const step = own(ev, "step") ? longToNumber(ev.step as number | LongLike) : 0; // proto3: an absent step is 0
+    const wallTime = own(ev, "wall_time") ? (ev.wall_time as number) : undefined;
     for (const v of summary.value) {
       const tag = typeof v.tag === "string" && v.tag !== "" ? v.tag : typeof v.node_name === "string" ? v.node_name : "";
       let value: number | string;
-      if (typeof v.simple_value === "number") value = v.simple_value;
-      else if (v.tensor) value = tensorScalar(v.tensor as TensorMsg);
+      if (own(v, "simple_value")) value = v.simple_value as number;
+      else if (own(v, "tensor")) value = tensorScalar(v.tensor as TensorMsg);
       else value = "not a scalar";
       if (typeof value === "string" || tag === "") {
         skippedValues++;
@@ -375,7 +387,8 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
       }
       scalars.push({ tag, step, value, wallTime });
     }
-  }
+  };
+  await scanRecords(path, onRecord, (i) => issues.push(i));
   if (skippedValues > 0)
     issues.push({ severity: "warn", file: path, message: `${skippedValues} non-scalar summary values (images, histograms, text…) ignored` });
   return { scalars, records, issues };
@@ -470,7 +483,7 @@ async function loadTensorboard(path: string, options: LoadOptions): Promise<Stud
   const files = st.isDirectory() ? await findEventFiles(path) : [path];
   if (files.length === 0) throw new TunebookError("no TensorBoard event files (events.out.tfevents.*) in this folder", path);
   const root = st.isDirectory() ? path : dirname(path);
-  const b = new StudyBuilder(options.name ?? basename(path.replace(/[/\\]+$/, "")), { metric: "", direction: "minimize" });
+  const b = new StudyBuilder(options.name ?? basename(resolve(st.isDirectory() ? path : dirname(path))), { metric: "", direction: "minimize" });
   b.source = { path, format: "tensorboard" };
   const tags = new Set<string>();
   let totalScalars = 0;
@@ -481,15 +494,16 @@ async function loadTensorboard(path: string, options: LoadOptions): Promise<Stud
     const dir = dirname(f);
     // Trial id: the run folder relative to the root; a single file loads as its own name.
     const rel = relative(root, dir).split(sep).join("/");
-    const id = st.isDirectory() ? rel || "." : basename(f);
+    // A single file is named after its run folder, as TensorBoard names runs.
+    const id = st.isDirectory() ? rel || basename(resolve(dir)) : basename(resolve(dir));
     const group = st.isDirectory() && rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : null;
     if (!hpByDir.has(dir)) hpByDir.set(dir, await readHparams(dir, b));
     const { scalars, records, issues } = await readEventFile(f);
     for (const is of issues) b.warnings.push(is);
     if (records === 0) {
       if (files.length === 1) {
-        const why = issues.find((x) => x.line !== undefined)?.message ?? "the file is empty";
-        throw new TunebookError(`not a readable TensorBoard event file: ${why}`, f, 0);
+        const why = (issues.find((x) => x.line !== undefined)?.message ?? "the file is empty").replace(/; looking for .*$/, "");
+        throw new TunebookError(`not a readable TensorBoard event file (no valid record): ${why}`, f, 0);
       }
       b.warn({ file: f, message: "no valid records; file skipped" });
       continue;
