@@ -9,3 +9,6 @@ export * from "./train/index.js";
 export * from "./analysis/index.js";
 export * from "./runner/index.js";
 export * from "./report/index.js";
+export { loadJsonl } from "./study/formats/jsonl.js";
+export { loadCsv } from "./study/formats/csv.js";
+export { loadAlgoPerf, algoperfTarget, ALGOPERF_TARGETS, splitByGroup, splitByWorkload } from "./study/formats/algoperf.js";
