@@ -12,6 +12,8 @@ import { findLrParam, learningRateSweep, warmupPlanFromSweep, type LrSweepOption
 import { trainingSteps, type TrainingStepsOptions } from "./trainingSteps.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 
+/** Hyperparameters that mean the learning rate is not constant (weight_decay is not one). */
+const SCHEDULE_HP = /warmup|lr_decay|decay_steps|decay_rate|decay_factor|schedule|cosine|end_factor|power_decay/i;
 const opt = <T>(o: ReviewOptions, name: string): T => (o.analysis?.[name] ?? {}) as T;
 const roles = (s: Study) => resolveMetricRoles(s.metrics(), s.objective);
 /** Distinct numeric learning rates of the study (0 when it has no learning-rate hyperparameter). */
@@ -23,7 +25,8 @@ const lrCount = (s: Study): number => {
 
 /**
  * Review entries: `curves`, `checkpoints`, `clipping`, `instability` (learning-rate sweep, plus a
- * warmup plan when curves above lr* are unstable) and `trainingSteps`.
+ * warmup plan when curves above lr* are unstable) and `trainingSteps` (only for studies that look
+ * like constant-learning-rate sweeps, or when `analysis.trainingSteps` options are given).
  *
  * @example
  * REVIEW_ANALYSES.push(...DYNAMICS_ANALYSES);
@@ -62,8 +65,13 @@ export const DYNAMICS_ANALYSES: ReviewAnalysis[] = [
     },
   },
   {
+    // The max_train_steps rule is for a constant-learning-rate sweep: skipped when the study varies a
+    // schedule hyperparameter (warmup, decay steps, schedule…) unless its options are given.
     name: "trainingSteps",
-    applies: (s) => lrCount(s) >= 2 && (roles(s).train !== null || s.metrics().includes(s.objective.metric)),
+    applies: (s, o) =>
+      lrCount(s) >= 2 &&
+      (roles(s).train !== null || s.metrics().includes(s.objective.metric)) &&
+      (o.analysis?.trainingSteps !== undefined || !s.hyperparameters().some((h) => SCHEDULE_HP.test(h))),
     run: (s, o) => trainingSteps(s, opt<TrainingStepsOptions>(o, "trainingSteps")),
   },
 ];
