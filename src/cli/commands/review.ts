@@ -20,12 +20,12 @@ export function register(program: Command): void {
     .option("--no-split", "review the trials as one study even when they carry several groups")
     .option("--json", "print { findings: [{severity, code, message, evidence}] }")
     .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; json?: boolean }) => {
+      if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
       const study = await loadStudy(path, {
         format: opts.format as FormatName | undefined,
         objective: opts.objective,
         direction: parseDirection(opts.direction),
       });
-      if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
       const options: ReviewOptions = { seed: parseIntOption("seed", opts.seed, 0) };
       if (opts.by) options.by = opts.by as "best" | "final";
       if (opts.scientific) options.scientific = opts.scientific.split(",").map((s) => s.trim()).filter(Boolean);
