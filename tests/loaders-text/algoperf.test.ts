@@ -163,6 +163,22 @@ describe("AlgoPerf folders with missing or broken files", () => {
     expect(s.curve("study_0/imagenet_resnet_jax/trial_3", "validation/accuracy").steps.length).toBeGreaterThan(100);
   });
 
+  it("keeps two copies of the same submission apart, and warns about an empty CSV", async () => {
+    const root = join(tmp, "two");
+    const src = `${RAW}/study_1/imagenet_resnet_jax/trial_4`;
+    cpSync(src, join(root, "a/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4"), { recursive: true });
+    cpSync(src, join(root, "b/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4"), { recursive: true });
+    writeFileSync(join(root, "b/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4/eval_measurements.csv"), "");
+    const s = await loadStudy(root);
+    expect(s.trialIds()).toEqual([
+      "a/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4",
+      "b/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4",
+    ]);
+    const [a, b] = s.trialRows();
+    expect(b!.best).toBe(a!.best); // b's evaluations still come from measurements.csv
+    expect(s.warnings.some((w) => w.file.endsWith("b/prize_qualification_baseline/study_1/imagenet_resnet_jax/trial_4/eval_measurements.csv") && /no data rows/.test(w.message))).toBe(true);
+  });
+
   it("throws a clear error for a folder with no trials", async () => {
     const empty = join(tmp, "empty");
     cpSync(`${DATA}algoperf_v05/search_spaces`, empty, { recursive: true });

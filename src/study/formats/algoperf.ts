@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, readdir, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { StudyBuilder, parseNumber } from "../builder.js";
 import { registerFormat } from "../load.js";
 import { type Study, summarizeCurve } from "../study.js";
@@ -68,7 +68,7 @@ function listDirSync(p: string): string[] {
   }
 }
 
-/** Cheap check: is there an AlgoPerf trial folder at or below `root` (≤ 4 levels)? */
+/** Cheap check: is there an AlgoPerf trial folder at or below `root` (≤ `depth` levels)? */
 function hasTrialBelow(root: string, entries: readonly string[], depth: number): boolean {
   if (isTrialDir(basename(resolve(root)), entries)) return true;
   if (depth === 0) return false;
@@ -175,6 +175,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
   if (!existsSync(path)) return false;
   const log = new IssueLog(path, 20);
   warnings.push(log);
+  const before = out.rows;
   let stepIdx = -1;
   let hdr: string[] | undefined;
   try {
@@ -217,6 +218,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
     }
     throw err;
   }
+  if (out.rows === before && !log.issues.length) log.add(undefined, undefined, `no data rows; file ignored`, false);
   return true;
 }
 
@@ -242,6 +244,19 @@ export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Pro
   const places = dirs.map(placeOf);
   const submissions = new Set(places.map((p) => p.submission ?? ""));
   const prefixSubmission = submissions.size > 1;
+  // Trial ids: [submission/]study_k/workload/trial_n; where two folders still share one (the
+  // same submission copied twice under the root), their paths relative to the root tell them apart.
+  const idPartsOf = places.map((p) => {
+    const parts = [p.study, p.workload, p.trial].filter((x): x is string => !!x);
+    if (prefixSubmission && p.submission) parts.unshift(p.submission);
+    return parts;
+  });
+  const counts = new Map<string, number>();
+  for (const parts of idPartsOf) counts.set(parts.join("/"), (counts.get(parts.join("/")) ?? 0) + 1);
+  const rootAbs = resolve(path);
+  idPartsOf.forEach((parts, i) => {
+    if (counts.get(parts.join("/"))! > 1) idPartsOf[i] = relative(rootAbs, resolve(places[i]!.dir)).split(/[\\/]+/);
+  });
 
   // Per-trial target: meta_data's target_metric_name, else the workload table, else guessed later.
   const metas = await Promise.all(places.map(async (p) => {
@@ -272,8 +287,7 @@ export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Pro
   let done = 0;
   for (let i = 0; i < places.length; i++) {
     const p = places[i]!;
-    const idParts = [p.study, p.workload, p.trial].filter((x): x is string => !!x);
-    if (prefixSubmission && p.submission) idParts.unshift(p.submission);
+    const idParts = idPartsOf[i]!;
     const id = idParts.join("/");
     const group = idParts.slice(0, -1).join("/");
     const attrs = safeRecord<unknown>();
@@ -412,7 +426,7 @@ export function splitByWorkload(study: Study): Map<string, Study> {
 function detect(p: Probe): number {
   if (!p.isDirectory) return 0;
   // Higher than TensorBoard's folder scan: AlgoPerf trial folders also hold event files.
-  return hasTrialBelow(p.path, p.entries, 4) ? 90 : 0;
+  return hasTrialBelow(p.path, p.entries, 5) ? 90 : 0;
 }
 
 export const algoperfFormat: FormatLoader = { name: "algoperf", detect, load: loadAlgoPerf };
