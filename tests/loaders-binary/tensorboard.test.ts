@@ -135,6 +135,43 @@ describe("synthetic event files (PyTorch-style simple_value, tensor variants)", 
     expect(issues.map((i) => i.message).join()).toMatch(/1 non-scalar/);
   });
 
+  it("hparams plugin (as PyTorch's add_hparams writes it): hyperparameters and session status", async () => {
+    const HP = tensorboardProto.lookupType("tensorboard.HParamsPluginData");
+    const meta = (o: Record<string, unknown>) => ({ plugin_data: { plugin_name: "hparams", content: HP.encode(HP.fromObject(o)).finish() } });
+    const d = tmp();
+    for (const [run, status, acc] of [["1700000000.1", 1, 0.9], ["1700000000.2", 2, 0.1]] as const) {
+      mkdirSync(join(d, "exp", run), { recursive: true });
+      writeFileSync(
+        join(d, "exp", run, "events.out.tfevents.1700000000.host"),
+        eventFile([
+          { wall_time: 1, file_version: "brain.Event:2" },
+          { summary: { value: [{ tag: "_hparams_/experiment", metadata: meta({ version: 0, experiment: Buffer.from([]) }) }] } },
+          {
+            summary: {
+              value: [
+                {
+                  tag: "_hparams_/session_start_info",
+                  metadata: meta({ version: 0, session_start_info: { hparams: { lr: { number_value: 0.01 }, opt: { string_value: "adam" }, bn: { bool_value: true } } } }),
+                },
+              ],
+            },
+          },
+          { summary: { value: [{ tag: "_hparams_/session_end_info", metadata: meta({ version: 0, session_end_info: { status } }) }] } },
+          { summary: { value: [{ tag: "hparam/accuracy", simple_value: acc }] } },
+        ]),
+      );
+    }
+    const study = await loadStudy(d, { objective: "hparam/accuracy" });
+    expect(study.trialIds()).toEqual(["exp/1700000000.1", "exp/1700000000.2"]);
+    const t = study.trial("exp/1700000000.1")!;
+    expect(t.hparams).toMatchObject({ lr: 0.01, opt: "adam", bn: true });
+    expect(t.group).toBe("exp");
+    expect(t.status).toBe("complete");
+    expect(t.final).toBeCloseTo(0.9, 6);
+    expect(study.trial("exp/1700000000.2")!.status).toBe("failed");
+    expect(study.warnings.filter((w) => /non-scalar/.test(w.message))).toEqual([]);
+  });
+
   it("a NaN loss makes the trial diverged", async () => {
     const d = tmp();
     for (const [run, last] of [["good", 0.5], ["bad", NaN]] as const) {

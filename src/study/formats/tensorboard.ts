@@ -9,10 +9,13 @@
  *
  * Layout accepted by the loader: one event file (one trial), or a folder searched recursively in
  * which every folder holding event files is one trial (id = its path relative to the root, group =
- * its parent's path). A trial folder's `hparams.json` (AlgoPerf) becomes the trial's hyperparameters.
+ * its parent's path). A trial folder's `hparams.json` (AlgoPerf) becomes the trial's hyperparameters,
+ * and so do the hparams plugin's `session_start_info` summaries (PyTorch `add_hparams`, which
+ * writes them into a sub-run folder, tensorboardX, TF's hparams API); a session_end_info status of
+ * FAILURE makes the trial failed. Tags become metric names; an absent step is 0.
  */
 import { open, readdir, readFile, stat } from "node:fs/promises";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import CRC32C from "crc-32/crc32c";
 import protobuf from "protobufjs";
@@ -100,11 +103,43 @@ message TensorProto {
   repeated uint32 uint32_val = 16;
   repeated uint64 uint64_val = 17;
 }
+// tensorboard/plugins/hparams/plugin_data.proto (+ google.protobuf.Value), for hparams written by
+// PyTorch's SummaryWriter.add_hparams, tensorboardX and TF's hparams API. Experiment is skipped.
+message HParamsPluginData {
+  int32 version = 1;
+  oneof data {
+    bytes experiment = 2;
+    SessionStartInfo session_start_info = 3;
+    SessionEndInfo session_end_info = 4;
+  }
+}
+message SessionStartInfo {
+  map<string, PbValue> hparams = 1;
+  string model_uri = 2;
+  string monitor_url = 3;
+  string group_name = 4;
+  double start_time_secs = 5;
+}
+message SessionEndInfo {
+  int32 status = 1;
+  double end_time_secs = 2;
+}
+message PbValue {
+  oneof kind {
+    int32 null_value = 1;
+    double number_value = 2;
+    string string_value = 3;
+    bool bool_value = 4;
+    bytes struct_value = 5;
+    bytes list_value = 6;
+  }
+}
 `;
 
 /** The parsed .proto root (Event, Summary, TensorProto…), exposed so tests can encode events. */
 export const tensorboardProto: protobuf.Root = protobuf.parse(EVENT_PROTO, { keepCase: true }).root;
 const EventType = tensorboardProto.lookupType("tensorboard.Event");
+const HParamsType = tensorboardProto.lookupType("tensorboard.HParamsPluginData");
 
 /** DataType enum values used below. */
 const DT = { FLOAT: 1, DOUBLE: 2, INT32: 3, UINT8: 4, INT16: 5, INT8: 6, INT64: 9, BOOL: 10, BFLOAT16: 14, HALF: 19, UINT32: 22, UINT64: 23 } as const;
@@ -148,6 +183,10 @@ export interface EventFileResult {
   scalars: ScalarEvent[];
   /** Number of valid records read (including non-scalar events). */
   records: number;
+  /** Hyperparameters from the hparams plugin's session_start_info, if the file has one. */
+  hparams?: Record<string, HpValue>;
+  /** The hparams plugin's session_end_info status, if any. */
+  sessionStatus?: "success" | "failure" | "running" | "unknown";
   issues: LoadIssue[];
 }
 
@@ -360,6 +399,31 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
   let records = 0;
   let skippedValues = 0;
   const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  let hparams: Record<string, HpValue> | undefined;
+  let sessionStatus: EventFileResult["sessionStatus"];
+  const readHparamsPlugin = (content: Uint8Array | undefined, index: number): void => {
+    if (!content?.length) return;
+    let d: Record<string, unknown>;
+    try {
+      d = HParamsType.decode(content) as unknown as Record<string, unknown>;
+    } catch (e) {
+      issues.push({ severity: "warn", file: path, line: index, message: `record ${index}: hparams plugin data unreadable (${(e as Error).message})` });
+      return;
+    }
+    if (own(d, "session_start_info")) {
+      const info = d.session_start_info as { hparams?: Record<string, Record<string, unknown>> };
+      hparams ??= safeRecord<HpValue>();
+      for (const [k, pv] of Object.entries(info.hparams ?? {})) {
+        if (own(pv, "number_value")) hparams[k] = pv.number_value as number;
+        else if (own(pv, "string_value")) hparams[k] = toHpValue(pv.string_value);
+        else if (own(pv, "bool_value")) hparams[k] = pv.bool_value as boolean;
+        else hparams[k] = null;
+      }
+    } else if (own(d, "session_end_info")) {
+      const st = (d.session_end_info as { status?: number }).status ?? 0;
+      sessionStatus = st === 1 ? "success" : st === 2 ? "failure" : st === 3 ? "running" : "unknown";
+    }
+  };
   const onRecord = (index: number, data: Buffer): void => {
     // Fields are read straight from the decoded message (no toObject copy); a field that was not
     // on the wire is not an own property (proto3 defaults live on the prototype).
@@ -376,6 +440,11 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
     const step = own(ev, "step") ? longToNumber(ev.step as number | LongLike) : 0; // proto3: an absent step is 0
     const wallTime = own(ev, "wall_time") ? (ev.wall_time as number) : undefined;
     for (const v of summary.value) {
+      const plugin = (v.metadata as { plugin_data?: { plugin_name?: string; content?: Uint8Array } } | undefined)?.plugin_data;
+      if (plugin?.plugin_name === "hparams") {
+        readHparamsPlugin(plugin.content, index);
+        continue;
+      }
       const tag = typeof v.tag === "string" && v.tag !== "" ? v.tag : typeof v.node_name === "string" ? v.node_name : "";
       let value: number | string;
       if (own(v, "simple_value")) value = v.simple_value as number;
@@ -391,7 +460,7 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
   await scanRecords(path, onRecord, (i) => issues.push(i));
   if (skippedValues > 0)
     issues.push({ severity: "warn", file: path, message: `${skippedValues} non-scalar summary values (images, histograms, text…) ignored` });
-  return { scalars, records, issues };
+  return { scalars, records, issues, hparams, sessionStatus };
 }
 
 const EVENT_FILE = /^events\.out\.tfevents\./;
@@ -407,27 +476,20 @@ function findEventDirsSync(root: string, maxDepth = 4, maxEntries = 5000): { dir
   let seen = 0;
   let algoperf = false;
   const walk = (d: string, depth: number) => {
-    let entries: string[];
+    let entries: import("node:fs").Dirent[];
     try {
-      entries = readdirSync(d);
+      entries = readdirSync(d, { withFileTypes: true });
     } catch {
       return;
     }
     seen += entries.length;
-    if (entries.some((e) => EVENT_FILE.test(e))) {
+    const names = entries.map((e) => e.name);
+    if (names.some((e) => EVENT_FILE.test(e))) {
       dirs.push(d);
-      if (entries.includes("eval_measurements.csv") || entries.includes("measurements.csv")) algoperf = true;
+      if (names.includes("eval_measurements.csv") || names.includes("measurements.csv")) algoperf = true;
     }
     if (depth >= maxDepth || seen > maxEntries) return;
-    for (const e of entries) {
-      if (e.startsWith(".") || e.includes(".")) continue; // run folders rarely have dots; skips files quickly
-      const p = join(d, e);
-      try {
-        if (statSync(p).isDirectory()) walk(p, depth + 1);
-      } catch {
-        /* unreadable: ignore */
-      }
-    }
+    for (const e of entries) if (e.isDirectory() && !e.name.startsWith(".")) walk(join(d, e.name), depth + 1);
   };
   walk(root, 0);
   return { dirs, algoperf };
@@ -498,7 +560,7 @@ async function loadTensorboard(path: string, options: LoadOptions): Promise<Stud
     const id = st.isDirectory() ? rel || basename(resolve(dir)) : basename(resolve(dir));
     const group = st.isDirectory() && rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : null;
     if (!hpByDir.has(dir)) hpByDir.set(dir, await readHparams(dir, b));
-    const { scalars, records, issues } = await readEventFile(f);
+    const { scalars, records, issues, hparams, sessionStatus } = await readEventFile(f);
     for (const is of issues) b.warnings.push(is);
     if (records === 0) {
       if (files.length === 1) {
@@ -512,6 +574,10 @@ async function loadTensorboard(path: string, options: LoadOptions): Promise<Stud
     list.push(basename(f));
     filesById.set(id, list);
     b.trial({ id, hparams: hpByDir.get(dir), group, attrs: { eventFiles: list } });
+    // hparams plugin (PyTorch add_hparams, TF hparams API): hyperparameters and the session's end.
+    if (hparams) b.trial({ id, hparams });
+    if (sessionStatus === "failure") b.trial({ id, status: "failed" });
+    else if (sessionStatus === "running") b.trial({ id, status: "running" });
     for (const s of scalars) {
       tags.add(s.tag);
       b.measure(id, s.step, s.tag, s.value);
