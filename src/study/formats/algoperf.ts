@@ -91,7 +91,12 @@ function hasTrialBelow(root: string, entries: readonly string[], depth: number):
 
 const naturalCompare = (a: string, b: string): number => a.localeCompare(b, "en", { numeric: true });
 
-/** Every trial folder at or below `root` (≤ 5 levels), in natural order. */
+/**
+ * Every trial folder at or below `root` (≤ 5 levels), in natural order.
+ *
+ * @example
+ * (await findTrialDirs("datasets/algoperf_v05/raw_logdir")).length; // 10
+ */
 export async function findTrialDirs(root: string, depth = 5): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string, d: number): Promise<void> => {
@@ -381,6 +386,9 @@ function collectCurve(b: StudyBuilder, id: string, metric: string, steps: number
 /**
  * The objective recorded on a set of trials (`attrs.objectiveMetric` / `objectiveDirection`, set by
  * the AlgoPerf and trials-table loaders); the most common one wins. Undefined when none is recorded.
+ *
+ * @example
+ * recordedObjective(study.trialRows()); // { metric: "validation/wer", direction: "minimize" }
  */
 export function recordedObjective(trials: readonly TrialRow[], fallbackMetric?: string): Objective | undefined {
   const tally = new Map<string, number>();

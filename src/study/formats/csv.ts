@@ -13,7 +13,12 @@ import type { FormatLoader, LoadOptions, Probe } from "./format.js";
 import { RecordSink } from "./records.js";
 import { IssueLog, checkTextFile, looksBinary, readHead, studyNameFrom } from "./text.js";
 
-/** Tab for .tsv files or a first line with more tabs than commas, else comma. */
+/**
+ * Tab for .tsv files or a first line with more tabs than commas, else comma.
+ *
+ * @example
+ * sniffDelimiter("runs.tsv", Buffer.alloc(0)); // "\t"
+ */
 export function sniffDelimiter(path: string, head: Buffer): string {
   if (path.toLowerCase().endsWith(".tsv")) return "\t";
   const first = head.toString("utf8").split(/\r?\n/, 1)[0] ?? "";

@@ -24,7 +24,13 @@ const STEP_KEYS = new Set(["step", "global_step", "iteration", "_step"]);
 const STATUS_KEYS = new Set(["status", "state"]);
 const HP_OBJECT_KEYS = new Set(["hparams", "hyperparameters", "config", "params"]);
 
-/** Role of a key (exported for tests and for loaders that pre-check headers). */
+/**
+ * Role of a key (exported for tests and for loaders that pre-check headers).
+ *
+ * @example
+ * roleOf("global_step"); // "step"
+ * roleOf("hp.lr"); // "hp"
+ */
 export function roleOf(key: string): Role {
   const l = key.toLowerCase();
   if (TRIAL_KEYS.has(l)) return "trial";
@@ -46,7 +52,13 @@ function hpName(key: string): string {
   return key.slice(3);
 }
 
-/** Which shape a set of keys describes. */
+/**
+ * Which shape a set of keys describes.
+ *
+ * @example
+ * shapeOf(["trial", "step", "metric", "value"]); // "long"
+ * shapeOf(["trial", "hp.lr", "objective"]); // "trial"
+ */
 export function shapeOf(keys: readonly string[]): RecordShape {
   const roles = new Set(keys.map(roleOf));
   if (roles.has("step")) return roles.has("metric") && roles.has("value") ? "long" : "wide";
@@ -54,7 +66,13 @@ export function shapeOf(keys: readonly string[]): RecordShape {
   return "trial";
 }
 
-/** Flatten a nested hyperparameter object into `a.b` names (into a safe record). */
+/**
+ * Flatten a nested hyperparameter object into `a.b` names (into a safe record).
+ *
+ * @example
+ * const hp = safeRecord<HpValue>();
+ * flattenHparams({ opt: { lr: 0.1 } }, hp); // hp["opt.lr"] === 0.1
+ */
 export function flattenHparams(obj: unknown, into: Record<string, HpValue>, prefix = ""): void {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
     if (prefix) into[prefix] = toHpValue(obj);
@@ -93,6 +111,9 @@ const OBJECTIVE_KEYS = ["objective", "value", "final_value", "final", "score", "
 /**
  * Choose the trial-shape columns from the header: the objective (`objective`, `value`, `final_<m>`
  * / `best_<m>` pairs, the first validation-like column…), status, steps and group.
+ *
+ * @example
+ * planTrialColumns(["trial", "hp.lr", "final_acc", "best_acc"], {}, "t.csv").metric; // "acc"
  */
 export function planTrialColumns(keys: readonly string[], options: LoadOptions, file: string): TrialPlan {
   const has = new Set(keys);
@@ -553,7 +574,12 @@ export function defaultObjectiveMetric(metrics: readonly string[]): string {
   return metrics[0] ?? "objective";
 }
 
-/** Short description of a bad value for messages. */
+/**
+ * Short description of a bad value for messages.
+ *
+ * @example
+ * describe(""); // "an empty string"
+ */
 export function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";

@@ -52,7 +52,12 @@ export async function forEachLine(
   return n;
 }
 
-/** First bytes of a file (for binary checks and sniffing). */
+/**
+ * First bytes of a file (for binary checks and sniffing).
+ *
+ * @example
+ * const head = await readHead("runs.csv", 4096);
+ */
 export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
   const fh = await open(path, "r");
   try {
@@ -83,7 +88,12 @@ export function looksBinary(head: Buffer): boolean {
   return bad > 8 && bad / text.length > 0.05;
 }
 
-/** Throw the clear errors every text loader shares: missing, empty or binary file. */
+/**
+ * Throw the clear errors every text loader shares: missing, empty or binary file.
+ *
+ * @example
+ * await checkTextFile("runs.csv", "CSV"); // throws TunebookError("runs.csv: empty file: …")
+ */
 export async function checkTextFile(path: string, what: string): Promise<void> {
   let size: number;
   try {
@@ -119,7 +129,12 @@ export function parseJsonLine(line: string): unknown {
   }
 }
 
-/** Quote bare NaN / Infinity / -Infinity tokens that stand outside JSON strings. */
+/**
+ * Quote bare NaN / Infinity / -Infinity tokens that stand outside JSON strings.
+ *
+ * @example
+ * quoteNonFiniteTokens('{"a": NaN, "b": "NaN"}'); // '{"a": "NaN", "b": "NaN"}'
+ */
 export function quoteNonFiniteTokens(line: string): string {
   let out = "";
   let inString = false;
@@ -202,6 +217,11 @@ export function parseStatus(v: unknown): TrialStatus | undefined {
 /**
  * Collects load issues for one file, keeping the first `cap` and counting the rest, so that a
  * file of a million bad lines does not produce a million warnings.
+ *
+ * @example
+ * const log = new IssueLog("runs.jsonl");
+ * log.add(7, "step", `expected a number, found "abc"`);
+ * study.warnings.push(...log.finish());
  */
 export class IssueLog {
   readonly issues: LoadIssue[] = [];
@@ -238,14 +258,25 @@ export class IssueLog {
   }
 }
 
-/** Study name from a path: the file name without extension, or the folder name. */
+/**
+ * Study name from a path: the file name without extension, or the folder name.
+ *
+ * @example
+ * studyNameFrom("logs/sweep_3.jsonl"); // "sweep_3"
+ */
 export function studyNameFrom(path: string): string {
   const b = basename(path.replace(/[\\/]+$/, ""));
   const ext = extname(b);
   return ext ? b.slice(0, -ext.length) : b;
 }
 
-/** Intern strings so a million rows share one copy of each trial id / metric name. */
+/**
+ * Intern strings so a million rows share one copy of each trial id / metric name.
+ *
+ * @example
+ * const names = new Interner();
+ * names.get("loss") === names.get("lo" + "ss"); // same string object
+ */
 export class Interner {
   private readonly map = new Map<string, string>();
   get(s: string): string {
