@@ -6,7 +6,7 @@ import { isolation } from "../../src/analysis/isolation.js";
 import { splitByGroup } from "../../src/study/formats/algoperf.js";
 import { loadStudy } from "../../src/study/load.js";
 import { DATA } from "../helpers/cli.js";
-import { deepcaveStudy } from "./deepcave.js";
+import { deepcave } from "./deepcave.js";
 import { lrStudy, sampler, studyOf } from "./synthetic.js";
 
 describe("axisPlotData", () => {
@@ -39,12 +39,13 @@ describe("axisPlotData", () => {
     expect(width.points).toHaveLength(20);
   });
 
-  it("DeepCAVE MNIST: every trial on the learning-rate axis, failures flagged", () => {
-    const study = deepcaveStudy("run_1");
+  it("DeepCAVE MNIST: every trial on the learning-rate axis, failures flagged", async () => {
+    const study = await deepcave();
     const a = axisPlotData(study, { hparams: ["learning_rate", "num_neurons_layer1"] });
     const lr = a.series[0]!;
     expect(lr.points).toHaveLength(1000);
-    expect(lr.scale).toBe("log"); // 1e-4..1e-1 spans 3 decades, no declared space here
+    expect(lr.scale).toBe("log"); // declared log-uniform 1e-4..1e-1 in configspace.json
+    expect(lr.range).toEqual({ low: 1e-4, high: 0.1, source: "space" });
     expect(lr.infeasibleCount).toBe(study.statusCounts().failed);
     expect(a.series[1]!.missingCount).toBe(study.trialRows().filter((t) => t.hparams.model === "cnn").length);
   });
@@ -101,11 +102,11 @@ describe("isolation", () => {
     expect(win.bucket!.high).toBeGreaterThanOrEqual(3e-3 / 1.5);
   });
 
-  it("DeepCAVE MNIST: isolation by model matches the best accuracy per model read from the CSV", () => {
+  it("DeepCAVE MNIST: isolation by model matches the best accuracy per model read from the CSV", async () => {
     const rows = parse(readFileSync(`${DATA}deepcave_mnist/trials_long.csv`, "utf8"), { columns: true }) as Array<Record<string, string>>;
     const best = new Map<string, number>();
     for (const r of rows) if (r.study === "run_1" && r.status === "SUCCESS") best.set(r.model!, Math.max(best.get(r.model!) ?? -Infinity, Number(r.test_accuracy)));
-    const iso = isolation(deepcaveStudy("run_1"), { scientific: "model" });
+    const iso = isolation(await deepcave(), { scientific: "model" });
     for (const v of iso.values) expect(v.best!.y).toBe(best.get(v.label));
     expect(iso.winner).toBe([...best].sort((a, b) => b[1] - a[1])[0]![0]);
   });

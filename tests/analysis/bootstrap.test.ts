@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bestOfNBootstrap, bestOfNRankProbabilities, budgetFor, probBestInTopK } from "../../src/analysis/bootstrap.js";
 import { lrStudy } from "./synthetic.js";
-import { deepcaveStudy } from "./deepcave.js";
+import { deepcave } from "./deepcave.js";
 
 describe("best-of-N: closed form on hand cases", () => {
   it("two items, two draws: the best is missed only when both draws pick the other (1/4)", () => {
@@ -73,8 +73,8 @@ describe("best-of-N: exact agrees with resampling", () => {
     expect(a.budgets[0]!.resampled!.samples).toEqual(b.budgets[0]!.resampled!.samples);
   });
 
-  it("on DeepCAVE MNIST: the budget to land within 0.5% accuracy of the best with 90% probability", () => {
-    const study = deepcaveStudy("run_1");
+  it("on DeepCAVE MNIST: the budget to land within 0.5% accuracy of the best with 90% probability", async () => {
+    const study = await deepcave();
     const r = bestOfNBootstrap(study, { tolerance: 0.005, probability: 0.9, resamples: 2000, seed: 1 });
     const acc = study.trialRows().filter((t) => t.status === "complete").map((t) => t.best!);
     const best = Math.max(...acc);

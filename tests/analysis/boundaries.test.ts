@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { boundaries } from "../../src/analysis/boundaries.js";
 import { lrStudy, studyOf } from "./synthetic.js";
-import { deepcaveStudy } from "./deepcave.js";
+import { deepcave } from "./deepcave.js";
 
 describe("boundaries (known by construction)", () => {
   it("flags near_upper on lr, and nothing on wd/dropout, when the optimum lies past the upper edge", () => {
@@ -60,15 +60,17 @@ describe("boundaries (known by construction)", () => {
 });
 
 describe("boundaries on DeepCAVE MNIST (real)", () => {
-  it("finds the high-learning-rate region mostly infeasible (README: about half the trials above 1e-2 fail)", () => {
-    const r = boundaries(deepcaveStudy("run_1"));
+  it("finds the high-learning-rate region mostly infeasible (README: about half the trials above 1e-2 fail)", async () => {
+    const r = boundaries(await deepcave());
     const f = r.findings.find((x) => x.code === "boundary.mostly_infeasible" && x.evidence.hparam === "learning_rate");
     expect(f).toBeDefined();
     expect(f!.evidence.shrink).toBe("down");
+    expect(f!.evidence.high).toBeCloseTo(0.1, 12); // the declared space's upper edge
+    expect(r.checks.find((c) => c.hparam === "learning_rate")!.source).toBe("space");
     expect(f!.evidence.low as number).toBeGreaterThan(1e-2);
     expect(f!.evidence.fraction as number).toBeGreaterThan(0.5);
     // Trials with learning_rate ≥ 1e-2 that fail, counted straight from the study's rows.
-    const rows = deepcaveStudy("run_1").trialRows().filter((t) => (t.hparams.learning_rate as number) >= 1e-2);
+    const rows = (await deepcave()).trialRows().filter((t) => (t.hparams.learning_rate as number) >= 1e-2);
     const failed = rows.filter((t) => t.status === "failed").length / rows.length;
     expect(failed).toBeGreaterThan(0.35);
   });

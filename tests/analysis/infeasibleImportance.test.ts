@@ -6,7 +6,7 @@ import { importance } from "../../src/analysis/importance.js";
 import { infeasible } from "../../src/analysis/infeasible.js";
 import { loadStudy } from "../../src/study/load.js";
 import { DATA } from "../helpers/cli.js";
-import { deepcaveStudy } from "./deepcave.js";
+import { deepcave } from "./deepcave.js";
 import { lrStudy, sampler, studyOf } from "./synthetic.js";
 
 describe("infeasible", () => {
@@ -28,8 +28,8 @@ describe("infeasible", () => {
     expect(lrBins.reduce((s, g) => s + g.total, 0)).toBe(500);
   });
 
-  it("DeepCAVE MNIST: failures concentrate at high learning rate", () => {
-    const study = deepcaveStudy("run_1");
+  it("DeepCAVE MNIST: failures concentrate at high learning rate", async () => {
+    const study = await deepcave();
     const r = infeasible(study);
     const rows = parse(readFileSync(`${DATA}deepcave_mnist/trials_long.csv`, "utf8"), { columns: true }) as Array<Record<string, string>>;
     const crashedFinal = rows.filter((x) => x.study === "run_1" && x.epochs_cumulative === "8" && x.status !== "SUCCESS").length;

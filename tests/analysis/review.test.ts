@@ -6,7 +6,7 @@ import { StudyBuilder } from "../../src/study/builder.js";
 import { loadStudy } from "../../src/study/load.js";
 import { mulberry32 } from "../../src/analysis/common.js";
 import { DATA } from "../helpers/cli.js";
-import { deepcaveStudy } from "./deepcave.js";
+import { deepcave } from "./deepcave.js";
 import { lrStudy } from "./synthetic.js";
 
 const RANK = { error: 0, warn: 1, info: 2 } as const;
@@ -32,8 +32,8 @@ describe("review", () => {
     }
   });
 
-  it("DeepCAVE MNIST: flags the infeasible high learning rates and compares activation/model", () => {
-    const r = review(deepcaveStudy("run_1"));
+  it("DeepCAVE MNIST: flags the infeasible high learning rates and compares activation/model", async () => {
+    const r = review(await deepcave());
     const codes = r.findings.map((f) => `${f.code}:${f.evidence.hparam ?? f.evidence.scientific ?? ""}`);
     expect(codes).toContain("infeasible.region:learning_rate");
     expect(codes).toContain("boundary.mostly_infeasible:learning_rate");
