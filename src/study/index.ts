@@ -3,3 +3,4 @@ export * from "./study.js";
 export * from "./builder.js";
 export * from "./load.js";
 export { guessDirection } from "./formats/format.js";
+export * from "./summary.js";
