@@ -45,6 +45,7 @@ export async function probePath(path: string): Promise<Probe> {
 
 /** Which format would read `path` (or undefined). */
 export async function detectFormat(path: string): Promise<FormatName | undefined> {
+  await import("./formats/index.js");
   const probe = await probePath(path);
   let best: FormatLoader | undefined;
   let score = 0;
