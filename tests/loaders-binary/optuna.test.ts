@@ -158,18 +158,24 @@ describe("malformed Optuna inputs", () => {
     const extra = [
       `{"op_code": 42, "worker_id": "w"}`,
       `{"op_code": 7, "worker_id": "w", "trial_id": 999, "step": 1, "intermediate_value": 1}`,
-      `{"op_code": 5, "worker_id": "w", "trial_id": 0, "param_name": "lr", "param_value_internal": "x", "distribution": "{}"}`,
+      `{"op_code": 5, "worker_id": "w", "trial_id": 8, "param_name": "lr", "param_value_internal": "x", "distribution": "{}"}`,
       `[1, 2]`,
+      `{"op_code": 7, "worker_id": "w", "trial_id": 0, "step": 99, "intermediate_value": 123}`,
     ];
-    const p = tmpFile("bad.log", good + extra.join("\n") + "\n");
+    // Trial 8 is created (and left running) so that a parameter can still be set on it.
+    const p = tmpFile("bad.log", good + `{"op_code": 4, "worker_id": "w", "study_id": 0, "datetime_start": null}\n` + extra.join("\n") + "\n");
     const s = await loadStudy(p);
-    const n = good.trim().split("\n").length;
+    const n = good.trim().split("\n").length + 1;
     const msg = (line: number) => s.warnings.find((w) => w.line === line)?.message ?? "";
     expect(msg(n + 1)).toMatch(/unknown operation code 42/);
     expect(msg(n + 2)).toMatch(/no trial with id 999/);
     expect(s.warnings.find((w) => w.line === n + 3)?.field).toBe("distribution");
     expect(msg(n + 4)).toMatch(/expected a JSON object/);
-    expect(s.size).toBe(8);
+    expect(s.size).toBe(9);
+    expect(s.trial("8")!.status).toBe("running");
+    // Trial 0 had finished: Optuna ignores later updates, and so does the loader.
+    expect(s.curve("0", "value").steps).toEqual([0, 1, 2]);
+    expect(s.warnings.some((w) => /1 operations on already finished trials ignored/.test(w.message))).toBe(true);
   });
 
   it("__proto__ as a parameter or attribute name stays data", async () => {

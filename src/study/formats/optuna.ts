@@ -211,6 +211,7 @@ export async function loadOptunaJournal(path: string, options: LoadOptions = {})
   const trials: JTrial[] = [];
   const dists = new Map<number, Map<string, OptunaDistribution>>(); // per study: first distribution seen
   let ops = 0;
+  let ignoredFinished = 0;
   let lastLine = 0;
   let badLast = false;
   await forEachLine(
@@ -242,6 +243,11 @@ export async function loadOptunaJournal(path: string, options: LoadOptions = {})
         const id = r.trial_id;
         const t = typeof id === "number" ? trials[id] : undefined;
         if (!t) log.add(n, "trial_id", `no trial with id ${describeValue(id)} was created before this line; operation skipped`);
+        else if (t.state >= 1 && t.state <= 3) {
+          // Optuna ignores updates to finished trials (another worker got there first).
+          ignoredFinished++;
+          return undefined;
+        }
         return t;
       };
       const studyOf = (): JStudy | undefined => {
@@ -369,6 +375,8 @@ export async function loadOptunaJournal(path: string, options: LoadOptions = {})
     const why = log.first ? `: ${log.first.message}` : "";
     throw new TunebookError(`no Optuna journal operations found${why}`, path, log.first?.line);
   }
+  if (ignoredFinished > 0)
+    log.add(undefined, undefined, `${ignoredFinished} operations on already finished trials ignored, as Optuna does`, false);
   if (badLast) log.add(lastLine, undefined, `the last line is incomplete (the journal was cut while being written)`, false);
   let chosen = studies.map((s, i) => ({ s, i })).filter((x) => !x.s.deleted);
   if (options.name && studies.length > 1) {

@@ -540,7 +540,14 @@ async function readHparams(dir: string, b: StudyBuilder): Promise<Record<string,
   }
 }
 
-async function loadTensorboard(path: string, options: LoadOptions): Promise<Study> {
+/**
+ * Load one TensorBoard event file, or a folder searched recursively (one trial per run folder).
+ *
+ * @example
+ * const study = await loadTensorboard("runs/", { objective: "val/loss" });
+ * study.curve(study.trialIds()[0], "val/loss");
+ */
+export async function loadTensorboard(path: string, options: LoadOptions = {}): Promise<Study> {
   const st = await stat(path);
   const files = st.isDirectory() ? await findEventFiles(path) : [path];
   if (files.length === 0) throw new TunebookError("no TensorBoard event files (events.out.tfevents.*) in this folder", path);
