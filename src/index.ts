@@ -18,3 +18,5 @@ export { loadOptunaJournal, loadOptunaCsv, distributionToParam, optunaStatus } f
 export type { OptunaDistribution } from "./study/formats/optuna.js";
 export { loadWandbCsv, parsePyLiteral, isWandbMetricColumn } from "./study/formats/wandb.js";
 export { loadDeepCave, configSpaceToSearchSpace } from "./study/formats/deepcave.js";
+export * from "./plots/index.js";
+export * from "./notebook/index.js";

@@ -88,7 +88,7 @@ export function figureBundle(fig: Figure, opts: { embed?: EmbedMode } = {}): Mim
 
 /** Something arquero-like: has `objects()` (arquero ColumnTable) and optionally `columnNames()`. */
 export interface TableLike {
-  objects(opts?: { limit?: number }): Array<Record<string, unknown>>;
+  objects(opts?: { limit?: number }): object[];
   columnNames?(): string[];
   numRows?(): number;
 }
@@ -133,7 +133,7 @@ export function tableBundle(table: TableLike | ReadonlyArray<Record<string, unkn
   let total: number;
   if (isTableLike(table)) {
     total = table.numRows ? table.numRows() : table.objects().length;
-    rows = table.objects({ limit });
+    rows = table.objects({ limit }) as Array<Record<string, unknown>>;
     columns = table.columnNames ? table.columnNames() : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   } else {
     total = table.length;

@@ -172,6 +172,7 @@ export function axisLayout(title: string, scale: "linear" | "log" | "categorical
   if (scale === "log") {
     a.type = "log";
     a.exponentformat = "power";
+    a.dtick = "D2"; // label 1, 2 and 5 of each decade, not every digit
   } else if (scale === "categorical") a.type = "category";
   return { ...a, ...extra };
 }
