@@ -5,6 +5,7 @@
  * Steps-to-result per batch size show the scaling regime: perfect scaling (doubling the batch
  * size halves the steps) up to a critical batch size, then diminishing returns, then flat.
  */
+import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 
@@ -189,4 +190,92 @@ export function batchSizeScaling(points: StepsPoint[], options: { perfect?: numb
   if (dim.length) findings.push(finding("info", "batch_size.scaling_diminishing", `Diminishing returns from batch size ${dim[0]!.from}: going to ${dim[0]!.to} cuts steps by a factor ${r6(dim[0]!.stepsFrom / dim[0]!.stepsTo)} instead of ${r6(dim[0]!.to / dim[0]!.from)}.`, { steps: ev }));
   if (flatStep) findings.push(finding("warn", "batch_size.scaling_flat", `Going from batch size ${flatStep.from} to ${flatStep.to} no longer reduces the steps (${flatStep.stepsFrom} → ${flatStep.stepsTo}): batch sizes above ${fastest} do not reduce training time.`, { flatFrom, fastest, steps: ev }));
   return { steps, perfectUpTo, flatFrom, fastest, thresholds: { perfect, flat }, findings };
+}
+
+export interface BatchSizeStudyOptions {
+  /** Batch-size hyperparameter. Default: `batch_size`, `batchSize`, else any name containing "batch". */
+  batchParam?: string;
+  /** Throughput metric (median over the trial's measurements). Default: `examples_per_sec`, `throughput`, `examples_per_second`. */
+  throughputMetric?: string;
+  /** Result to reach for steps-to-result. Default: the worst of the per-batch-size best objective values (over batch sizes with a feasible trial), so every such batch size reaches it. */
+  target?: number;
+  minGain?: number;
+}
+
+export interface BatchSizeStudyResult {
+  batchParam: string | null;
+  throughputMetric: string | null;
+  scan: BatchSizeScanResult | null;
+  target: number | null;
+  /** Per batch size: the fewest steps any of its trials needed to reach `target`. */
+  stepsToResult: StepsPoint[];
+  scaling: BatchSizeScalingResult | null;
+  findings: Finding[];
+}
+
+/**
+ * Batch-size analyses from a study whose trials vary the batch size: the throughput scan (median
+ * `examples_per_sec` per trial, best over trials per batch size; `oom` trials marked) and the
+ * steps each batch size needs to reach a common result (first step at which the objective curve
+ * reaches `target`).
+ *
+ * @example
+ * const r = batchSizeStudy(study);   // trials with hparam batch_size and metric examples_per_sec
+ * r.scan?.recommended; r.scaling?.steps.map((s) => s.regime);
+ */
+export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}): BatchSizeStudyResult {
+  const hps = study.hyperparameters();
+  const batchParam = options.batchParam ?? (["batch_size", "batchSize", "global_batch_size"].find((h) => hps.includes(h)) ?? hps.find((h) => /batch/i.test(h)) ?? null);
+  const metrics = study.metrics();
+  const throughputMetric = options.throughputMetric ?? (["examples_per_sec", "throughput", "examples_per_second", "train/examples_per_sec"].find((m) => metrics.includes(m)) ?? null);
+  const empty: BatchSizeStudyResult = { batchParam, throughputMetric, scan: null, target: null, stepsToResult: [], scaling: null, findings: [] };
+  if (!batchParam) return empty;
+  const rows = study.trialRows().filter((r) => typeof r.hparams[batchParam] === "number");
+  const sizes = [...new Set(rows.map((r) => r.hparams[batchParam] as number))].sort((a, b) => a - b);
+  if (sizes.length < 2) return empty;
+  const dir = study.objective.direction;
+  const better = (a: number, b: number) => (dir === "minimize" ? a < b : a > b);
+
+  let scan: BatchSizeScanResult | null = null;
+  if (throughputMetric || rows.some((r) => r.status === "oom")) {
+    const pts: BatchSizePoint[] = sizes.map((b) => {
+      const trs = rows.filter((r) => r.hparams[batchParam] === b);
+      let eps: number | null = null;
+      if (throughputMetric) {
+        for (const r of trs) {
+          const v = study.curve(r.id, throughputMetric).values.filter((x) => Number.isFinite(x) && x > 0).sort((x, y) => x - y);
+          if (v.length) {
+            const med = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+            eps = eps === null ? med : Math.max(eps, med);
+          }
+        }
+      }
+      return { batchSize: b, examplesPerSec: eps, oom: eps === null && trs.some((r) => r.status === "oom") };
+    });
+    if (pts.some((p) => p.examplesPerSec !== null)) scan = batchSizeScan(pts, { minGain: options.minGain });
+  }
+
+  // Steps to a common result: every batch size's best trial must be able to reach it.
+  let target = options.target ?? null;
+  if (target === null) {
+    const bests = sizes.map((b) => rows.filter((r) => r.hparams[batchParam] === b && r.best !== null && Number.isFinite(r.best)).map((r) => r.best!).reduce<number | null>((acc, v) => (acc === null || better(v, acc) ? v : acc), null));
+    // Batch sizes with no feasible trial (OOM, diverged) are left out of the common target.
+    const have = bests.filter((x): x is number => x !== null);
+    if (have.length >= 2) target = have.reduce((acc, v) => (better(acc, v) ? v : acc));
+  }
+  const stepsToResult: StepsPoint[] = [];
+  if (target !== null) {
+    for (const b of sizes) {
+      let fewest: number | null = null;
+      for (const r of rows.filter((x) => x.hparams[batchParam] === b)) {
+        const c = study.curve(r.id);
+        const k = c.values.findIndex((v) => Number.isFinite(v) && (v === target || better(v, target!)));
+        if (k >= 0 && (fewest === null || c.steps[k]! < fewest)) fewest = c.steps[k]!;
+      }
+      stepsToResult.push({ batchSize: b, stepsToResult: fewest });
+    }
+  }
+  const scaling = stepsToResult.filter((p) => p.stepsToResult !== null).length >= 2 ? batchSizeScaling(stepsToResult) : null;
+  const findings = [...(scan?.findings ?? []), ...(scaling?.findings ?? [])];
+  return { batchParam, throughputMetric, scan, target, stepsToResult, scaling, findings };
 }

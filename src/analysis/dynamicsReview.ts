@@ -10,6 +10,7 @@ import { checkpointSelection, type CheckpointOptions } from "./checkpoints.js";
 import { gradientClipping, type ClippingOptions } from "./clipping.js";
 import { findLrParam, learningRateSweep, warmupPlanFromSweep, type LrSweepOptions } from "./warmup.js";
 import { trainingSteps, type TrainingStepsOptions } from "./trainingSteps.js";
+import { batchSizeStudy, type BatchSizeStudyOptions } from "./batchSize.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 
 /** Hyperparameters that mean the learning rate is not constant (weight_decay is not one). */
@@ -26,7 +27,8 @@ const lrCount = (s: Study): number => {
 /**
  * Review entries: `curves`, `checkpoints`, `clipping`, `instability` (learning-rate sweep, plus a
  * warmup plan when curves above lr* are unstable) and `trainingSteps` (only for studies that look
- * like constant-learning-rate sweeps, or when `analysis.trainingSteps` options are given).
+ * like constant-learning-rate sweeps, or when `analysis.trainingSteps` options are given), and
+ * `batchSize` (trials that vary the batch size and log throughput or objective curves).
  *
  * @example
  * REVIEW_ANALYSES.push(...DYNAMICS_ANALYSES);
@@ -73,5 +75,13 @@ export const DYNAMICS_ANALYSES: ReviewAnalysis[] = [
       (roles(s).train !== null || s.metrics().includes(s.objective.metric)) &&
       (o.analysis?.trainingSteps !== undefined || !s.hyperparameters().some((h) => SCHEDULE_HP.test(h))),
     run: (s, o) => trainingSteps(s, opt<TrainingStepsOptions>(o, "trainingSteps")),
+  },
+  {
+    name: "batchSize",
+    applies: (s, o) => {
+      const r = batchSizeStudy(s, opt<BatchSizeStudyOptions>(o, "batchSize"));
+      return r.scan !== null || r.scaling !== null;
+    },
+    run: (s, o) => batchSizeStudy(s, opt<BatchSizeStudyOptions>(o, "batchSize")),
   },
 ];

@@ -195,3 +195,40 @@ describe("training steps", () => {
     expect(roundsPlan(50_000, 0.2).rounds[0]!.maxTrainSteps).toBe(10_000);
   });
 });
+
+describe("batch size from a study", () => {
+  it("throughput per batch size (median examples_per_sec), OOM trials, and steps to a common result", async () => {
+    const { StudyBuilder } = await import("../../src/study/builder.js");
+    const { batchSizeStudy } = await import("../../src/analysis/index.js");
+    const b = new StudyBuilder("bs", { metric: "validation/loss", direction: "minimize" });
+    // Steps to reach loss 1.2: batch 32 → 800, 64 → 400 (perfect), 128 → 300, 256 → 290 (flat); 512 OOM.
+    const reach: Record<number, number> = { 32: 800, 64: 400, 128: 300, 256: 290 };
+    const eps: Record<number, number> = { 32: 1000, 64: 1900, 128: 3000, 256: 3100 };
+    for (const bs of [32, 64, 128, 256]) {
+      const id = `b${bs}`;
+      b.trial({ id, hparams: { batch_size: bs, learning_rate: 0.1 } });
+      for (let step = 0; step <= 1000; step += 10) {
+        // Linear decrease from 2.2 to exactly 1.2 at step reach[bs], then flat at 1.2.
+        b.measure(id, step, "validation/loss", step >= reach[bs]! ? 1.2 : 2.2 - step / reach[bs]!);
+        // ±5 on 50 + 50 steps (0…990): the median is exactly eps.
+        if (step < 1000) b.measure(id, step, "examples_per_sec", eps[bs]! + (step % 20 === 0 ? 5 : -5));
+      }
+    }
+    b.trial({ id: "b512", status: "oom", hparams: { batch_size: 512, learning_rate: 0.1 } });
+    const r = batchSizeStudy(b.build());
+    expect(r.batchParam).toBe("batch_size");
+    expect(r.throughputMetric).toBe("examples_per_sec");
+    expect(r.scan!.points.map((p) => p.examplesPerSec)).toEqual([1000, 1900, 3000, 3100, null]);
+    expect(r.scan!.smallestOom).toBe(512);
+    expect(r.scan!.plateauBatchSize).toBe(128);
+    expect(r.target).toBe(1.2);
+    expect(r.stepsToResult).toEqual([
+      { batchSize: 32, stepsToResult: 800 },
+      { batchSize: 64, stepsToResult: 400 },
+      { batchSize: 128, stepsToResult: 300 },
+      { batchSize: 256, stepsToResult: 290 },
+      { batchSize: 512, stepsToResult: null },
+    ]);
+    expect(r.scaling!.steps.map((s) => s.regime)).toEqual(["perfect", "diminishing", "flat"]);
+  });
+});
