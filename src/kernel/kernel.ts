@@ -6,7 +6,7 @@
 import { format } from "node:util";
 import { preprocessCell, RUNTIME, type Preprocessed } from "./preprocess.js";
 import { InterruptedError, MagicError, MagicRuntime, sendDisplay } from "./runtime.js";
-import { createConverterSet, executorModule, type Executor } from "./tslab.js";
+import { createConverterSet, disableDirectoryWatching, executorModule, type ConverterSet, type Executor } from "./tslab.js";
 import { hasTypes, installTypeForwarding, wrapCellRequire } from "./resolve.js";
 import { isFigure, toBundle } from "../notebook/display.js";
 import { Study } from "../study/study.js";
@@ -39,6 +39,7 @@ function richValue(x: unknown): boolean {
 export class TunebookKernel {
   readonly executor: Executor;
   readonly runtime: MagicRuntime;
+  private readonly convs: ConverterSet;
   private diagnostics: string[] = [];
   private thrown: unknown[] = [];
   private abort = new AbortController();
@@ -50,7 +51,8 @@ export class TunebookKernel {
    */
   constructor(cwd: string, tunebook: unknown) {
     installTypeForwarding(cwd);
-    const convs = createConverterSet();
+    disableDirectoryWatching();
+    const convs = (this.convs = createConverterSet());
     void convs.node; // warm the compiler (a few hundred ms) before the first cell
     this.executor = executorModule.createExecutor(cwd, convs, {
       log: (...args: unknown[]) => this.log(args),
@@ -76,15 +78,30 @@ export class TunebookKernel {
     this.thrown = [];
     this.abort = new AbortController();
     this.runtime.signal = this.abort.signal;
-    let ok: boolean;
-    try {
-      ok = await this.executor.execute(this.preprocess(code).code);
-    } catch (e) {
-      this.thrown.push(e);
-      ok = false;
+    let ok = await this.run(code);
+    if (!ok && this.compilerBroken()) {
+      // The compiler's watch state is stuck (see disableDirectoryWatching): start a fresh one and retry once.
+      this.convs.reset();
+      this.diagnostics = [];
+      this.thrown = [];
+      ok = await this.run(code);
     }
     if (ok) return { ok };
     return { ok, error: this.describeError() };
+  }
+
+  private async run(code: string): Promise<boolean> {
+    try {
+      return await this.executor.execute(this.preprocess(code).code);
+    } catch (e) {
+      this.thrown.push(e);
+      return false;
+    }
+  }
+
+  private compilerBroken(): boolean {
+    const e = this.thrown[0];
+    return e instanceof Error && /rebuildTimer/.test(e.message);
   }
 
   /** The stop button: reject the running cell and abort whatever honours the cell's AbortSignal (%run). */

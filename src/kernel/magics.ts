@@ -83,23 +83,6 @@ function showAnalysis<T extends { findings: Finding[] }>(ctx: MagicContext, resu
   return result;
 }
 
-/**
- * Figure builders are looked up by name in the public API, so a magic keeps working (findings
- * only) in a build where its figure module is missing.
- */
-async function figureBuilder(names: string[]): Promise<((result: unknown, opts?: unknown) => Figure | Figure[]) | undefined> {
-  const api = (await import("../plots/index.js")) as Record<string, unknown>;
-  for (const n of names) if (typeof api[n] === "function") return api[n] as (r: unknown) => Figure;
-  return undefined;
-}
-
-async function figuresFor(names: string[], result: unknown): Promise<Figure[]> {
-  const build = await figureBuilder(names);
-  if (!build) return [];
-  const f = build(result);
-  return Array.isArray(f) ? f : [f];
-}
-
 const opts = (o: Record<string, OptionSpec>): Record<string, OptionSpec> => o;
 
 function magic(m: Magic): Magic {
@@ -312,7 +295,10 @@ register(
         if (missing.length) throw new UsageError(`no trial ${missing.map((m) => JSON.stringify(m)).join(", ")} in the study`);
       }
       const r = curveDiagnostics(study, { trials, trainMetric: a.options.train as string | undefined, validationMetric: a.options.validation as string | undefined });
-      return showAnalysis(ctx, r, await figuresFor(["curvesFigure", "curveFigure", "curveDiagnosticsFigure"], r), "training-curve diagnostics");
+      // The figure draws the named trials, else up to 12 (best first), with the diagnoses at their steps.
+      const { buildFigure } = await import("../plots/figures.js");
+      const figures = r.roles.train || r.roles.validation ? [buildFigure("curves", study, { trials })] : [];
+      return showAnalysis(ctx, r, figures, "training-curve diagnostics");
     },
   }),
 
@@ -336,8 +322,20 @@ register(
     run: async (a, ctx) => {
       const { gradientClipping } = await import("../analysis/clipping.js");
       const study = resolveStudy(ctx, a.options.study);
-      const r = gradientClipping(study, { metric: a.options.metric as string | undefined, quantile: a.options.quantile as number | undefined, threshold: a.options.threshold as number | undefined });
-      return showAnalysis(ctx, r, await figuresFor(["clippingFigure", "gradientClippingFigure"], r), "gradient clipping");
+      const { resolveMetricRoles } = await import("../analysis/metricRoles.js");
+      const { clippingFigure } = await import("../plots/clipping.js");
+      const metric = (a.options.metric as string | undefined) ?? resolveMetricRoles(study.metrics(), study.objective).gradNorm;
+      if (!metric || !study.metrics().includes(metric))
+        throw new UsageError(`${metric ? `no metric "${metric}"` : "no gradient-norm metric (grad_norm…)"} in the study; it has: ${study.metrics().join(", ") || "no metrics"} (pass --metric)`);
+      const series = study
+        .trialIds()
+        .map((id) => {
+          const c = study.curve(id, metric);
+          return { trial: id, steps: c.steps, norms: c.values };
+        })
+        .filter((x) => x.steps.length > 0);
+      const r = gradientClipping(series, { metric, quantile: a.options.quantile as number | undefined, threshold: a.options.threshold as number | undefined });
+      return showAnalysis(ctx, r, [clippingFigure(r, series)], "gradient clipping");
     },
   }),
 
@@ -353,7 +351,8 @@ register(
       const { checkpointSelection } = await import("../analysis/checkpoints.js");
       const study = resolveStudy(ctx, a.options.study);
       const r = checkpointSelection(study, { metric: a.options.metric as string | undefined });
-      return showAnalysis(ctx, r, await figuresFor(["checkpointsFigure", "checkpointFigure", "checkpointSelectionFigure"], r), "checkpoint selection");
+      const { checkpointsFigure } = await import("../plots/checkpoints.js");
+      return showAnalysis(ctx, r, [checkpointsFigure(r)], "checkpoint selection");
     },
   }),
 

@@ -26,6 +26,8 @@ export interface ConverterSet {
   readonly node: unknown;
   readonly browser: unknown;
   close(): void;
+  /** Drop the compilers; the next cell makes fresh ones (declarations of earlier cells are kept by the executor). */
+  reset(): void;
 }
 
 export type DisplayWriter = (
@@ -68,6 +70,7 @@ export const ts = require("@tslab/typescript-for-tslab") as {
     realpath?(p: string): string;
     getDirectories(p: string): string[];
     readDirectory(p: string, ...rest: unknown[]): string[];
+    watchDirectory?: unknown;
   };
 };
 
@@ -106,5 +109,22 @@ export function createConverterSet(): ConverterSet {
       node?.close();
       browser?.close();
     },
+    reset() {
+      this.close();
+      node = undefined;
+      browser = undefined;
+    },
   };
+}
+
+/**
+ * tslab's compiler host supports one pending TypeScript timer, but TypeScript keeps two (program
+ * update and failed-lookup invalidation). A directory watcher firing (e.g. `npm run build` adding
+ * files to dist/ while a notebook is open) sets the second one and every later cell fails with
+ * "Unexpected pending rebuildTimer". Directory watching is not needed by tslab's flow (cells are
+ * virtual files notified explicitly), so it is switched off.
+ */
+export function disableDirectoryWatching(): void {
+  const sys = ts.sys as unknown as { watchDirectory?: unknown };
+  sys.watchDirectory = () => ({ close() {} });
 }
