@@ -102,6 +102,16 @@ export function infeasible(study: Study, options: InfeasibleOptions = {}): Infea
         threshold: highFraction,
       }),
     );
+  else if (all.bad > 0)
+    result.findings.push(
+      finding("info", "infeasible.fraction", `${all.bad} of ${rows.length} trials are infeasible (${describe(all.c)}; ${fmt(100 * overall)}%): kept, counted and shown, not dropped.`, {
+        total: rows.length,
+        infeasible: all.bad,
+        fraction: overall,
+        ...all.c,
+        trials: result.trials.slice(0, 20),
+      }),
+    );
   if (all.bad === 0) return result;
 
   const names = options.hparams ?? study.hyperparameters().filter((h) => new Set(rows.map((r) => r.hparams[h] ?? null)).size > 1);

@@ -13,7 +13,8 @@ import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSor
 export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
 
 export interface TrialVarianceOptions {
-  /** Key identifying a configuration (default: its group plus every non-seed-like hyperparameter, sorted). */
+  /** Key identifying a configuration (default: its group without repeat segments such as `study_0`,
+   *  its team/submission attributes, and every non-seed-like hyperparameter). */
   configKey?: (t: TrialRow) => string;
   /** Hyperparameters to ignore in the default key (default {@link SEED_LIKE}). */
   ignore?: RegExp | string[];
@@ -74,7 +75,7 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
     const ignore = options.ignore ?? SEED_LIKE;
     const skip = (k: string) => (ignore instanceof RegExp ? ignore.test(k) : ignore.includes(k));
     const keyAttrs = options.keyAttrs ?? ["team", "submission"];
-    const keyOf = options.configKey ?? ((t: TrialRow) => JSON.stringify([t.group, keyAttrs.map((k) => (typeof t.attrs[k] === "string" ? t.attrs[k] : null)), Object.keys(t.hparams).filter((k) => !skip(k) && t.hparams[k] !== null).sort().map((k) => [k, t.hparams[k]])]));
+    const keyOf = options.configKey ?? ((t: TrialRow) => JSON.stringify([repeatFreeGroup(t.group), keyAttrs.map((k) => (typeof t.attrs[k] === "string" ? t.attrs[k] : null)), Object.keys(t.hparams).filter((k) => !skip(k) && t.hparams[k] !== null).sort().map((k) => [k, t.hparams[k]])]));
     const groups = new Map<string, TrialRow[]>();
     for (const r of study.trialRows()) {
       const k = keyOf(r);
@@ -128,6 +129,18 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
       }),
     );
   return { configs, repeated: rep.length, pooledStd, medianStd, betweenStd, findings };
+}
+
+/**
+ * A trial's group without the segments that name a repeat (`study_0`, `seed-3`, `run_2`…): AlgoPerf
+ * groups such as `study_1/imagenet_resnet_jax` hold the same configurations as `study_0/…`.
+ */
+function repeatFreeGroup(group: string | null): string | null {
+  if (group === null) return null;
+  return group
+    .split("/")
+    .filter((seg) => !/^(study|seed|run|repeat|rep|replicate)[_-]?\d+$/i.test(seg))
+    .join("/");
 }
 
 function shortKey(c: ConfigVariance): string {

@@ -90,4 +90,20 @@ describe("trialVariance", () => {
     });
     expect(Math.max(...got.map((g) => g.n))).toBe(5); // 5 studies = 5 seeds of each point
   });
+
+  it("AlgoPerf raw logs: study_0 and study_1 repeat the same 5 points (groups differ only by the study segment)", async () => {
+    const root = `${DATA}algoperf_v05/raw_logdir/prize_qualification_baseline`;
+    const points = new Map<string, number>();
+    for (const st of ["study_0", "study_1"])
+      for (let k = 1; k <= 5; k++) {
+        const hp = JSON.parse(readFileSync(`${root}/${st}/imagenet_resnet_jax/trial_${k}/hparams.json`, "utf8")) as Record<string, unknown>;
+        const key = JSON.stringify(Object.keys(hp).sort().map((h) => [h, hp[h]]));
+        points.set(key, (points.get(key) ?? 0) + 1);
+      }
+    const r = trialVariance(await loadStudy(`${DATA}algoperf_v05/raw_logdir`));
+    expect(r.configs.length).toBe(points.size);
+    expect(r.configs.map((c) => c.count).sort()).toEqual([...points.values()].sort());
+    expect(r.repeated).toBe([...points.values()].filter((n) => n >= 2).length);
+    expect(r.findings.map((f) => f.code)).toContain("variance.trial");
+  });
 });

@@ -42,7 +42,9 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(out, jsonReplacer, 2) + "\n");
         return;
       }
-      const head = `${r.study}: ${r.trials} trials, objective ${r.objective.metric} (${r.objective.direction})` + (r.groups ? `, reviewed per group (${Object.keys(r.groups).length} groups)` : "");
+      const head = r.groups
+        ? `${r.study}: ${r.trials} trials, reviewed per group (${Object.keys(r.groups).length} groups, each with its own objective)`
+        : `${r.study}: ${r.trials} trials, objective ${r.objective.metric} (${r.objective.direction})`;
       process.stdout.write(formatFindings(r.findings, head) + "\n");
     });
 }
