@@ -67,6 +67,15 @@ describe("W&B UI runs export (flat columns)", () => {
     expect(s.trial("vivid-sweep-4")!.final).toBe(0.1);
   });
 
+  it("a NaN training loss makes the run diverged even with a finite objective", async () => {
+    const p = tmpFile("nanloss.csv", "Name,State,Created,lr,val_acc,train_loss\nr1,finished,x,0.1,0.8,0.3\nr2,finished,x,0.5,0.2,nan\n");
+    const s = await loadStudy(p);
+    expect(s.objective.metric).toBe("val_acc");
+    expect(s.trial("r1")!.status).toBe("complete");
+    expect(s.trial("r2")).toMatchObject({ status: "diverged", final: 0.2 });
+    expect(s.trial("r2")!.attrs.divergedMetric).toBe("train_loss");
+  });
+
   it("prefixed config./summary. columns override the name heuristic", async () => {
     const p = tmpFile("pref.csv", "Name,State,Created,config.loss_scale,summary.quality\nr1,finished,x,2,0.5\nr2,finished,x,4,0.7\n");
     const s = await loadStudy(p);

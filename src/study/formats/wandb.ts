@@ -19,10 +19,11 @@
  * States: finished → complete, crashed/failed → failed, killed → failed (`attrs.reason =
  * "killed"`), running/pending/preempting → running. The objective is `--objective` or the first
  * validation-loss-like metric, else another validation metric, else a loss, else the first metric;
- * its summary value is the trial's `final` and `best` (a NaN/Inf summary makes the run diverged).
+ * its summary value is the trial's `final` and `best` (a NaN/Inf objective or loss in the summary
+ * makes the run diverged).
  * The other summary metrics are kept in `attrs.summary`; `Sweep` (or `sweep`) is the trial's group.
  */
-import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
+import { StudyBuilder, isLossMetric, parseNumber, toHpValue } from "../builder.js";
 import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
@@ -345,9 +346,16 @@ export async function loadWandbCsv(path: string, options: LoadOptions = {}): Pro
     for (const [k, x] of Object.entries(r.summary)) if (k !== metric) rest[k] = x;
     if (Object.keys(rest).length) r.attrs.summary = rest;
     const step = r.summary._step;
+    // A NaN/Inf loss in the summary marks a diverged run even when the objective is finite.
+    const badLoss = Object.keys(rest).find((k) => isLossMetric(k) && !Number.isFinite(rest[k]!));
+    let status = r.status;
+    if (badLoss && (status === "complete" || status === "running")) {
+      status = "diverged";
+      r.attrs.divergedMetric = badLoss;
+    }
     b.trial({
       id: r.id,
-      status: r.status,
+      status,
       hparams: r.hp,
       final: v,
       best: v,
