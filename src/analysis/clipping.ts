@@ -106,7 +106,12 @@ export function normQuantiles(values: number[]): NormQuantiles | null {
   };
 }
 
-/** Fraction of finite values strictly above `threshold`. */
+/**
+ * Fraction of finite values strictly above `threshold` (the updates that would be clipped).
+ *
+ * @example
+ * clippedFraction([1, 2, 3, NaN], 1.5); // 2/3
+ */
 export function clippedFraction(values: number[], threshold: number): number {
   let n = 0;
   let c = 0;

@@ -38,12 +38,22 @@ export function smooth(curve: CurveData, window: number): CurveData {
   return { steps, values: out };
 }
 
-/** Values turned "lower is better": negated when the direction is maximize. */
+/**
+ * Values turned "lower is better": negated when the direction is maximize.
+ *
+ * @example
+ * lowerIsBetter([0.1, 0.9], "maximize"); // [-0.1, -0.9]
+ */
 export function lowerIsBetter(values: number[], direction: Direction): number[] {
   return direction === "minimize" ? values : values.map((v) => -v);
 }
 
-/** Index of the minimum finite value (first one on ties), or -1. */
+/**
+ * Index of the minimum finite value (first one on ties), or -1.
+ *
+ * @example
+ * argminFinite([3, NaN, 1, 1]); // 2
+ */
 export function argminFinite(values: number[]): number {
   let k = -1;
   for (let i = 0; i < values.length; i++) {
@@ -53,14 +63,24 @@ export function argminFinite(values: number[]): number {
   return k;
 }
 
-/** Index of the first point whose step is ≥ `fromStep` (or the length). */
+/**
+ * Index of the first point whose step is ≥ `fromStep` (or the length).
+ *
+ * @example
+ * firstIndexAtOrAfter([0, 10, 20], 15); // 2
+ */
 export function firstIndexAtOrAfter(steps: number[], fromStep: number): number {
   let i = 0;
   while (i < steps.length && steps[i]! < fromStep) i++;
   return i;
 }
 
-/** Least-squares slope of y on x (0 with fewer than two distinct x). */
+/**
+ * Least-squares slope of y on x (0 with fewer than two distinct x).
+ *
+ * @example
+ * slope([0, 1, 2], [1, 3, 5]); // 2
+ */
 export function slope(x: number[], y: number[]): number {
   const n = Math.min(x.length, y.length);
   if (n < 2) return 0;
@@ -81,14 +101,24 @@ export function slope(x: number[], y: number[]): number {
   return sxx > 0 ? sxy / sxx : 0;
 }
 
-/** Sample standard deviation (0 for fewer than two values). */
+/**
+ * Sample standard deviation (0 for fewer than two values).
+ *
+ * @example
+ * stdev([1, 3]); // 1.4142…
+ */
 export function stdev(xs: number[]): number {
   if (xs.length < 2) return 0;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
 
-/** Round for evidence: keep 6 significant digits so findings stay readable. */
+/**
+ * Round for evidence: keep 6 significant digits so findings stay readable.
+ *
+ * @example
+ * r6(0.123456789); // 0.123457
+ */
 export function r6(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
 }

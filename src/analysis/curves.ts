@@ -303,7 +303,12 @@ function briefly(code: CurveCode, e: Record<string, unknown>): string {
   }
 }
 
-/** Measure one curve (see {@link CurveStats}); null when it has too few finite points. */
+/**
+ * Measure one curve (see {@link CurveStats}); null when it has too few finite points.
+ *
+ * @example
+ * curveStats("val_loss", { steps, values }, "minimize")?.saturationFraction;
+ */
 export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS): CurveStats | null {
   const fin: number[] = [];
   for (let i = 0; i < curve.values.length; i++) if (Number.isFinite(curve.values[i]!)) fin.push(i);
@@ -355,7 +360,12 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
   };
 }
 
-/** First step where a curve is non-finite, or (for losses) above `factor` × its first finite value. */
+/**
+ * First step where a curve is non-finite, or (for losses) above `factor` × its first finite value.
+ *
+ * @example
+ * divergenceStep({ steps: [0, 1, 2], values: [2, 1, NaN] }, true, 3); // { step: 2, value: NaN, reason: "non_finite" }
+ */
 export function divergenceStep(curve: CurveData, isLoss: boolean, factor: number): { step: number; value: number; reason: "non_finite" | "blowup"; reference?: number } | null {
   let first: number | undefined;
   for (let i = 0; i < curve.values.length; i++) {

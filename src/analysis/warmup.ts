@@ -73,7 +73,12 @@ export interface LrSweepResult {
   findings: Finding[];
 }
 
-/** Find the learning-rate hyperparameter of a study (see {@link LrSweepOptions.lrParam}). */
+/**
+ * Find the learning-rate hyperparameter of a study (see {@link LrSweepOptions.lrParam}).
+ *
+ * @example
+ * findLrParam(["dropout", "base_learning_rate"]); // "base_learning_rate"
+ */
 export function findLrParam(names: readonly string[], preferred?: string): string | null {
   if (preferred) return names.includes(preferred) ? preferred : null;
   for (const n of ["learning_rate", "lr", "base_learning_rate", "base_lr", "peak_learning_rate"]) if (names.includes(n)) return n;
@@ -310,7 +315,12 @@ export function warmupPlan(options: WarmupPlanOptions): WarmupPlan {
   };
 }
 
-/** Convenience: the sweep's lr* and unstable rate as warmup-plan inputs (null when the sweep found no stable rate). */
+/**
+ * Convenience: the sweep's lr* and unstable rate as warmup-plan inputs (null when the sweep found no stable rate).
+ *
+ * @example
+ * warmupPlanFromSweep(learningRateSweep(study), 100_000)?.trials;
+ */
 export function warmupPlanFromSweep(sweep: LrSweepResult, maxTrainSteps: number, options: Partial<WarmupPlanOptions> = {}): WarmupPlan | null {
   if (sweep.lrStar === null) return null;
   return warmupPlan({ ...options, lrStar: sweep.lrStar, unstableLr: options.unstableLr ?? sweep.unstableLr ?? undefined, maxTrainSteps });
