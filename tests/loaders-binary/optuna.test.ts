@@ -130,6 +130,15 @@ describe("Optuna trials_dataframe() CSV (real, Optuna 3.1)", () => {
     }
   });
 
+  it("accepts pandas' index column (to_csv without index=False)", async () => {
+    const withIndex = readFileSync(CSV, "utf8").trim().split("\n").map((l, i) => `${i === 0 ? "" : i - 1},${l}`).join("\n");
+    const p = tmpFile("indexed.csv", withIndex + "\n");
+    expect(await detectFormat(p)).toBe("optuna-csv");
+    const s = await loadStudy(p);
+    expect(s.size).toBe(csvRows.length);
+    expect(Object.keys(s.trial("0")!.attrs)).not.toContain("column_1");
+  });
+
   it("multi-objective values_* columns, --objective picks one", async () => {
     const p = tmpFile("mo.csv", "number,values_0,values_1,params_x,state\n0,1.5,0.2,3,COMPLETE\n1,,,4,FAIL\n2,inf,0.1,5,COMPLETE\n");
     const s = await loadStudy(p, { format: "optuna-csv", objective: "values_1", direction: "maximize" });

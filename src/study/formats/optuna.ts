@@ -504,6 +504,7 @@ export async function loadOptunaCsv(path: string, options: LoadOptions = {}): Pr
       for (let i = 0; i < h.length; i++) {
         const col = h[i]!;
         const cell = row[i] ?? "";
+        if (i === 0 && (/^column_1$/.test(col) || /^Unnamed/.test(col))) continue; // pandas' index (to_csv default)
         if (col === "number") {
           const n = parseNumber(cell);
           if (n === undefined || !Number.isInteger(n)) {

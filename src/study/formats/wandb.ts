@@ -21,7 +21,8 @@
  * validation-loss-like metric, else another validation metric, else a loss, else the first metric;
  * its summary value is the trial's `final` and `best` (a NaN/Inf objective or loss in the summary
  * makes the run diverged).
- * The other summary metrics are kept in `attrs.summary`; `Sweep` (or `sweep`) is the trial's group.
+ * The other summary metrics are kept in `attrs.summary`; `Sweep` (else the W&B `Group`) is the
+ * trial's group.
  */
 import { StudyBuilder, isLossMetric, parseNumber, toHpValue } from "../builder.js";
 import { registerFormat } from "../load.js";
@@ -152,7 +153,7 @@ export function parsePyLiteral(text: string): unknown {
   return v;
 }
 
-const FIXED = new Set(["name", "state", "notes", "user", "tags", "created", "runtime", "sweep", "id", "run id", "group", "job type", "hostname", "github", "commit", "updated", "end time", "command"]);
+const FIXED = new Set(["name", "state", "notes", "user", "tags", "created", "runtime", "sweep", "id", "run id", "group", "job type", "hostname", "host", "agent", "github", "commit", "git commit", "updated", "end time", "start time", "command", "description", "entity", "project", "url", "heartbeat"]);
 const METRIC_NAME = /loss|acc|error|err$|score|auc|f1|bleu|wer|cer|perplexity|ppl|reward|mse|mae|rmse|iou|map$|^map|ssim|psnr|precision|recall|throughput|^_?runtime$|^_step$/i;
 const METRIC_PATH = /^(train|val|valid|validation|eval|test|dev)([/_.]|$)/i;
 
@@ -313,6 +314,7 @@ export async function loadWandbCsv(path: string, options: LoadOptions = {}): Pro
           } else hp[key] = toHpValue(cell);
         }
       }
+      if (group === null && typeof attrs.group === "string") group = attrs.group;
       let tid = id || name;
       if (!tid) {
         log.add(line, "Name", `run without a name or id; row skipped`);
