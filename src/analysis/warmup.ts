@@ -221,6 +221,11 @@ export interface WarmupTrialConfig {
   schedule: WarmupSchedule;
   /** Evaluate every this many steps: ≥ 10 evaluations inside the warmup. */
   eval_every: number;
+  /**
+   * The same trial as hyperparameters the tfjs trainer understands (`hparamsToTrainConfig`:
+   * learning_rate, warmup_steps, schedule constant|cosine, max_train_steps, eval_every).
+   */
+  hparams: { learning_rate: number; warmup_steps: number; schedule: "constant" | "cosine"; max_train_steps: number; eval_every: number };
 }
 
 export interface WarmupPlanOptions {
@@ -282,14 +287,19 @@ export function warmupPlan(options: WarmupPlanOptions): WarmupPlan {
     if (!lengths.includes(cap)) lengths.push(cap);
   }
   lengths = [...new Set(lengths)].sort((a, b) => a - b);
-  const trials: WarmupTrialConfig[] = lengths.map((w) => ({
-    learning_rate: base,
-    warmup_steps: w,
-    post_warmup_steps: factor * w,
-    max_train_steps: schedule === "linear_warmup_then_constant" ? w + factor * w : maxTrainSteps + w,
-    schedule,
-    eval_every: Math.max(1, Math.floor(w / 10)),
-  }));
+  const trials: WarmupTrialConfig[] = lengths.map((w) => {
+    const steps = schedule === "linear_warmup_then_constant" ? w + factor * w : maxTrainSteps + w;
+    const evalEvery = Math.max(1, Math.floor(w / 10));
+    return {
+      learning_rate: base,
+      warmup_steps: w,
+      post_warmup_steps: factor * w,
+      max_train_steps: steps,
+      schedule,
+      eval_every: evalEvery,
+      hparams: { learning_rate: base, warmup_steps: w, schedule: schedule === "linear_warmup_then_constant" ? "constant" : "cosine", max_train_steps: steps, eval_every: evalEvery },
+    };
+  });
   const probeSteps = options.probeSteps ?? 500;
   const notes = [
     `Sweep warmup_steps over ${lengths.join(", ")} at base_learning_rate = ${mult} × ${r6(unstable)} = ${r6(base)}; keep the shortest warmup that does not blow up.`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { batchSizeScaling, batchSizeScan, checkpointSelection, gradientClipping, gradSpikes, learningRateSweep, lossInstability, roundsPlan, trainingSteps, warmupPlan } from "../../src/analysis/index.js";
 import { STEPS, expLoss, studyOf } from "./synthetic.js";
+import { hparamsToTrainConfig } from "../../src/train/hparams.js";
+import { defaultTrainConfig } from "../../src/train/config.js";
 
 describe("checkpoint selection", () => {
   it("best steps in the first 10% → best_early; fractions are bestStep / lastStep", () => {
@@ -109,12 +111,21 @@ describe("instability and warmup", () => {
     const p = warmupPlan({ lrStar: 0.03, unstableLr: 0.1, maxTrainSteps: 100_000 });
     expect(p.baseLearningRate).toBeCloseTo(1.0, 12);
     expect(p.lengths).toEqual([10, 100, 1000, 10_000]);
-    expect(p.trials[2]).toEqual({ learning_rate: p.baseLearningRate, warmup_steps: 1000, post_warmup_steps: 2000, max_train_steps: 3000, schedule: "linear_warmup_then_constant", eval_every: 100 });
+    expect(p.trials[2]).toEqual({
+      learning_rate: p.baseLearningRate, warmup_steps: 1000, post_warmup_steps: 2000, max_train_steps: 3000, schedule: "linear_warmup_then_constant", eval_every: 100,
+      hparams: { learning_rate: p.baseLearningRate, warmup_steps: 1000, schedule: "constant", max_train_steps: 3000, eval_every: 100 },
+    });
     expect(p.probe).toEqual({ learning_rate: 0.06, max_train_steps: 500, eval_every: 1, schedule: "constant" });
     expect(warmupPlan({ lrStar: 0.01, maxTrainSteps: 50_000 }).lengths).toEqual([10, 100, 1000, 5000]);
     const cos = warmupPlan({ lrStar: 0.01, maxTrainSteps: 20_000, lengths: [200, 1000, 5000], schedule: "linear_warmup_then_cosine" });
     expect(cos.lengths).toEqual([200, 1000]); // 5000 > 10% of 20,000 is dropped
     expect(cos.trials.map((t) => t.max_train_steps)).toEqual([20_200, 21_000]);
+    expect(cos.trials[0]!.hparams.schedule).toBe("cosine");
+    // The trainer accepts each trial's hparams as is.
+    const cfg = hparamsToTrainConfig(defaultTrainConfig(), p.trials[2]!.hparams);
+    expect(cfg.optimizer.learning_rate).toBeCloseTo(1.0, 12);
+    expect(cfg.schedule).toMatchObject({ name: "constant", warmup_steps: 1000 });
+    expect([cfg.steps, cfg.eval_every]).toEqual([3000, 100]);
     expect(() => warmupPlan({ lrStar: 0, maxTrainSteps: 10 })).toThrow();
   });
 });
