@@ -185,6 +185,19 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
       }),
     );
   }
+  if (options.nuisance) {
+    // Hyperparameters that vary but were declared neither scientific nor nuisance are meant to be fixed.
+    const declared = new Set([sci, ...options.nuisance]);
+    const loose = study.hyperparameters().filter((h) => !declared.has(h) && new Set(rows.map((r) => r.hparams[h] ?? null)).size > 1);
+    if (loose.length > 0)
+      findings.push(
+        finding("warn", "isolation.fixed_varies", `${loose.join(", ")} ${loose.length === 1 ? "varies" : "vary"} across the trials but ${loose.length === 1 ? "is" : "are"} neither the scientific hyperparameter nor a nuisance one: the comparison of ${sci} is not apples-to-apples. Fix ${loose.length === 1 ? "it" : "them"} or add ${loose.length === 1 ? "it" : "them"} to the nuisance hyperparameters.`, {
+          scientific: sci,
+          nuisance: options.nuisance,
+          varying: loose,
+        }),
+      );
+  }
   const few = values.filter((v) => v.feasibleCount < minTrials);
   if (few.length > 0)
     findings.push(

@@ -88,6 +88,14 @@ describe("isolation", () => {
     expect((few.evidence.values as Array<{ label: string }>).map((v) => v.label)).toEqual(["c"]);
   });
 
+  it("warns when a hyperparameter that should be fixed varies", () => {
+    const study = lrStudy(60, 3e-3, 15);
+    const r = isolation(study, { scientific: "wd", nuisance: ["lr"] });
+    const f = r.findings.find((x) => x.code === "isolation.fixed_varies")!;
+    expect(f.evidence.varying).toEqual(["dropout"]);
+    expect(isolation(study, { scientific: "wd", nuisance: ["lr", "dropout"] }).findings.map((x) => x.code)).not.toContain("isolation.fixed_varies");
+  });
+
   it("buckets a continuous scientific hyperparameter in its scale", () => {
     const r = isolation(lrStudy(400, 3e-3, 14), { scientific: "lr", buckets: 6 });
     expect(r.bucketed).toBe(true);
