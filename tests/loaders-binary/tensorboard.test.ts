@@ -260,6 +260,20 @@ describe("malformed event files", () => {
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   }, 30000);
 
+  it("a folder with one good run, one empty and one garbage file: the good run loads, the others warn", async () => {
+    const d = tmp();
+    for (const r of ["good", "empty", "junk"]) mkdirSync(join(d, r));
+    writeFileSync(join(d, "good", "events.out.tfevents.1.h"), good());
+    writeFileSync(join(d, "empty", "events.out.tfevents.1.h"), Buffer.alloc(0));
+    writeFileSync(join(d, "junk", "events.out.tfevents.1.h"), Buffer.from("this is not a tfrecord file at all, just text"));
+    const s = await loadStudy(d);
+    expect(s.trialIds()).toEqual(["good"]);
+    const skipped = s.warnings.filter((w) => /no valid records; file skipped/.test(w.message)).map((w) => w.file);
+    expect(skipped.sort()).toEqual([join(d, "empty", "events.out.tfevents.1.h"), join(d, "junk", "events.out.tfevents.1.h")]);
+    const none = tmp();
+    await expect(loadStudy(none, { format: "tensorboard" })).rejects.toThrow(/no TensorBoard event files/);
+  });
+
   it("a valid frame whose payload is not an Event: warning, other records kept", async () => {
     const d = tmp();
     const f = join(d, "events.out.tfevents.notproto");
