@@ -34,7 +34,13 @@ import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } fr
 /** Optuna's TrialState enum values (optuna/trial/_state.py). */
 const TRIAL_STATE: Record<number, string> = { 0: "RUNNING", 1: "COMPLETE", 2: "PRUNED", 3: "FAIL", 4: "WAITING" };
 
-/** Optuna's state name → tunebook status and whether the trial was pruned. */
+/**
+ * Optuna's state name → tunebook status and whether the trial was pruned.
+ *
+ * @example
+ * optunaStatus("PRUNED"); // { status: "complete", pruned: true }
+ * optunaStatus("TrialState.FAIL"); // { status: "failed", pruned: false }
+ */
 export function optunaStatus(state: string): { status: TrialStatus; pruned: boolean } | undefined {
   switch (state.trim().toUpperCase().replace(/^TRIALSTATE\./, "")) {
     case "COMPLETE":

@@ -157,7 +157,13 @@ const FIXED = new Set(["name", "state", "notes", "user", "tags", "created", "run
 const METRIC_NAME = /loss|acc|error|err$|score|auc|f1|bleu|wer|cer|perplexity|ppl|reward|mse|mae|rmse|iou|map$|^map|ssim|psnr|precision|recall|throughput|^_?runtime$|^_step$/i;
 const METRIC_PATH = /^(train|val|valid|validation|eval|test|dev)([/_.]|$)/i;
 
-/** Is an unprefixed UI-export column a summary metric (else a config value)? */
+/**
+ * Is an unprefixed UI-export column a summary metric (else a config value)?
+ *
+ * @example
+ * isWandbMetricColumn("val/loss"); // true
+ * isWandbMetricColumn("learning_rate"); // false
+ */
 export function isWandbMetricColumn(name: string): boolean {
   return METRIC_NAME.test(name) || METRIC_PATH.test(name) || name.includes("/");
 }
