@@ -107,6 +107,7 @@ export function scientificCandidates(study: Study): string[] {
   }
   for (const a of ["submission", "algorithm", "optimizer"]) {
     if (out.includes(a)) continue;
+    if (study.hyperparameters().includes(a)) continue; // a hyperparameter: judged above by its coverage
     const n = new Set(study.trialRows().map((r) => trialValue(r, a)).filter((v) => v !== null)).size;
     if (n >= 2 && n <= 20) out.push(a);
   }
