@@ -42,6 +42,12 @@ describe("W&B UI runs export (flat columns)", () => {
     expect(isWandbMetricColumn("train_loss")).toBe(true);
     expect(isWandbMetricColumn("warmup_steps")).toBe(false);
     expect(isWandbMetricColumn("lr")).toBe(false);
+    expect(isWandbMetricColumn("valLoss")).toBe(true);
+    expect(isWandbMetricColumn("loss_scale")).toBe(false);
+    expect(isWandbMetricColumn("mixed_precision")).toBe(false);
+    expect(isWandbMetricColumn("grad_accumulation")).toBe(false);
+    expect(isWandbMetricColumn("eval_every")).toBe(false);
+    expect(isWandbMetricColumn("_runtime")).toBe(true);
     const s = await loadStudy(UI);
     expect(s.size).toBe(6);
     expect(s.objective).toEqual({ metric: "val/loss", direction: "minimize" });

@@ -6,8 +6,9 @@
  *    per summary metric, unprefixed. The export does not say which is which, so tunebook uses this
  *    convention: a column prefixed `config.`/`config/`/`c.` is a hyperparameter and one prefixed
  *    `summary.`/`summary/`/`s.` is a metric; an unprefixed column is a **metric** when its name
- *    looks like one (loss, acc, error, score, auc, f1, bleu, wer, perplexity, reward, mAP, or a path
- *    such as `val/x`, `train_x`, `eval.x`, `_runtime`), otherwise a **hyperparameter**.
+ *    looks like one ({@link isWandbMetricColumn}: a word such as loss, acc, error, score, auc, f1,
+ *    bleu, wer, perplexity, reward, mAP, or a path such as `val/x`, `train_x`, `eval.x`, unless a
+ *    word such as scale/type/weight/mixed marks a setting), otherwise a **hyperparameter**.
  * 2. **API export**, the Public API docs' example (`api.runs(...)` → `pd.DataFrame({"summary":
  *    summary_list, "config": config_list, "name": name_list}).to_csv("project.csv")`): columns
  *    `summary`, `config`, `name` (plus optional `state`, `id`, `sweep`, `tags` and pandas' unnamed
@@ -154,18 +155,30 @@ export function parsePyLiteral(text: string): unknown {
 }
 
 const FIXED = new Set(["name", "state", "notes", "user", "tags", "created", "runtime", "sweep", "id", "run id", "group", "job type", "hostname", "host", "agent", "github", "commit", "git commit", "updated", "end time", "start time", "command", "description", "entity", "project", "url", "heartbeat"]);
-const METRIC_NAME = /loss|acc|error|err$|score|auc|f1|bleu|wer|cer|perplexity|ppl|reward|mse|mae|rmse|iou|map$|^map|ssim|psnr|precision|recall|throughput|^_?runtime$|^_step$/i;
+const METRIC_WORDS = new Set(["loss", "acc", "accuracy", "error", "err", "score", "auc", "f1", "bleu", "wer", "cer", "perplexity", "ppl", "reward", "return", "mse", "mae", "rmse", "iou", "map", "ssim", "psnr", "precision", "recall", "throughput", "runtime", "step"]);
+// Words that turn a metric-looking name into a setting (loss_scale, loss_weight, mixed_precision…).
+const CONFIG_WORDS = new Set(["scale", "type", "fn", "func", "function", "weight", "weights", "coef", "coeff", "mixed", "name", "kind", "alpha", "beta", "factor", "threshold", "every", "interval", "freq", "frequency"]);
 const METRIC_PATH = /^(train|val|valid|validation|eval|test|dev)([/_.]|$)/i;
 
 /**
- * Is an unprefixed UI-export column a summary metric (else a config value)?
+ * Is an unprefixed UI-export column a summary metric (else a config value)? A name is a metric
+ * when one of its words (split at `/ _ . -`, spaces and camelCase) is a metric word (loss, acc,
+ * error, score, auc, f1, bleu, wer, perplexity, reward, mAP, …) or it is a path such as `val/x` /
+ * `train_x`, unless a word marks a setting (scale, type, weight, coef, mixed, factor, …).
  *
  * @example
  * isWandbMetricColumn("val/loss"); // true
+ * isWandbMetricColumn("loss_scale"); // false
  * isWandbMetricColumn("learning_rate"); // false
  */
 export function isWandbMetricColumn(name: string): boolean {
-  return METRIC_NAME.test(name) || METRIC_PATH.test(name) || name.includes("/");
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[/_.\-\s]+/)
+    .filter(Boolean);
+  if (words.some((w) => CONFIG_WORDS.has(w))) return false;
+  return words.some((w) => METRIC_WORDS.has(w)) || METRIC_PATH.test(name) || name.includes("/");
 }
 
 function wandbStatus(v: string): { status: TrialStatus; reason?: string } | undefined {
