@@ -92,7 +92,16 @@ export interface ClippingResult {
  * normQuantiles([1, 2, 3, 4, 5])?.p90; // 4.6
  */
 export function normQuantiles(values: number[]): NormQuantiles | null {
-  const xs = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return quantilesOfSorted(sortedFinite(values));
+}
+
+/** Finite values sorted ascending (a typed-array sort: fast for millions of steps). */
+function sortedFinite(values: number[]): number[] {
+  const fin = values.filter(Number.isFinite);
+  return Array.from(Float64Array.from(fin).sort());
+}
+
+function quantilesOfSorted(xs: number[]): NormQuantiles | null {
   if (!xs.length) return null;
   return {
     n: xs.length,
@@ -134,22 +143,35 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
   const window = opts.window ?? 50;
   const earlyFraction = opts.earlyFraction ?? 0.1;
   const out: GradSpike[] = [];
-  const prev: number[] = [];
+  // The previous `window` norms in arrival order and kept sorted (binary insert/remove: O(window) per step).
+  const fifo: number[] = [];
+  const sorted: number[] = [];
+  const lowerBound = (x: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const first = series.steps[0] ?? 0;
   const last = series.steps[series.steps.length - 1] ?? 0;
   for (let i = 0; i < series.norms.length; i++) {
     const v = series.norms[i]!;
     if (!Number.isFinite(v)) continue;
-    if (prev.length >= Math.min(5, window)) {
-      const med = quantileSorted([...prev].sort((a, b) => a - b), 0.5);
+    if (sorted.length >= Math.min(5, window)) {
+      const med = quantileSorted(sorted, 0.5);
       if (med > 0 && v > factor * med) {
         const step = series.steps[i]!;
         const phase = last > first && (step - first) / (last - first) <= earlyFraction ? "early" : "mid";
         out.push({ trial: series.trial ?? null, step, norm: v, rollingMedian: med, ratio: v / med, phase });
       }
     }
-    prev.push(v);
-    if (prev.length > window) prev.shift();
+    fifo.push(v);
+    sorted.splice(lowerBound(v), 0, v);
+    if (fifo.length > window) sorted.splice(lowerBound(fifo.shift()!), 1);
   }
   return out;
 }
@@ -178,16 +200,16 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
     series = [input];
   }
   const pooled = series.flatMap((s) => s.norms);
-  const quantiles = normQuantiles(pooled);
-  const sortedFinite = pooled.filter(Number.isFinite).sort((a, b) => a - b);
-  const recommendedThreshold = sortedFinite.length ? quantileSorted(sortedFinite, q) : null;
+  const pooledSorted = sortedFinite(pooled);
+  const quantiles = quantilesOfSorted(pooledSorted);
+  const recommendedThreshold = pooledSorted.length ? quantileSorted(pooledSorted, q) : null;
   const threshold = options.threshold ?? recommendedThreshold;
-  const nonFinite = pooled.length - sortedFinite.length;
+  const nonFinite = pooled.length - pooledSorted.length;
   const clipped = threshold === null ? 0 : clippedFraction(pooled, threshold);
   const spikeOpts = { factor: options.spikeFactor ?? 5, window: options.spikeWindow ?? 50, earlyFraction: options.earlyFraction ?? 0.1 };
   const perTrial: TrialClipping[] = series.map((s) => {
-    const qs = normQuantiles(s.norms);
-    const fin = s.norms.filter(Number.isFinite).sort((a, b) => a - b);
+    const fin = sortedFinite(s.norms);
+    const qs = quantilesOfSorted(fin);
     return {
       trial: s.trial ?? null,
       quantiles: qs,
