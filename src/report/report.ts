@@ -96,7 +96,7 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
     if (!entry) continue;
     try {
       const figure = await entry.build(study, {});
-      const title = String(((figure.layout as { title?: { text?: string } | string }).title as { text?: string })?.text ?? (figure.layout as { title?: string }).title ?? kind);
+      const title = plainTitle(figure, kind);
       figures.push({ kind, title, codes, figure });
     } catch {
       // A figure the data cannot support (e.g. curves of a summary-only log) is left out.
@@ -115,6 +115,14 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
     columns,
     generatedAt: when,
   };
+}
+
+/** The figure's title as plain text: its first line, without plotly's HTML markup. */
+export function plainTitle(figure: Figure, fallback: string): string {
+  const t = (figure.layout as { title?: { text?: string } | string }).title;
+  const raw = typeof t === "string" ? t : (t?.text ?? "");
+  const first = raw.split(/<br\s*\/?>/i)[0]!.replace(/<[^>]*>/g, "").trim();
+  return first || fallback;
 }
 
 const fmt = (v: unknown): string => {
@@ -151,7 +159,7 @@ table.kv th{background:#f6f8fa;width:180px}code{font:12.5px ui-monospace,Menlo,C
 .badge{display:inline-block;font-size:11px;font-weight:600;text-transform:uppercase;padding:1px 6px;border-radius:3px;color:#fff;margin-right:6px}
 .badge.error{background:var(--err)}.badge.warn{background:var(--warn)}.badge.info{background:var(--info)}
 .finding p{margin:4px 0}details pre{font-size:12px;background:#f6f8fa;padding:8px;overflow:auto;max-height:320px}
-figure{margin:16px 0;border:1px solid var(--line);padding:8px}figcaption{color:var(--muted);font-size:13px}.plot{width:100%;height:520px}
+figure{margin:16px 0;border:1px solid var(--line);padding:8px;overflow-x:auto}figcaption{color:var(--muted);font-size:13px}.plot{width:100%;height:520px}
 .tablewrap{overflow:auto;max-height:640px}table.trials th{cursor:pointer;position:sticky;top:0;background:#f6f8fa;white-space:nowrap}
 table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-sort=descending]::after{content:" ▼"}
 tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
@@ -178,6 +186,9 @@ document.querySelectorAll("table.trials").forEach(function (table) {
 });
 document.querySelectorAll("script[data-figure]").forEach(function (s) {
   var fig = JSON.parse(s.textContent);
+  // Fit the page's width; the figure's own height is kept on its element.
+  delete fig.layout.width;
+  fig.layout.autosize = true;
   Plotly.newPlot(s.getAttribute("data-figure"), fig.data, fig.layout, { responsive: true, displaylogo: false });
 });
 `;
@@ -239,7 +250,8 @@ ${kv("Reproduce", `<code>${e(t.reproduce)}</code>`)}
   if (c.figures.length === 0) parts.push(`<p>No figures.</p>`);
   c.figures.forEach((f, i) => {
     const id = `figure-${i + 1}`;
-    parts.push(`<figure id="${id}"><div class="plot" id="${id}-plot"></div>
+    const h = Number((f.figure.layout as { height?: number }).height) || 520;
+    parts.push(`<figure id="${id}"><div class="plot" id="${id}-plot" style="height:${Math.round(h)}px"></div>
 <script type="application/json" data-figure="${id}-plot">${scriptJson(f.figure)}</script>
 <figcaption>Figure ${i + 1}. ${e(f.title)}${f.codes.length ? ` — evidence for ${f.codes.map((x) => `<code>${e(x)}</code>`).join(", ")}` : ""}</figcaption></figure>`);
   });
