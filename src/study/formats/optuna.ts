@@ -225,6 +225,7 @@ export async function loadOptunaJournal(path: string, options: LoadOptions = {})
     (line, n) => {
       lastLine = n;
       badLast = false;
+      if (n > 1000 && ops === 0) throw new TunebookError(`no Optuna journal operation in the first 1000 lines${log.first ? `: ${log.first.message.replace(/; (operation|line) skipped$/, "")}` : ""}`, path, log.first?.line);
       if (line.trim() === "") return;
       let rec: unknown;
       try {
@@ -378,7 +379,7 @@ export async function loadOptunaJournal(path: string, options: LoadOptions = {})
     options.onProgress,
   );
   if (ops === 0) {
-    const why = log.first ? `: ${log.first.message}` : "";
+    const why = log.first ? `: ${log.first.message.replace(/; (operation|line) skipped$/, "")}` : "";
     throw new TunebookError(`no Optuna journal operations found${why}`, path, log.first?.line);
   }
   if (ignoredFinished > 0)
