@@ -4,7 +4,7 @@ export * from "./config.js";
 export * from "./hparams.js";
 export * from "./backend.js";
 export { loadDataset, toTensors, batchIndices, type Dataset as TrainDataset, type DatasetTensors } from "./data.js";
-export { buildModel, userModel, type Net } from "./models.js";
+export { buildModel, userModel, dense, conv2dSame, ownedVariable, type Net } from "./models.js";
 export * from "./optimizers.js";
 export * from "./schedules.js";
 export * from "./clipping.js";

@@ -42,6 +42,14 @@ const denseFirst = denseOp(false);
 const denseInner = denseOp(true);
 
 /**
+ * Dense layer x·W + b with the wasm-friendly gradient (see denseOp), differentiable in x, W and b.
+ *
+ * @example
+ * const y = dense(x, w, b); // same values and gradients as tf.add(tf.matMul(x, w), b)
+ */
+export const dense = denseInner;
+
+/**
  * A variable that owns its initial value: tf.variable(t) leaves `t` alive beside the variable, so
  * the initialiser tensor is disposed here (otherwise every trial leaks it).
  *
@@ -61,6 +69,22 @@ function heUniform(shape: number[], fanIn: number, rand: () => number): tf.Varia
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = (2 * rand() - 1) * lim;
   return ownedVariable(tf.tensor(v, shape, "float32"));
+}
+
+/**
+ * Stride-1 "same" 2-D convolution + bias, computed as a depth-1 3-D convolution. tfjs-wasm has
+ * no Conv2DBackpropFilter kernel, so tf.conv2d cannot be trained there, but Conv3D and both of
+ * its backprop kernels exist (an im2col version was 20× slower: wasm's 4-D Slice is generic).
+ * The kernel is stored as [k·k·C, F] (row-major [k, k, C, F]).
+ *
+ * @example
+ * const y = conv2dSame(x, w, b, 3); // same as tf.conv2d(x, w.reshape([3, 3, C, F]), 1, "same") + b
+ */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor, k: number): tf.Tensor4D {
+  const [n, h, wid, c] = x.shape;
+  const f = w.shape[1]!;
+  const y = tf.conv3d(tf.reshape(x, [n, 1, h, wid, c]) as tf.Tensor5D, tf.reshape(w, [1, k, k, c, f]) as tf.Tensor5D, 1, "same");
+  return tf.add(tf.reshape(y, [n, h, wid, f]), b) as tf.Tensor4D;
 }
 
 const ACTIVATIONS = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid, elu: tf.elu } as const;
@@ -104,7 +128,7 @@ export function buildModel(cfg: ModelConfig, inputShape: number[], outputs: numb
   let [hgt, wid, ch] = inputShape.length === 3 ? (inputShape as [number, number, number]) : [28, 28, 1];
   const convs: Array<{ w: tf.Variable; b: tf.Variable }> = [];
   for (const f of cfg.filters) {
-    convs.push({ w: heUniform([k, k, ch, f], k * k * ch, rand), b: ownedVariable(tf.zeros([f])) });
+    convs.push({ w: heUniform([k * k * ch, f], k * k * ch, rand), b: ownedVariable(tf.zeros([f])) });
     ch = f;
     hgt = Math.ceil(hgt / 2);
     wid = Math.ceil(wid / 2);
@@ -123,7 +147,7 @@ export function buildModel(cfg: ModelConfig, inputShape: number[], outputs: numb
     apply(x, training, s) {
       let h = x.rank === 2 ? tf.reshape(x, [x.shape[0]!, 28, 28, 1]) : x;
       for (const c of convs) {
-        h = tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, c.w as tf.Tensor4D, 1, "same"), c.b));
+        h = tf.relu(conv2dSame(h as tf.Tensor4D, c.w, c.b, k));
         h = tf.maxPool(h as tf.Tensor4D, 2, 2, "same");
       }
       h = tf.reshape(h, [h.shape[0]!, flat]);
