@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { TunebookKernel } from "./kernel.js";
 import { isMagicLine } from "./preprocess.js";
+import { MAGICS } from "./magics.js";
 import { converter, inspectModule, jupyter, util, type DisplayWriter, type TaskQueue, type WireMessage, type ZmqServerBase } from "./tslab.js";
 import { VERSION } from "../version.js";
 
@@ -74,6 +75,17 @@ export class TunebookHandler {
   }
 
   handleComplete(req: { code: string; cursor_pos: number }): Record<string, unknown> {
+    // Completing a magic's name: `%iso|` -> `%isolation`.
+    const before = req.code.slice(0, req.cursor_pos);
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const m = /^\s*(%%?)([\w-]*)$/.exec(before.slice(lineStart));
+    if (m) {
+      const kind = m[1] === "%%" ? "cell" : "line";
+      const matches = Object.values(MAGICS)
+        .filter((x) => x.kind === kind && x.name.startsWith(m[2]!))
+        .map((x) => m[1] + x.name);
+      return { cursor_start: req.cursor_pos - m[1]!.length - m[2]!.length, cursor_end: req.cursor_pos, matches, metadata: {}, status: "ok" };
+    }
     const info = this.kernel.executor.complete(this.kernel.preprocess(req.code).masked, req.cursor_pos);
     return { cursor_start: info.start, cursor_end: info.end, matches: info.candidates, metadata: {}, status: "ok" };
   }

@@ -92,6 +92,8 @@ describe.skipIf(!py)("notebooks through Jupyter with the tunebook kernel", () =>
       { source: "%%space\nparameters:\n  learning_rate: {type: float, low: 1, high: 0.1, scale: log}", raises: true },
       { source: "const sci = \"model\"\n%isolation $sci --nuisance {['learning_rate', 'dropout_rate'].join(',')}" },
       { source: "study.trials" },
+      { source: 'import { display, isolationFigure } from "tunebook"\ndisplay(isolationFigure(iso))\nisolationFigure(iso)' },
+      { source: "%report --out report.html" },
     ]);
     writeFileSync(join(work, "in.ipynb"), nb);
     const r = spawnSync(py!, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=120", "--output", "out.ipynb", "in.ipynb"], {
@@ -106,8 +108,9 @@ describe.skipIf(!py)("notebooks through Jupyter with the tunebook kernel", () =>
   }, 180_000);
 
   it("executes every cell (errors only where tagged raises-exception)", () => {
-    expect(run.status, run.stderr.slice(-3000)).toBe(0);
-    expect(cells).toHaveLength(12);
+    if (run.status !== 0) console.error(run.stderr.slice(-1500));
+    expect(run.status).toBe(0);
+    expect(cells).toHaveLength(14);
   });
 
   it("%load shows the study summary", () => {
@@ -121,6 +124,9 @@ describe.skipIf(!py)("notebooks through Jupyter with the tunebook kernel", () =>
     const iso = isolation(study, { scientific: "activation", bootstrap: { resamples: 200, seed: 1 } });
     const figs = plotly(cells[1]!.outputs);
     expect(figs).toHaveLength(1);
+    const bundle = cells[1]!.outputs.find((o) => o.data?.["application/vnd.plotly.v1+json"])!.data!;
+    expect(bundle["text/html"]).toContain("Plotly.newPlot");
+    expect(String(bundle["text/plain"])).toMatch(/activation/);
     expect(figs[0]!.data.length).toBeGreaterThan(0);
     expect(plain(cells[1]!.outputs)).toContain(findingsText(iso.findings, "isolation of activation"));
     // The winner is the activation of the best feasible trial (accuracy, maximized), computed here directly.
@@ -176,5 +182,16 @@ describe.skipIf(!py)("notebooks through Jupyter with the tunebook kernel", () =>
     const html = String(cells[11]!.outputs[0]!.data!["text/html"]);
     expect(html).toContain("<table");
     expect(html).toContain(`${study.size.toLocaleString("en-US")} in all`);
+  });
+
+  it("figures display richly from display() and as a cell's last expression", () => {
+    const figs = plotly(cells[12]!.outputs);
+    expect(figs).toHaveLength(2);
+    expect(figs[0]).toEqual(figs[1]);
+  });
+
+  it("%report writes the HTML report next to the notebook", () => {
+    expect(plain(cells[13]!.outputs).join("")).toContain(join(work, "report.html"));
+    expect(readFileSync(join(work, "report.html"), "utf8")).toMatch(/^<!doctype html>/i);
   });
 });
