@@ -5,6 +5,7 @@
  */
 import type { Study } from "../study/study.js";
 import type { Direction, HpValue, Objective, TrialRow } from "../study/types.js";
+import { TunebookError } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamScale, isFeasibleRow, mulberry32, objectiveOf, quantileSorted, scaleOfValues, toScale, trialValue, valueLabel } from "./common.js";
 
@@ -94,6 +95,8 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
   const dir = study.objective.direction;
   const sci = options.scientific;
   const rows = study.trialRows().filter((r) => trialValue(r, sci) !== null);
+  if (rows.length === 0 && study.size > 0)
+    throw new TunebookError(`no trial has the scientific hyperparameter "${sci}" (hyperparameters: ${study.hyperparameters().join(", ") || "none"})`, undefined, undefined, sci);
   const scale = study.hyperparameters().includes(sci) ? hparamScale(study, sci) : scaleOfValues(rows.map((r) => trialValue(r, sci)));
   const nuisance = options.nuisance ?? study.hyperparameters().filter((h) => h !== sci && new Set(study.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
   const maxBuckets = options.buckets ?? 8;
@@ -166,9 +169,10 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
   if (win) {
     const gap = second ? Math.abs(win.best!.y - second.best!.y) : null;
     const noise = exceedsNoise === null ? "(no bootstrap interval: noise not estimated)" : exceedsNoise ? "and the gap exceeds the bootstrap noise" : "but the gap is within the bootstrap noise (intervals overlap): not a clear winner";
+    const show = (v: IsolationValue) => (typeof v.value === "number" && !v.bucket ? fmt(v.value) : v.label);
     const msg = second
-      ? `${sci} = ${win.label} gives the best ${study.objective.metric} (${fmt(win.best!.y)}) after optimizing over the nuisance hyperparameters; runner-up ${second.label} (${fmt(second.best!.y)}), ${noise}.`
-      : `${sci} = ${win.label} is the only value with a feasible trial.`;
+      ? `${sci} = ${show(win)} gives the best ${study.objective.metric} (${fmt(win.best!.y)}) after optimizing over the nuisance hyperparameters; runner-up ${show(second)} (${fmt(second.best!.y)}), ${noise}.`
+      : `${sci} = ${show(win)} is the only value with a feasible trial.`;
     findings.push(
       finding(exceedsNoise === false ? "info" : "info", "isolation.winner", msg, {
         scientific: sci,
@@ -201,7 +205,7 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
   const few = values.filter((v) => v.feasibleCount < minTrials);
   if (few.length > 0)
     findings.push(
-      finding("warn", "isolation.few_trials", `${few.length} value(s) of ${sci} have fewer than ${minTrials} feasible trials (${few.map((v) => `${v.label}: ${v.feasibleCount}`).join(", ")}); their best is poorly optimized over the nuisance hyperparameters — sample more trials before comparing.`, {
+      finding("warn", "isolation.few_trials", `${few.length} value(s) of ${sci} have fewer than ${minTrials} feasible trials (${few.map((v) => `${typeof v.value === "number" && !v.bucket ? fmt(v.value) : v.label}: ${v.feasibleCount}`).join(", ")}); their best is poorly optimized over the nuisance hyperparameters — sample more trials before comparing.`, {
         scientific: sci,
         minTrials,
         values: few.map((v) => ({ label: v.label, count: v.count, feasible: v.feasibleCount })),

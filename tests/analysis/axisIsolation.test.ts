@@ -88,6 +88,10 @@ describe("isolation", () => {
     expect((few.evidence.values as Array<{ label: string }>).map((v) => v.label)).toEqual(["c"]);
   });
 
+  it("names the hyperparameters when the scientific one does not exist", () => {
+    expect(() => isolation(lrStudy(10, 3e-3, 16), { scientific: "optimizer" })).toThrow(/no trial has the scientific hyperparameter "optimizer" \(hyperparameters: lr, wd, dropout\)/);
+  });
+
   it("warns when a hyperparameter that should be fixed varies", () => {
     const study = lrStudy(60, 3e-3, 15);
     const r = isolation(study, { scientific: "wd", nuisance: ["lr"] });

@@ -57,6 +57,9 @@ describe("tunebook review (CLI)", () => {
     const r = runCli(["review", `${DATA}does-not-exist.csv`, "--by", "median"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('tunebook: --by must be "best" or "final", not "median"\n');
+    const sci = runCli(["review", `${DATA}algoperf_v05/raw_logdir`, "--scientific", "nope"]);
+    expect(sci.code).toBe(1);
+    expect(sci.stderr).toMatch(/^tunebook: --scientific: no trial has "nope" \(hyperparameters: .*learning_rate/);
     const missing = runCli(["review", `${DATA}does-not-exist.csv`]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/^tunebook: .*does-not-exist\.csv/);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type Finding, type Severity } from "../../analysis/finding.js";
+import { trialValue } from "../../analysis/common.js";
 import { review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
@@ -30,6 +31,9 @@ export function register(program: Command): void {
       if (opts.by) options.by = opts.by as "best" | "final";
       if (opts.scientific) options.scientific = opts.scientific.split(",").map((s) => s.trim()).filter(Boolean);
       if (opts.split === false) options.split = false;
+      for (const sci of (options.scientific as string[] | undefined) ?? [])
+        if (!study.trialRows().some((t) => trialValue(t, sci) !== null))
+          throw new TunebookError(`--scientific: no trial has "${sci}" (hyperparameters: ${study.hyperparameters().join(", ") || "none"})`);
       const r = review(study, options);
       if (opts.json) {
         const out = {
