@@ -17,7 +17,7 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import CRC32C from "crc-32/crc32c";
+import CRC32C from "crc-32/crc32c.js";
 import protobuf from "protobufjs";
 import { StudyBuilder, toHpValue } from "../builder.js";
 import { registerFormat } from "../load.js";
