@@ -123,6 +123,7 @@ describe("malformed DeepCAVE folders", () => {
     lines[9] = '[99999, 8.0, -1, [0.9, 0.1, 1.0], 0, 1, 1, {}]';
     lines[14] = '{"not": "a list"}';
     lines[19] = '[7, "abc", -1, [0.9, 0.1, 1.0], 0, 1, 1, {}]';
+    lines[24] = '["constructor", 8.0, -1, [0.9, 0.1, 1.0], 0, 1, 1, {}]';
     writeFileSync(join(d, "history.jsonl"), lines.join("\n") + "\n" + '[3, 8.0, -1, [0.9, NaN, 1.0], 0, 1, 1, {}]\n[5, 8.0, -1, [0.');
     const s = await loadStudy(d);
     expect(s.size).toBe(1000);
@@ -131,6 +132,7 @@ describe("malformed DeepCAVE folders", () => {
     expect(at(10)).toMatchObject({ field: "config_id" });
     expect(at(15)?.message).toMatch(/expected \[config_id, budget/);
     expect(at(20)).toMatchObject({ field: "budget" });
+    expect(at(25)).toMatchObject({ field: "config_id" }); // inherited names are not config ids
     expect(at(lines.length + 2)?.message).toMatch(/not valid JSON/);
     expect(s.trial("3")!.status).toBe("diverged"); // a NaN loss at the last budget
   });
