@@ -17,6 +17,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/demo.js"),
   () => import("./commands/kernel.js"),
   () => import("./commands/space.js"),
+  () => import("./commands/plot.js"),
 ];
 
 export async function main(argv: string[] = process.argv): Promise<number> {

@@ -72,7 +72,9 @@ export function bootstrapFigure(result: BestOfNResult, options: BootstrapFigureO
   }
   const infeasibleNote = result.feasible < result.n ? `, ${count(result.n - result.feasible)} infeasible counted as failed draws` : "";
   const title = `Study variance: best ${plotText(metric)} of a study of N trials, if the study were rerun`;
-  const subtitle = `from ${count(result.n)} trials${infeasibleNote}; box p25–p75, whiskers p5–p95, line = median, dashed = mean`;
+  const noLow = budgets.filter((b) => b.exact.quantiles.p5 === null).map((b) => b.n);
+  const lowNote = noLow.length ? `<br>no lower whisker at N=${noLow.join(", ")}: more than 5% of such studies would have no feasible trial at all` : "";
+  const subtitle = `from ${count(result.n)} trials${infeasibleNote}; box p25–p75, whiskers p5–p95, line = median, dashed = mean${lowNote}`;
   const layout = baseLayout(title, { subtitle, width: Math.max(760, budgets.length * 70 + 260), height: 540 });
   layout.xaxis = axisLayout("trial budget N (trials per study)", "categorical");
   layout.yaxis = axisLayout(`best-of-N ${metricTitle(metric, result.direction)}`);

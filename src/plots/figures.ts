@@ -17,7 +17,7 @@ import { resolveMetricRoles } from "../analysis/metricRoles.js";
 import { trialVariance } from "../analysis/trialVariance.js";
 import { learningRateSweep, warmupPlanFromSweep } from "../analysis/warmup.js";
 import type { Study } from "../study/study.js";
-import { TunebookError, isInfeasible } from "../study/types.js";
+import { type TrialRow, TunebookError, isInfeasible } from "../study/types.js";
 import { axisFigure } from "./axis.js";
 import { batchSizeFigure } from "./batchSize.js";
 import { bootstrapFigure } from "./bootstrap.js";
@@ -190,7 +190,12 @@ export const FIGURES: Record<FigureKind, FigureEntry> = {
   "trial-variance": {
     describe: "seed noise: results of each configuration retrained with different seeds",
     build(study, o = {}) {
-      return trialVarianceFigure(trialVariance(study), { metric: study.objective.metric, direction: study.objective.direction, ...sizeOpts(o) });
+      // Repeated studies (AlgoPerf study_0…study_4) rerun the same points: the study index is not part of a configuration.
+      const configKey = (t: TrialRow) => {
+        const hp = Object.keys(t.hparams).filter((k) => !/seed/i.test(k)).sort().map((k) => [k, t.hparams[k]]);
+        return JSON.stringify([(t.group ?? "").replace(/(^|\/)study_\d+(\/|$)/, "$1"), t.attrs.submission ?? null, hp]);
+      };
+      return trialVarianceFigure(trialVariance(study, { configKey }), { metric: study.objective.metric, direction: study.objective.direction, ...sizeOpts(o) });
     },
   },
   importance: {

@@ -111,5 +111,11 @@ export function jitter(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 16777619);
   }
+  // murmur3 finalizer: keys that differ only in their last character still land far apart.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return ((h >>> 0) / 4294967295) * 2 - 1;
 }

@@ -48,9 +48,10 @@ function dimension(s: AxisSeries, pts: AxisPoint[]): Record<string, unknown> {
     const ticks: number[] = [];
     for (let k = Math.ceil(lo); k <= Math.floor(hi); k++) ticks.push(k);
     dim.tickvals = hasUnset ? [unset, ...ticks] : ticks;
-    dim.ticktext = [...(hasUnset ? ["unset"] : []), ...ticks.map((k) => formatValue(10 ** k))];
+    dim.ticktext = [...(hasUnset ? ["unset"] : []), ...ticks.map((k) => (k >= 0 && k <= 4 ? String(10 ** k) : `1e${k}`))];
   } else if (hasUnset) {
-    const ticks = [lo + (hi - lo) * 0, (unset + hi) / 2, hi].slice(1);
+    const realLo = s.range ? tf(s.range.low) : Math.min(...nums.map(tf));
+    const ticks = [realLo, (realLo + hi) / 2, hi];
     dim.tickvals = [unset, ...ticks];
     dim.ticktext = ["unset", ...ticks.map((t) => formatValue(Number(t.toPrecision(3))))];
   }
@@ -66,8 +67,10 @@ function dimension(s: AxisSeries, pts: AxisPoint[]): Record<string, unknown> {
  * const fig = parallelFigure(axisPlotData(study));
  */
 export function parallelFigure(axis: AxisPlotData, options: FigureOptions = {}): Figure {
-  const { feasible, infeasible } = trialsOf(axis);
+  const { feasible: unsorted, infeasible } = trialsOf(axis);
   const dir = axis.objective.direction;
+  // Best trials drawn last, on top of the others.
+  const feasible = [...unsorted].sort((a, b) => (dir === "minimize" ? (b.y as number) - (a.y as number) : (a.y as number) - (b.y as number)));
   const dims = axis.series.map((s) => dimension(s, feasible));
   dims.push({ label: `${plotText(axis.objective.metric)}`, values: feasible.map((p) => p.y) });
   const data: Trace[] = [
@@ -107,11 +110,12 @@ export function sliceFigure(axis: AxisPlotData, options: FigureOptions & { hpara
     const s = series[k++];
     if (!s) continue;
     const ids = s.points.filter((p) => p.feasible).map((p) => order.get(p.trial) ?? 0);
-    tr.marker = { ...(tr.marker as object), color: ids, colorscale: "Blues", cmin: 0, cmax: Math.max(1, order.size - 1), showscale: k === 1, colorbar: { title: { text: "trial #", side: "right" }, thickness: 12, len: 0.5, y: 1, yanchor: "top" } };
+    tr.marker = { ...(tr.marker as object), color: ids, colorscale: [[0, "#F4A582"], [0.5, "#92C5DE"], [1, "#2166AC"]], cmin: 0, cmax: Math.max(1, order.size - 1), showscale: k === 1, colorbar: { title: { text: "trial #", side: "right" }, thickness: 12, len: 0.5, y: 1, yanchor: "top" } };
     tr.name = "feasible trials (colour = trial order)";
   }
   const t = fig.layout.title as Record<string, unknown>;
-  fig.layout.title = { ...t, text: String(t.text).replace("every trial (axis plot)", "slice plot, colour = trial order") };
+  fig.layout.title = { ...t, text: String(t.text).replace("every trial (axis plot)", "slice plot, colour = trial order (orange = early, blue = late)") };
+  (fig.layout.margin as Record<string, number>).r = 110;
   return applyOptions(fig, options);
 }
 

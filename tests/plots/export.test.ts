@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FigureExporter, figureToHtml, findChromium, formatFromPath } from "../../src/plots/export.js";
 import type { Figure } from "../../src/plots/theme.js";
@@ -33,8 +36,10 @@ describe.skipIf(!chromium)("FigureExporter (headless Chromium)", () => {
     expect(redPixels(empty)).toBe(0);
   }, 90_000);
 
-  it("scale 2 doubles the pixel size; one browser serves several figures", async () => {
-    const png = decodePng(await ex.toPng(fig, { width: 300, height: 200, scale: 2 }));
+  it("scale 2 doubles the pixel size; one browser serves several figures; write() picks the format from the name", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "tunebook-export-")), "sub", "fig.png");
+    await ex.write(fig, out, { width: 300, height: 200, scale: 2 });
+    const png = decodePng(readFileSync(out));
     expect([png.width, png.height]).toEqual([600, 400]);
   }, 60_000);
 
