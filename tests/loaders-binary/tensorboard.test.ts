@@ -172,6 +172,27 @@ describe("synthetic event files (PyTorch-style simple_value, tensor variants)", 
     expect(study.warnings.filter((w) => /non-scalar/.test(w.message))).toEqual([]);
   });
 
+  it("Keras train/ and validation/ sub-folders are one trial with prefixed metrics", async () => {
+    const d = tmp();
+    for (const run of ["20240101-120000", "20240101-130000"])
+      for (const split of ["train", "validation"]) {
+        mkdirSync(join(d, "fit", run, split), { recursive: true });
+        const base = split === "train" ? 1 : 1.5;
+        writeFileSync(
+          join(d, "fit", run, split, "events.out.tfevents.1.h.v2"),
+          eventFile([0, 1, 2].map((e) => ({ step: e, summary: { value: [{ tag: "epoch_loss", tensor: { dtype: 1, float_val: [base / (e + 1)] } }] } }))),
+        );
+      }
+    const study = await loadStudy(d);
+    expect(study.trialIds()).toEqual(["fit/20240101-120000", "fit/20240101-130000"]);
+    expect(study.metrics().sort()).toEqual(["train/epoch_loss", "validation/epoch_loss"]);
+    expect(study.objective).toEqual({ metric: "validation/epoch_loss", direction: "minimize" });
+    expect(study.curve("fit/20240101-120000", "validation/epoch_loss").values).toEqual([1.5, 0.75, 0.5]);
+    // Loading one split folder directly keeps it as the run.
+    const one = await loadStudy(join(d, "fit", "20240101-120000", "train"));
+    expect(one.metrics()).toEqual(["epoch_loss"]);
+  });
+
   it("a NaN loss makes the trial diverged", async () => {
     const d = tmp();
     for (const [run, last] of [["good", 0.5], ["bad", NaN]] as const) {

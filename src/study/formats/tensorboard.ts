@@ -12,7 +12,9 @@
  * its parent's path). A trial folder's `hparams.json` (AlgoPerf) becomes the trial's hyperparameters,
  * and so do the hparams plugin's `session_start_info` summaries (PyTorch `add_hparams`, which
  * writes them into a sub-run folder, tensorboardX, TF's hparams API); a session_end_info status of
- * FAILURE makes the trial failed. Tags become metric names; an absent step is 0.
+ * FAILURE makes the trial failed. Tags become metric names; an absent step is 0. Keras' per-split
+ * sub-folders (`<run>/train`, `<run>/validation`) are one trial whose metrics are prefixed with the
+ * split (`validation/epoch_loss`).
  */
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { readdirSync } from "node:fs";
@@ -464,6 +466,8 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
 }
 
 const EVENT_FILE = /^events\.out\.tfevents\./;
+/** Sub-folders Keras writes per split of one run. */
+const SPLIT_DIRS = /^(train|validation|eval|test)$/;
 
 /** Does the buffer start with a TFRecord whose length checksum is valid? */
 function looksLikeTfRecord(head: Buffer): boolean {
@@ -560,10 +564,17 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
   const filesById = new Map<string, string[]>();
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const dir = dirname(f);
-    // Trial id: the run folder relative to the root; a single file loads as its own name.
+    let dir = dirname(f);
+    // Keras' TensorBoard callback splits one run into train/ and validation/ sub-folders with the
+    // same tags: they are one trial, and the sub-folder name prefixes the metric (validation/epoch_loss).
+    let prefix = "";
+    if (SPLIT_DIRS.test(basename(dir)) && resolve(dir) !== resolve(root)) {
+      prefix = basename(dir) + "/";
+      dir = dirname(dir);
+    }
+    // Trial id: the run folder relative to the root; a single file is named after its run folder,
+    // as TensorBoard names runs.
     const rel = relative(root, dir).split(sep).join("/");
-    // A single file is named after its run folder, as TensorBoard names runs.
     const id = st.isDirectory() ? rel || basename(resolve(dir)) : basename(resolve(dir));
     const group = st.isDirectory() && rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : null;
     if (!hpByDir.has(dir)) hpByDir.set(dir, await readHparams(dir, b));
@@ -586,8 +597,9 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
     if (sessionStatus === "failure") b.trial({ id, status: "failed" });
     else if (sessionStatus === "running") b.trial({ id, status: "running" });
     for (const s of scalars) {
-      tags.add(s.tag);
-      b.measure(id, s.step, s.tag, s.value);
+      const metric = prefix + s.tag;
+      tags.add(metric);
+      b.measure(id, s.step, metric, s.value);
     }
     totalScalars += scalars.length;
     options.onProgress?.(i + 1, files.length);
