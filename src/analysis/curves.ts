@@ -6,7 +6,8 @@
  * Every check works on "lower is better" values (the validation metric is negated when the
  * objective is maximized; the training loss is always minimized) and measures sizes relative
  * to the curve's **scale**: |first finite value − best smoothed value|, i.e. how much the run
- * learned (falls back to the raw range, then 1, for flat curves). Thresholds are therefore
+ * learned (falls back to the raw range, then 1, for flat curves). In a study of ≥ 3 trials the
+ * scale is at least `studyScaleFloor` (¼) of the median scale of that metric over the trials. Thresholds are therefore
  * fractions of "what training achieved", the same for accuracies and losses.
  */
 import { Study } from "../study/study.js";
@@ -64,6 +65,12 @@ export interface CurveThresholds {
   trainIncrease: number;
   /** `curves.diverged`: a loss above `blowupFactor` × its first finite value counts as a blow-up. Default 3. */
   blowupFactor: number;
+  /**
+   * Study input with ≥ 3 trials: a trial's scale is at least this fraction of the median scale of
+   * the same metric over the study, so a run that barely learned is not judged against its own tiny
+   * improvement (its noise would look huge). 0 turns this off. Default 0.25.
+   */
+  studyScaleFloor: number;
 }
 
 export const DEFAULT_CURVE_THRESHOLDS: Readonly<CurveThresholds> = Object.freeze({
@@ -78,6 +85,7 @@ export const DEFAULT_CURVE_THRESHOLDS: Readonly<CurveThresholds> = Object.freeze
   saturatedBefore: 0.5,
   trainIncrease: 0.1,
   blowupFactor: 3,
+  studyScaleFloor: 0.25,
 });
 
 /** The curves of one trial, as plain arrays (use this when there is no Study). */
@@ -114,8 +122,10 @@ export interface CurveStats {
   smoothedFinal: number;
   smoothedBest: number;
   smoothedBestStep: number;
-  /** How much the curve improved: the unit of every relative threshold. */
+  /** The unit of every relative threshold: `ownScale`, raised to the study floor when given. */
   scale: number;
+  /** How much this curve improved: |first − best smoothed|. */
+  ownScale: number;
   /** Late step-to-step noise / scale. */
   lateNoise: number;
   /** Improvement over the end window (least squares) / scale; negative when getting worse. */
@@ -232,13 +242,26 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
     };
     items = input;
   }
+  // Study scale per metric: the median of the trials' own scales (finite curves only).
+  const floors: { train?: number; validation?: number } = {};
+  if (input instanceof Study && th.studyScaleFloor > 0 && items.length >= 3) {
+    const med = (xs: number[]) => {
+      const v = xs.sort((a, b) => a - b);
+      return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    };
+    const own = (c: CurveData | undefined, dir: Direction) => (c && c.values.every(Number.isFinite) ? curveStats("", c, dir, th)?.ownScale : undefined);
+    const ts = items.map((t) => own(t.train, "minimize")).filter((x): x is number => x !== undefined);
+    const vs = items.map((t) => own(t.validation, roles.validationDirection)).filter((x): x is number => x !== undefined);
+    if (ts.length >= 3) floors.train = th.studyScaleFloor * med(ts);
+    if (vs.length >= 3) floors.validation = th.studyScaleFloor * med(vs);
+  }
   const trials: TrialCurveDiagnosis[] = [];
   for (const t of items) {
     if (!t.train && !t.validation && !markedDiverged.has(t.trial)) continue;
     const d = diagnoseTrialCurves(t, roles.validationDirection, th, {
       trainMetric: roles.train ?? "train_loss",
       validationMetric: roles.validation ?? "validation",
-    });
+    }, floors);
     if (d.divergedStep === null && markedDiverged.has(t.trial) && !d.findings.some((f) => f.code === "curves.diverged")) {
       const step = markedDiverged.get(t.trial) ?? null;
       d.divergedStep = step;
@@ -309,7 +332,7 @@ function briefly(code: CurveCode, e: Record<string, unknown>): string {
  * @example
  * curveStats("val_loss", { steps, values }, "minimize")?.saturationFraction;
  */
-export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS): CurveStats | null {
+export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS, scaleFloor = 0): CurveStats | null {
   const fin: number[] = [];
   for (let i = 0; i < curve.values.length; i++) if (Number.isFinite(curve.values[i]!)) fin.push(i);
   if (fin.length < Math.max(2, th.minPoints)) return null;
@@ -326,6 +349,8 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
   let scale = Math.abs(lib[0]! - bestSm);
   if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
   if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
+  const ownScale = scale;
+  scale = Math.max(scale, scaleFloor);
   // Late noise: step-to-step differences remove a (locally linear) trend; stdev/√2 is the per-point noise.
   const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
   const late = lib.slice(lateFrom);
@@ -353,6 +378,7 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
     smoothedBest: sign * bestSm,
     smoothedBestStep: steps[kSm]!,
     scale,
+    ownScale,
     lateNoise: noise / scale,
     endImprovement: endImp,
     saturationStep: steps[kSat]!,
@@ -406,6 +432,7 @@ export function diagnoseTrialCurves(
   validationDirection: Direction,
   th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS,
   names: { trainMetric: string; validationMetric: string } = { trainMetric: "train_loss", validationMetric: "validation" },
+  scaleFloors: { train?: number; validation?: number } = {},
 ): TrialCurveDiagnosis {
   const findings: Finding[] = [];
   const trial = t.trial;
@@ -453,8 +480,8 @@ export function diagnoseTrialCurves(
       }),
     );
   }
-  const tr = t.train ? curveStats(names.trainMetric, t.train, "minimize", th) : null;
-  const va = t.validation ? curveStats(names.validationMetric, t.validation, validationDirection, th) : null;
+  const tr = t.train ? curveStats(names.trainMetric, t.train, "minimize", th, scaleFloors.train ?? 0) : null;
+  const va = t.validation ? curveStats(names.validationMetric, t.validation, validationDirection, th, scaleFloors.validation ?? 0) : null;
 
   if (tr) {
     const rise = (tr.smoothedFinal - tr.smoothedBest) / tr.scale;

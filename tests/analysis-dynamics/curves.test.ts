@@ -113,6 +113,23 @@ describe("curve diagnostics on curves made to show each problem", () => {
     expect(strict.findings).toEqual([]);
   });
 
+  it("a run that barely learned is judged on the study's scale, not its own", () => {
+    const n = noise(11);
+    // 3 normal runs improve by ~2; the failed run improves by 0.05 and wiggles by ±0.02 late.
+    const failed = STEPS.map((t, i) => 2.95 + 0.05 * Math.exp(-t / 100) + (t >= 750 ? 0.02 * n(i) : 0));
+    const trials = [
+      { id: "a", train: cleanTrain, val: cleanVal },
+      { id: "b", train: cleanTrain, val: expLoss(210) },
+      { id: "c", train: cleanTrain, val: expLoss(190) },
+      { id: "failed", train: cleanTrain, val: failed },
+    ];
+    const withFloor = curveDiagnostics(studyOf(trials));
+    expect(withFloor.trials.find((t) => t.trial === "failed")!.findings).toEqual([]);
+    expect(withFloor.trials.find((t) => t.trial === "failed")!.validation!.scale).toBeCloseTo(0.25 * 1.98, 1);
+    const own = curveDiagnostics(studyOf(trials), { thresholds: { studyScaleFloor: 0 } });
+    expect(codes(own.trials.find((t) => t.trial === "failed")!.findings)).toContain("curves.noisy_late");
+  });
+
   it("summarises over a study: one finding per code, listing trials and whether the best trial is affected", () => {
     const s = studyOf([
       { id: "clean", train: cleanTrain, val: cleanVal },
