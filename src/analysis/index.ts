@@ -8,6 +8,7 @@ export * from "./boundaries.js";
 export * from "./infeasible.js";
 export * from "./bootstrap.js";
 export * from "./trialVariance.js";
+export * from "./studyVariance.js";
 export * from "./importance.js";
 export * from "./adamBudget.js";
 export * from "./review.js";

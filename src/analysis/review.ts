@@ -24,6 +24,7 @@ import { type Finding, finding, sortFindings } from "./finding.js";
 import { importance } from "./importance.js";
 import { infeasible } from "./infeasible.js";
 import { isolation } from "./isolation.js";
+import { defaultStudyKey, studyVariance } from "./studyVariance.js";
 import { trialVariance } from "./trialVariance.js";
 import { DYNAMICS_ANALYSES } from "./dynamicsReview.js";
 
@@ -146,6 +147,11 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
     name: "trialVariance",
     applies: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }).repeated > 0,
     run: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }),
+  },
+  {
+    name: "studyVariance",
+    applies: (s) => new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2,
+    run: (s, o) => studyVariance(s, { by: o.by, ...opt(o, "studyVariance") }),
   },
   { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
   { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },

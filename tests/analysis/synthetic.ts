@@ -9,13 +9,14 @@ export interface SynthTrial {
   hparams: Record<string, HpValue>;
   y: number | null;
   status?: TrialStatus;
+  group?: string;
 }
 
 /** Build a study from trials with a known objective (best = final = y). */
 export function studyOf(trials: SynthTrial[], opts: { direction?: "minimize" | "maximize"; space?: SearchSpace; name?: string } = {}): Study {
   const b = new StudyBuilder(opts.name ?? "synthetic", { metric: "loss", direction: opts.direction ?? "minimize" });
   if (opts.space) b.space = opts.space;
-  trials.forEach((t, i) => b.trial({ id: `t${i}`, hparams: t.hparams, status: t.status ?? "complete", final: t.y, best: t.y }));
+  trials.forEach((t, i) => b.trial({ id: `t${i}`, hparams: t.hparams, status: t.status ?? "complete", final: t.y, best: t.y, group: t.group ?? null }));
   return b.build();
 }
 

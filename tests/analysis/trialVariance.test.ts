@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { compareToBaseline, regularizedIncompleteBeta, studentTCdf, trialVariance } from "../../src/analysis/trialVariance.js";
+import { studyVariance } from "../../src/analysis/studyVariance.js";
+import { splitByGroup } from "../../src/study/formats/algoperf.js";
 import { loadStudy } from "../../src/study/load.js";
 import { DATA } from "../helpers/cli.js";
 import { studyOf } from "./synthetic.js";
@@ -105,5 +107,47 @@ describe("trialVariance", () => {
     expect(r.configs.map((c) => c.count).sort()).toEqual([...points.values()].sort());
     expect(r.repeated).toBe([...points.values()].filter((n) => n >= 2).length);
     expect(r.findings.map((f) => f.code)).toContain("variance.trial");
+  });
+});
+
+describe("studyVariance", () => {
+  it("AlgoPerf trials_summary: the spread of each study's best across the 5 studies, per submission", async () => {
+    const study = await loadStudy(`${DATA}algoperf_v05/trials_summary.csv`);
+    const rows = parse(readFileSync(`${DATA}algoperf_v05/trials_summary.csv`, "utf8"), { columns: true }) as Array<Record<string, string>>;
+    const workload = "imagenet_resnet_jax";
+    const higher = rows.find((r) => r.workload === workload)!.higher_is_better === "True";
+    // Expected from the CSV: per submission and study, the best finite best_validation_metric.
+    const best = new Map<string, Map<string, number>>();
+    for (const r of rows) {
+      if (r.workload !== workload || r.has_nonfinite === "True" || !Number.isFinite(Number(r.final_validation_metric))) continue;
+      const v = Number(r.best_validation_metric);
+      if (!best.has(r.submission!)) best.set(r.submission!, new Map());
+      const m = best.get(r.submission!)!;
+      const cur = m.get(r.study!);
+      if (cur === undefined || (higher ? v > cur : v < cur)) m.set(r.study!, v);
+    }
+    const sub = splitByGroup(study).get(workload)!;
+    const sv = studyVariance(sub);
+    expect(new Set(sv.entries.map((e) => e.key))).toEqual(new Set(best.keys()));
+    for (const e of sv.entries) {
+      const vals = [...best.get(e.key)!.values()];
+      const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+      expect(e.n).toBe(vals.length);
+      expect(e.mean).toBeCloseTo(m, 10);
+      expect(e.std).toBeCloseTo(Math.sqrt(vals.reduce((a, b) => a + (b - m) ** 2, 0) / (vals.length - 1)), 10);
+    }
+    expect(Math.max(...sv.entries.map((e) => e.n))).toBe(5);
+    expect(sv.findings[0]!.code).toBe("variance.study");
+  });
+
+  it("a single repeated study without submissions is one entry", () => {
+    const trials = [];
+    // The repeat is in the group, AlgoPerf-style (study_<k>/<workload>).
+    for (let st = 0; st < 3; st++) for (let k = 0; k < 4; k++) trials.push({ hparams: { lr: k }, y: k + st, group: `study_${st}/w` });
+    const s = studyOf(trials);
+    const sv = studyVariance(s);
+    expect(sv.entries).toHaveLength(1);
+    expect(sv.entries[0]!.studies.map((x) => x.best)).toEqual([0, 1, 2]); // minimize: k = 0 in each study
+    expect(sv.entries[0]!.std).toBeCloseTo(1, 12);
   });
 });
