@@ -30,7 +30,14 @@ export async function startKernel(argv: string[] = process.argv.slice(2)): Promi
     process.exit(2);
   }
   // The notebook's `import … from "tunebook"` gets this module instance.
-  const tunebook = await import("../index.js");
+  // A broken build must not kill the kernel: cells then get the import error, magics still run.
+  let tunebook: unknown;
+  try {
+    tunebook = await import("../index.js");
+  } catch (e) {
+    process.stderr.write(`tunebook kernel: could not load the tunebook library: ${(e as Error).message}\n`);
+    tunebook = new Proxy({}, { get: (_t, p) => { if (p === "then") return undefined; throw e; } });
+  }
   const kernel = new TunebookKernel(process.cwd(), tunebook);
   const server = createServer(new TunebookHandler(kernel), configPath);
   process.on("SIGINT", () => kernel.interrupt());
