@@ -1,0 +1,220 @@
+/**
+ * The tutorial notebooks (notebooks/*.ipynb) executed by real Jupyter with the tunebook kernel,
+ * asserting on the outputs they produce: no error anywhere, plotly figures where the magics draw
+ * them, and the findings the notebooks' text talks about (recomputed here from the library on the
+ * same data, including the studies the workshop notebook trains).
+ *
+ * The notebooks run in a temporary copy of notebooks/ (with ../datasets linked to the real data)
+ * so the workshop's training runs start from scratch and nothing is written into notebooks/. The
+ * copy lives under the checkout's tmp/ (gitignored): the test kernel runs from the TypeScript
+ * sources, and the training worker processes it forks find `tsx` only from inside the package.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installTestKernel, jupyterPython, SKIP_MESSAGE } from "../kernel/jupyter.js";
+import { DATA, ROOT } from "../helpers/cli.js";
+import { loadStudy } from "../../src/study/load.js";
+import { isolation } from "../../src/analysis/isolation.js";
+import { boundaries } from "../../src/analysis/boundaries.js";
+import { bestOfNBootstrap } from "../../src/analysis/bootstrap.js";
+import { gradientClipping } from "../../src/analysis/clipping.js";
+import { learningRateSweep } from "../../src/analysis/warmup.js";
+import { checkpointSelection } from "../../src/analysis/checkpoints.js";
+import { splitByWorkload } from "../../src/study/formats/algoperf.js";
+import { findingsText } from "../../src/kernel/render.js";
+
+const py = jupyterPython();
+if (!py) console.warn(`tests/notebooks/notebooks.test.ts ${SKIP_MESSAGE}`);
+
+interface Output {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+}
+
+const NOTEBOOKS = ["01-quickstart", "02-workshop", "03-algoperf-case-study"] as const;
+type Name = (typeof NOTEBOOKS)[number];
+
+const join1 = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join("") : (s ?? ""));
+const src = (c: Cell) => join1(c.source);
+const plotly = (c: Cell) => (c.outputs ?? []).filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
+/** Everything a cell printed or displayed, as text. */
+const shown = (c: Cell): string =>
+  (c.outputs ?? []).map((o) => (o.output_type === "stream" ? join1(o.text) : join1(o.data?.["text/plain"] as string | string[] | undefined))).join("\n");
+
+/** Execute one notebook with nbconvert (asynchronously, so the three can run side by side). */
+function execute(dir: string, name: Name, env: Record<string, string>, kernel: string): Promise<{ code: number | null; stderr: string; seconds: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(
+      py!,
+      ["-m", "nbconvert", "--to", "notebook", "--execute", `--ExecutePreprocessor.kernel_name=${kernel}`, "--ExecutePreprocessor.timeout=900", "--output", `${name}.out.ipynb`, `${name}.ipynb`],
+      { cwd: dir, env: { ...process.env, ...env } },
+    );
+    let stderr = "";
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("close", (code) => resolve({ code, stderr, seconds: (Date.now() - t0) / 1000 }));
+  });
+}
+
+describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel", () => {
+  mkdirSync(join(ROOT, "tmp"), { recursive: true });
+  const work = mkdtempSync(join(ROOT, "tmp", "notebooks-test-"));
+  const dir = join(work, "notebooks");
+  const cells = {} as Record<Name, Cell[]>;
+  const runs = {} as Record<Name, { code: number | null; stderr: string; seconds: number }>;
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  beforeAll(async () => {
+    const kernel = installTestKernel("tunebook-notebooks");
+    cpSync(join(ROOT, "notebooks"), dir, { recursive: true, filter: (s) => !s.includes(`${join("notebooks", "runs")}`) && !s.endsWith(".out.ipynb") });
+    symlinkSync(DATA, join(work, "datasets"));
+    const t0 = Date.now();
+    const results = await Promise.all(NOTEBOOKS.map((n) => execute(dir, n, kernel.env, kernel.name)));
+    NOTEBOOKS.forEach((n, i) => {
+      runs[n] = results[i]!;
+      console.log(`${n}: ${results[i]!.seconds.toFixed(1)} s`);
+      const out = join(dir, `${n}.out.ipynb`);
+      cells[n] = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells : [];
+    });
+    console.log(`all notebooks: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, 900_000);
+
+  /** The code cell whose source starts with `start` (exactly one). */
+  const cell = (n: Name, start: string): Cell => {
+    const found = cells[n].filter((c) => c.cell_type === "code" && src(c).startsWith(start));
+    expect(found, `${n}: cells starting with ${JSON.stringify(start)}`).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it.each(NOTEBOOKS)("%s executes every cell without an error output", (n) => {
+    expect(runs[n].code, runs[n].stderr.slice(-3000)).toBe(0);
+    const code = cells[n].filter((c) => c.cell_type === "code");
+    expect(code.length).toBeGreaterThan(8);
+    for (const c of code) {
+      const err = (c.outputs ?? []).find((o) => o.output_type === "error");
+      expect(err, `${src(c).slice(0, 80)} → ${err?.ename}: ${err?.evalue}`).toBeUndefined();
+      // Every code cell shows something (a figure, a table, findings or printed text).
+      if (!/^(import|const \w+ = new Study)/.test(src(c).trim())) expect((c.outputs ?? []).length, src(c).slice(0, 80)).toBeGreaterThan(0);
+    }
+    // Each notebook explains itself: markdown cells between the code.
+    expect(cells[n].filter((c) => c.cell_type === "markdown").length).toBeGreaterThan(8);
+  });
+
+  it("every figure magic in every notebook displays a plotly figure", () => {
+    let n = 0;
+    for (const name of NOTEBOOKS)
+      for (const c of cells[name])
+        if (c.cell_type === "code" && /^%(axis|isolation|boundaries|bootstrap|curves|clipping|checkpoints)\b/.test(src(c))) {
+          const figs = plotly(c);
+          expect(figs.length, `${name}: ${src(c)}`).toBeGreaterThan(0);
+          const fig = figs[0]!.data!["application/vnd.plotly.v1+json"] as { data: unknown[] };
+          expect(fig.data.length, `${name}: ${src(c)}`).toBeGreaterThan(0);
+          // The HTML view carries the figure too (nbconvert's HTML shows it).
+          expect(String(join1(figs[0]!.data!["text/html"] as string))).toContain("Plotly");
+          n++;
+        }
+    expect(n).toBeGreaterThanOrEqual(20);
+  });
+
+  it("01-quickstart: review, isolation, boundaries and bootstrap say what the library says", async () => {
+    const algoperf = await loadStudy(join(DATA, "algoperf_v05", "trials_summary.csv"));
+    const resnet = algoperf.filter((t) => t.group === "imagenet_resnet_jax").withObjective({ metric: "validation/accuracy", direction: "maximize" });
+    const iso = isolation(resnet, { scientific: "submission", bootstrap: { resamples: 500, seed: 1 } });
+    expect(iso.winner).toBe("generalized_adam");
+    expect(shown(cell("01-quickstart", "%isolation submission"))).toContain(findingsText(iso.findings, "isolation of submission"));
+    expect(shown(cell("01-quickstart", "%review"))).toContain("[variance.trial]");
+
+    const mnist = await loadStudy(join(DATA, "deepcave_mnist", "run_1"));
+    const act = isolation(mnist, { scientific: "activation", bootstrap: { resamples: 300, seed: 1 } });
+    expect(shown(cell("01-quickstart", "%isolation activation"))).toContain(findingsText(act.findings, "isolation of activation"));
+    const b = boundaries(mnist);
+    expect(b.findings.some((f) => f.code === "boundary.mostly_infeasible")).toBe(true);
+    expect(shown(cell("01-quickstart", "%boundaries"))).toContain(findingsText(b.findings, "search-space boundaries"));
+    const boot = bestOfNBootstrap(mnist, { budgets: [1, 5, 10, 20, 50, 100], seed: 1 });
+    expect(shown(cell("01-quickstart", "%bootstrap"))).toContain(findingsText(boot.findings, "study variance (best of N)"));
+  });
+
+  it("02-workshop: real training; the boundary finding of round 1 goes away after expanding the range", async () => {
+    const runsDir = join(dir, "runs");
+    const explore = await loadStudy(join(runsDir, "explore"));
+    const expanded = await loadStudy(join(runsDir, "expanded"));
+    expect(explore.size).toBe(12);
+    expect(expanded.size).toBe(16);
+    // Every round-1 trial trained (a low learning-rate range: nothing diverges, nothing fails).
+    expect(explore.statusCounts().complete, JSON.stringify(explore.trialRows().map((t) => t.attrs.error ?? t.status))).toBe(12);
+    expect(expanded.statusCounts().failed).toBe(0);
+    // Round 1: the learning-rate range was too narrow: the best trials crowd its upper edge.
+    const b1 = boundaries(explore, { band: 0.25, topK: 4 });
+    const edge = b1.findings.find((f) => f.code.startsWith("boundary.") && f.message.includes("learning_rate") && f.message.includes("upper"));
+    expect(edge, findingsText(b1.findings, "explore")).toBeDefined();
+    const boundaryCells = cells["02-workshop"].filter((c) => src(c).startsWith("%boundaries"));
+    expect(boundaryCells).toHaveLength(2);
+    expect(shown(boundaryCells[0]!)).toContain(edge!.message);
+    // Round 2: no best-trials-at-the-edge warning for learning_rate any more; the top is infeasible.
+    const b2 = boundaries(expanded, { band: 0.25, topK: 4 });
+    expect(b2.findings.filter((f) => f.message.includes("learning_rate") && /sit near the upper/.test(f.message))).toEqual([]);
+    expect(shown(boundaryCells[1]!)).toContain(findingsText(b2.findings, "search-space boundaries"));
+    expect(expanded.statusCounts().diverged).toBeGreaterThan(0);
+    // The best learning rate moved inside the expanded range, above round 1's upper edge.
+    const best = Number(expanded.bestTrial()!.hparams.learning_rate);
+    expect(best).toBeGreaterThan(1e-3);
+    expect(best).toBeLessThan(3);
+
+    // Learning-rate sweep and warmup plan printed from the library.
+    const sweep = learningRateSweep(expanded);
+    expect(sweep.lrStar).not.toBeNull();
+    const sweepText = shown(cell("02-workshop", "import { learningRateSweep"));
+    expect(sweepText).toContain(`lr* = ${sweep.lrStar}`);
+    expect(sweepText).toContain("Sweep warmup_steps over");
+
+    // Gradient norms logged by the trainer: the clipping finding names the p90.
+    const clip = gradientClipping(expanded);
+    expect(clip.recommendedThreshold).toBeGreaterThan(0);
+    expect(shown(cell("02-workshop", "%clipping"))).toContain(findingsText(clip.findings, "gradient clipping"));
+
+    // Round 3: the warmup/clipping grid ran (2 learning rates × (1 + warmup lengths) × 2 clip settings).
+    const stability = await loadStudy(join(runsDir, "stability"));
+    const lengths = new Set(stability.trialRows().map((t) => t.hparams.warmup_steps));
+    expect(stability.size).toBe(4 * lengths.size);
+    expect(lengths.has(0)).toBe(true);
+    // Without warmup, the rates above lr* diverge (the sweep's prediction).
+    for (const t of stability.trialRows().filter((r) => r.hparams.warmup_steps === 0 && r.hparams.clip_norm === 0)) expect(t.status).toBe("diverged");
+    expect(shown(cell("02-workshop", "stability.trials"))).toContain("diverged");
+    expect(shown(cell("02-workshop", "%bootstrap"))).toContain("[bootstrap.");
+    expect(shown(cell("02-workshop", "%checkpoints"))).toContain(findingsText(checkpointSelection(expanded).findings, "checkpoint selection"));
+  });
+
+  it("03-algoperf-case-study: clipping threshold, best-step fractions and study-to-study variance", async () => {
+    const raw = await loadStudy(join(DATA, "algoperf_v05", "raw_logdir", "prize_qualification_baseline"));
+    const clip = gradientClipping(raw);
+    expect(shown(cell("03-algoperf-case-study", "%clipping"))).toContain(findingsText(clip.findings, "gradient clipping"));
+    expect(shown(cell("03-algoperf-case-study", "%checkpoints"))).toContain("[checkpoints.best_late]");
+
+    const nadamw = await loadStudy(join(DATA, "algoperf_v05", "curves_baseline_nadamw", "prize_qualification_baseline"));
+    const table = shown(cell("03-algoperf-case-study", "import * as aq"));
+    for (const [w, s] of splitByWorkload(nadamw)) {
+      const med = checkpointSelection(s).distribution!.median;
+      expect(table).toMatch(new RegExp(`${w}\\s+\\S+ \\((min|max)\\)\\s+${s.size}\\s+${s.infeasible().length}\\s+${Number(med.toFixed(3))}\\b`));
+    }
+    const summary = shown(cell("03-algoperf-case-study", "const clear"));
+    expect(summary).toMatch(/^28 workloads compared; .* in \d+ of them, and the bootstrap calls the winner clear in \d+\.$/m);
+    // The infeasible table is sorted by share: its first row is the submission that diverges most.
+    const all = await loadStudy(join(DATA, "algoperf_v05", "trials_summary.csv"));
+    const bySub = [...all.splitBy((t) => String(t.attrs.submission))].map(([k, s]) => ({ k, n: s.size, d: s.statusCounts().diverged }));
+    const worst = bySub.sort((a, b) => b.d / b.n - a.d / a.n)[0]!;
+    expect(worst.d).toBeGreaterThan(0);
+    const infeasible = shown(cell("03-algoperf-case-study", "const infeasibleRows"));
+    expect(infeasible.split("\n")[1]).toMatch(new RegExp(`^${worst.k}\\s+${worst.n}\\s+${worst.d}\\s`));
+    expect(plotly(cell("03-algoperf-case-study", "const ogbg ="))).toHaveLength(1);
+  });
+});
