@@ -42,3 +42,8 @@ export function report(name: string, ours: number, peerName: string, theirs: num
   const ratio = theirs === undefined ? "n/a (peer missing)" : `${(theirs / ours).toFixed(2)}×`;
   process.stdout.write(`${name}: tunebook ${f(ours)} ${unit}, ${peerName} ${theirs === undefined ? "n/a" : `${f(theirs)} ${unit}`}, ratio ${ratio} (goal ${goal})\n`);
 }
+
+/** For work no peer does: `name: tunebook T s, no peer, goal < G s: met|missed`. */
+export function reportAbsolute(name: string, ours: number, goalSeconds: number): void {
+  process.stdout.write(`${name}: tunebook ${ours.toFixed(3)} s, no peer does this, ratio — (goal < ${goalSeconds} s: ${ours < goalSeconds ? "met" : "missed"})\n`);
+}
