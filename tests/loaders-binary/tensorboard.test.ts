@@ -170,6 +170,23 @@ describe("synthetic event files (PyTorch-style simple_value, tensor variants)", 
     expect(t.final).toBeCloseTo(0.9, 6);
     expect(study.trial("exp/1700000000.2")!.status).toBe("failed");
     expect(study.warnings.filter((w) => /non-scalar/.test(w.message))).toEqual([]);
+
+    // SummaryWriter("runs/a") logging a curve, then add_hparams(...) into runs/a/<time.time()>:
+    // one trial with the curve, the hyperparameters and the final metric.
+    const r = tmp();
+    mkdirSync(join(r, "a", "1700000123.456"), { recursive: true });
+    writeFileSync(join(r, "a", "events.out.tfevents.1.h"), eventFile([1, 2, 3].map((st) => ({ step: st, summary: { value: [{ tag: "Loss/train", simple_value: 1 / st }] } }))));
+    writeFileSync(
+      join(r, "a", "1700000123.456", "events.out.tfevents.2.h"),
+      eventFile([
+        { summary: { value: [{ tag: "_hparams_/session_start_info", metadata: meta({ session_start_info: { hparams: { lr: { number_value: 0.1 } } } }) }] } },
+        { summary: { value: [{ tag: "hparam/accuracy", simple_value: 0.5 }] } },
+      ]),
+    );
+    const merged = await loadStudy(r);
+    expect(merged.trialIds()).toEqual(["a"]);
+    expect(merged.trial("a")!.hparams.lr).toBe(0.1);
+    expect(merged.metrics().sort()).toEqual(["Loss/train", "hparam/accuracy"]);
   });
 
   it("Keras train/ and validation/ sub-folders are one trial with prefixed metrics", async () => {

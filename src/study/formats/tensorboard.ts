@@ -10,8 +10,9 @@
  * Layout accepted by the loader: one event file (one trial), or a folder searched recursively in
  * which every folder holding event files is one trial (id = its path relative to the root, group =
  * its parent's path). A trial folder's `hparams.json` (AlgoPerf) becomes the trial's hyperparameters,
- * and so do the hparams plugin's `session_start_info` summaries (PyTorch `add_hparams`, which
- * writes them into a sub-run folder, tensorboardX, TF's hparams API); a session_end_info status of
+ * and so do the hparams plugin's `session_start_info` summaries (PyTorch `add_hparams`, whose
+ * `<run>/<timestamp>/` sub-folder is merged into `<run>`'s trial when `<run>` has event files too;
+ * tensorboardX; TF's hparams API); a session_end_info status of
  * FAILURE makes the trial failed. Tags become metric names; an absent step is 0. Keras' per-split
  * sub-folders (`<run>/train`, `<run>/validation`) are one trial whose metrics are prefixed with the
  * split (`validation/epoch_loss`).
@@ -468,6 +469,8 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
 const EVENT_FILE = /^events\.out\.tfevents\./;
 /** Sub-folders Keras writes per split of one run. */
 const SPLIT_DIRS = /^(train|validation|eval|test)$/;
+/** Sub-folder name PyTorch's SummaryWriter.add_hparams uses by default: str(time.time()). */
+const HPARAMS_SUBRUN = /^\d{9,}(\.\d+)?$/;
 
 /** Does the buffer start with a TFRecord whose length checksum is valid? */
 function looksLikeTfRecord(head: Buffer): boolean {
@@ -562,6 +565,7 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
   let totalScalars = 0;
   const hpByDir = new Map<string, Record<string, HpValue> | undefined>();
   const filesById = new Map<string, string[]>();
+  const eventDirs = new Set(files.map((f) => resolve(dirname(f))));
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     let dir = dirname(f);
@@ -572,6 +576,9 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
       prefix = basename(dir) + "/";
       dir = dirname(dir);
     }
+    // PyTorch's add_hparams writes into <run>/<time.time()>/: when <run> has its own event files,
+    // that sub-folder belongs to the <run> trial (its hyperparameters and final metrics).
+    if (HPARAMS_SUBRUN.test(basename(dir)) && eventDirs.has(resolve(dirname(dir))) && resolve(dir) !== resolve(root)) dir = dirname(dir);
     // Trial id: the run folder relative to the root; a single file is named after its run folder,
     // as TensorBoard names runs.
     const rel = relative(root, dir).split(sep).join("/");
