@@ -55,20 +55,25 @@ export function bootstrapFigure(result: BestOfNResult, options: BootstrapFigureO
   const needed = result.budgetNeeded;
   if (needed !== null) {
     const i = budgets.findIndex((b) => b.n >= needed);
-    if (i >= 0)
+    if (i >= 0) {
+      // Between two budgets' boxes when N itself is not one of them (category index, log-interpolated).
+      const prev = i > 0 ? budgets[i - 1]!.n : budgets[i]!.n;
+      const cur = budgets[i]!.n;
+      const pos = i > 0 && cur !== needed ? i - 1 + Math.log(needed / prev) / Math.log(cur / prev) : i;
       annotations.push({
         text: `N=${count(needed)} trials reach the tolerance with probability ${Math.round(result.probability * 100)}%`,
-        x: labels[i],
-        y: budgets[i]!.exact.quantiles.p50,
+        x: pos,
+        y: result.studyBest ?? budgets[i]!.exact.quantiles.p50,
         xref: "x",
         yref: "y",
         showarrow: true,
         arrowhead: 2,
         ax: -60,
-        ay: result.direction === "minimize" ? -50 : 50,
+        ay: result.direction === "minimize" ? -60 : 60,
         font: { size: 11, color: COLORS.text },
         bgcolor: "rgba(255,255,255,0.85)",
       });
+    }
   }
   const infeasibleNote = result.feasible < result.n ? `, ${count(result.n - result.feasible)} infeasible counted as failed draws` : "";
   const title = `Study variance: best ${plotText(metric)} of a study of N trials, if the study were rerun`;
