@@ -41,7 +41,8 @@ export function scheduleValues(schedule: ScheduleConfig, base: number, totalStep
 }
 
 /**
- * Round 2 schedule from a Round 1 schedule (playbook, "Round 2"): keep the decay length of Round 1
+ * Round 2 schedule from a Round 1 schedule (playbook, "Round 2"; the step counts of the two rounds
+ * come from `roundsPlan` in analysis/trainingSteps.ts): keep the decay length of Round 1
  * and spend the extra steps at the base rate before it; cosine keeps its base rate and decays over
  * the whole longer run. Warmup is kept as is.
  *
