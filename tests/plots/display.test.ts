@@ -1,6 +1,7 @@
 import * as aq from "arquero";
 import { afterEach, describe, expect, it } from "vitest";
 import { display, figureBundle, figureHtml, resetPlotlyEmbedding, setDisplaySink, tableBundle, type MimeBundle } from "../../src/notebook/display.js";
+import { figureToHtml, findChromium } from "../../src/plots/export.js";
 import type { Figure } from "../../src/plots/theme.js";
 
 const fig: Figure = { data: [{ type: "scatter", x: [1, 2], y: [NaN, 3] }], layout: { title: { text: "Loss vs step<br>2 trials" } } };
@@ -60,4 +61,28 @@ describe("display", () => {
     expect(shown[2]!["text/html"]).toContain("<table");
     setDisplaySink(undefined);
   });
+});
+
+describe.skipIf(!findChromium())("HTML views render offline in Chromium", () => {
+  it("figureToHtml draws; two notebook bundles draw with plotly.js embedded once, even under require.js", async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: findChromium()!, args: ["--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage();
+      await page.route("**/*", (r) => r.abort());
+      const evil: Figure = { data: [{ type: "scatter", x: [1, 2], y: [1, NaN] }], layout: { title: { text: "</script><b>x</b>" } } };
+      await page.setContent(figureToHtml(evil));
+      await page.waitForSelector(".main-svg", { timeout: 30_000 });
+      expect(await page.evaluate(() => document.querySelector(".gtitle")?.textContent)).toBe("</script>x");
+      resetPlotlyEmbedding();
+      const h1 = figureBundle(evil)["text/html"] as string;
+      const h2 = figureBundle(evil)["text/html"] as string;
+      // Classic Jupyter defines an AMD loader; the fallback must not depend on it.
+      await page.setContent(`<html><body><script>window.define = function () {}; window.define.amd = {};</script>${h1}${h2}</body></html>`);
+      await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length === 2, null, { timeout: 30_000 });
+      expect(h2.length).toBeLessThan(10_000);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });
