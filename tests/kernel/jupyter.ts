@@ -1,9 +1,10 @@
 /**
  * Test helpers: find a Python with Jupyter (Debian's python3-nbclient / python3-jupyter-client),
  * install the kernelspec into a temporary prefix (JUPYTER_PATH), make sure dist/ types exist.
+ * The kernel runs from dist/ when it is current, else from the TypeScript sources (tsx).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installKernelSpec } from "../../src/kernel/kernelspec.js";
@@ -22,15 +23,28 @@ export const SKIP_MESSAGE = "skipped: Jupyter is not installed (apt-get install 
 
 /**
  * Install the kernel under a fresh temporary prefix; returns the environment that makes Jupyter
- * find it. The kernel runs from the TypeScript sources (always current); notebooks' `import … from
- * "tunebook"` types come from dist/ (built here once if missing).
+ * find it. Notebooks' `import … from "tunebook"` types come from dist/ (built here once if missing).
  */
 export function installTestKernel(name = "tunebook-test"): { env: Record<string, string>; name: string; prefix: string } {
   const prefix = mkdtempSync(join(tmpdir(), "tunebook-jupyter-"));
-  installKernelSpec({ prefix }, { name, env: { TUNEBOOK_KERNEL_SOURCES: "1" } });
   ensureTypes();
+  // The compiled kernel when dist/ is current (CI: built by `npm ci`), else the sources through tsx.
+  installKernelSpec({ prefix }, { name, env: distIsCurrent() ? {} : { TUNEBOOK_KERNEL_SOURCES: "1" } });
   const env = { JUPYTER_PATH: join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: join(prefix, "data"), JUPYTER_RUNTIME_DIR: join(prefix, "runtime"), JUPYTER_PLATFORM_DIRS: "1" };
   return { env, name, prefix };
+}
+
+/** dist/kernel/main.js is newer than every source file. */
+export function distIsCurrent(): boolean {
+  const entry = join(ROOT, "dist", "kernel", "main.js");
+  if (!existsSync(entry)) return false;
+  const built = statSync(entry).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
+    }, 0);
+  return newest(join(ROOT, "src")) <= built;
 }
 
 function ensureTypes(): void {
