@@ -104,7 +104,7 @@ export function infeasible(study: Study, options: InfeasibleOptions = {}): Infea
     );
   else if (all.bad > 0)
     result.findings.push(
-      finding("info", "infeasible.fraction", `${all.bad} of ${rows.length} trials are infeasible (${describe(all.c)}; ${fmt(100 * overall)}%): kept, counted and shown, not dropped.`, {
+      finding("info", "infeasible.fraction", `${all.bad} of ${rows.length} trials are infeasible (${describe(all.c)}; ${(100 * overall).toFixed(1)}%): kept, counted and shown, not dropped.`, {
         total: rows.length,
         infeasible: all.bad,
         fraction: overall,

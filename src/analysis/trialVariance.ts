@@ -123,7 +123,7 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
   const unstable = configs.filter((c) => c.infeasible > 0 && c.infeasible < c.count);
   if (unstable.length > 0)
     findings.push(
-      finding("warn", "variance.unstable_config", `${unstable.length} configuration(s) diverge or fail in some repeats but not others (e.g. ${unstable.slice(0, 3).map((c) => `${c.infeasible} of ${c.count} repeats of ${shortKey(c)}`).join("; ")}): they sit on the edge of stability, and a single good run of them is luck.`, {
+      finding("warn", "variance.unstable_config", `${unstable.length} configuration(s) diverge or fail in some repeats but not others (e.g. ${unstable.slice(0, 3).map((c) => `${c.infeasible} of ${c.count} repeats of ${c.trials[0] ? `the configuration of ${c.trials[0]}` : shortKey(c)}`).join("; ")}): they sit on the edge of stability, and a single good run of them is luck.`, {
         configs: unstable.slice(0, 20).map((c) => ({ key: c.key, hparams: c.hparams, count: c.count, infeasible: c.infeasible, trials: c.trials })),
         count: unstable.length,
       }),
