@@ -86,3 +86,20 @@ describe.skipIf(!findChromium())("HTML views render offline in Chromium", () => 
     }
   }, 90_000);
 });
+
+describe("display through tslab", () => {
+  it("writes the bundle with tslab's lastWriteDisplayData when a kernel set it", async () => {
+    const { createRequire } = await import("node:module");
+    const jupyter = createRequire(import.meta.url)("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+    const got: Array<{ data: MimeBundle }> = [];
+    const before = jupyter.lastWriteDisplayData;
+    jupyter.lastWriteDisplayData = (d: { data: MimeBundle }) => got.push(d);
+    try {
+      display(fig);
+    } finally {
+      jupyter.lastWriteDisplayData = before;
+    }
+    expect(got).toHaveLength(1);
+    expect(Object.keys(got[0]!.data).sort()).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+  });
+});
