@@ -200,6 +200,8 @@ export interface BatchSizeStudyOptions {
   /** Result to reach for steps-to-result. Default: the worst of the per-batch-size best objective values (over batch sizes with a feasible trial), so every such batch size reaches it. */
   target?: number;
   minGain?: number;
+  /** More distinct batch sizes than this means batch size was sampled at random, not swept: no analysis. Default 12. */
+  maxBatchSizes?: number;
 }
 
 export interface BatchSizeStudyResult {
@@ -232,7 +234,10 @@ export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}
   if (!batchParam) return empty;
   const rows = study.trialRows().filter((r) => typeof r.hparams[batchParam] === "number");
   const sizes = [...new Set(rows.map((r) => r.hparams[batchParam] as number))].sort((a, b) => a - b);
-  if (sizes.length < 2) return empty;
+  // A batch-size experiment compares a handful of batch sizes (typically powers of two), each
+  // tuned on its own. A random search that samples batch size as one more hyperparameter (hundreds
+  // of distinct values) is not such an experiment: its per-size "best" is noise.
+  if (sizes.length < 2 || sizes.length > (options.maxBatchSizes ?? 12)) return empty;
   const dir = study.objective.direction;
   const better = (a: number, b: number) => (dir === "minimize" ? a < b : a > b);
 

@@ -232,7 +232,10 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
     const over = perTrial.filter((t) => t.clippedFraction > tooFrequent);
     if (clipped > tooFrequent || over.length) {
       findings.push(
-        finding("warn", "clipping.too_frequent", `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of updates${over.length ? ` (more than ${tooFrequent * 100}% in ${over.length} run${over.length === 1 ? "" : "s"})` : ""}: that is extremely aggressive clipping, in effect a smaller learning rate. Lower the learning rate instead, or raise the threshold.`, {
+        finding("warn", "clipping.too_frequent", (clipped > tooFrequent
+          ? `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of all updates (more than ${tooFrequent * 100}%)`
+          : `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of all updates, but more than ${tooFrequent * 100}% of the updates of ${over.length} run${over.length === 1 ? "" : "s"} (${over.slice(0, 3).map((t) => `${t.trial}: ${r6(t.clippedFraction * 100)}%`).join(", ")}${over.length > 3 ? ", …" : ""})`) +
+          `: for ${clipped > tooFrequent ? "these updates" : "those runs"} that is extremely aggressive clipping, in effect a smaller learning rate. Lower the learning rate instead, or raise the threshold.`, {
           metric, threshold: r6(threshold), clippedFraction: r6(clipped), limit: tooFrequent, runs: over.map((t) => ({ trial: t.trial, clippedFraction: r6(t.clippedFraction) })),
         }),
       );

@@ -310,6 +310,7 @@ function briefly(code: CurveCode, e: Record<string, unknown>): string {
   const pct = (x: unknown) => `${r6(Number(x) * 100)}%`;
   switch (code) {
     case "curves.diverged":
+      if (e.reason === "status") return `${t}${e.step !== null && e.step !== undefined ? ` at step ${e.step}` : ""} (marked diverged by the log)`;
       return `${t} at step ${e.step} (${e.metric} ${e.reason === "non_finite" ? String(e.value) : `= ${e.value}`})`;
     case "curves.loss_spike":
       return `${t}: ${e.metric} ${e.value} at step ${e.step}`;
