@@ -25,6 +25,24 @@ export interface ExecuteResult {
   error?: CellError;
 }
 
+/** The type of `%magic … as NAME` per magic (public types of the tunebook package). */
+const BIND_TYPES: Record<string, string> = Object.fromEntries(
+  Object.entries({
+    load: "Study",
+    run: "Study",
+    space: "SearchSpace",
+    axis: "AxisPlotData",
+    isolation: "IsolationResult",
+    boundaries: "BoundaryResult",
+    bootstrap: "BestOfNResult",
+    curves: "CurveDiagnosticsResult",
+    clipping: "ClippingResult",
+    checkpoints: "CheckpointResult",
+    review: "ReviewResult",
+  }).map(([k, t]) => [k, `import("tunebook").${t}`]),
+);
+BIND_TYPES.report = "string";
+
 const INTERRUPTED_MESSAGE = "Interrupted asynchronously";
 
 /** Is `x` worth a rich display when it is a cell's last expression? */
@@ -64,7 +82,7 @@ export class TunebookKernel {
     this.runtime = new MagicRuntime(this.executor.locals);
     g[RUNTIME] = this.runtime;
     // Typed bindings only when notebooks can see tunebook's declarations (dist/ built).
-    this.bindTypes = hasTypes() ? { load: 'import("tunebook").Study', run: 'import("tunebook").Study', space: 'import("tunebook").SearchSpace' } : {};
+    this.bindTypes = hasTypes() ? BIND_TYPES : {};
   }
 
   /** The cell as tslab will see it. */

@@ -126,7 +126,7 @@ function bindLine(call: MagicCall, expr: string, types: BindTypes): string {
 
 /** Remove a trailing-or-middle `as NAME` (unquoted) from the arguments into `bind`. */
 function takeBinding(call: MagicCall): void {
-  for (let i = call.kind === "line" ? 1 : 0; i + 1 < call.args.length; i++) {
+  for (let i = 0; i + 1 < call.args.length; i++) {
     const a = literal(call.args[i]!);
     const b = literal(call.args[i + 1]!);
     if (a === "as" && b !== undefined && IDENT.test(b)) {

@@ -35,6 +35,7 @@ describe("preprocessCell", () => {
   it("help and quoting", () => {
     expect(preprocessCell("%load?").code).toBe('Reflect.get(globalThis, "tunebook$k").help("load");');
     expect(tokenize(`'a b' "c $d" \\$e '$f'`).map((t) => t.parts)).toEqual([[{ text: "a b" }], [{ text: "c " }, { expr: "d" }], [{ text: "$e" }], [{ text: "$f" }]]);
+    expect(preprocessCell("%bootstrap as b --budgets 1,5").magics[0]).toMatchObject({ bind: "b", args: [{ parts: [{ text: "--budgets" }] }, { parts: [{ text: "1,5" }] }] });
     // A quoted "as" is a path, not a binding.
     expect(preprocessCell(`%load 'as' x`).magics[0]!.bind).toBeUndefined();
   });
