@@ -19,4 +19,6 @@ export * from "./lrSweep.js";
 export * from "./warmup.js";
 export * from "./batchSize.js";
 export * from "./parallel.js";
+export * from "./slice.js";
+export * from "./contour.js";
 export * from "./figures.js";

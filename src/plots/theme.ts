@@ -213,3 +213,13 @@ export function count(n: number): string {
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${count(n)} ${n === 1 ? word : pluralWord}`;
 }
+
+/**
+ * Colour scale for an objective where bright = better: viridis, reversed for minimization.
+ *
+ * @example
+ * objectiveColorscale("maximize"); // "Viridis"
+ */
+export function objectiveColorscale(direction: "minimize" | "maximize"): unknown {
+  return direction === "maximize" ? "Viridis" : [[0, "#FDE725"], [0.25, "#5EC962"], [0.5, "#21918C"], [0.75, "#3B528B"], [1, "#440154"]];
+}
