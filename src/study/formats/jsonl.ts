@@ -2,14 +2,15 @@
  * JSONL loader: one JSON object per line, either one measurement per line
  * (`{trial, step, metric, value}` or wide `{trial, step, "train/loss": …}`) or one trial per line
  * (`{trial, hp.lr, objective, status}`). See ./records.ts for the shapes.
- * Streams the file line by line; bare NaN/Infinity (Python's json.dumps) are values.
+ * Streams the file in large chunks; bare NaN/Infinity (Python's json.dumps) are values. Lines shaped
+ * like the first one are scanned in place (./scan.ts); the rest go through JSON.parse.
  */
 import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
 import type { FormatLoader, LoadOptions, Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
+import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
 
 /**
  * Load a JSONL file of measurements or trials.
@@ -21,9 +22,12 @@ export async function loadJsonl(path: string, options: LoadOptions = {}): Promis
   await checkTextFile(path, "JSONL");
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
-  const lines = await forEachLine(
+  const lines = await forEachLineSpan(
     path,
-    (line, n) => {
+    (text, start, end, n) => {
+      // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
+      if (sink.jsonLineFastPath(text, start, end)) return;
+      const line = text.slice(start, end);
       if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
       let obj: unknown;
       try {

@@ -13,6 +13,8 @@ import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { guessDirection, type LoadOptions } from "./format.js";
+import type { CsvLineFn } from "./csv.js";
+import { JsonKind, parseDecimal, scanFlatObject } from "./scan.js";
 import { IssueLog, Interner, parseStatus } from "./text.js";
 
 export type RecordShape = "long" | "wide" | "trial";
@@ -305,13 +307,125 @@ export class RecordSink {
         const step = find("step");
         const metric = find("metric");
         const value = find("value");
-        if (trial && step && metric && value) this.fast = { trial, step, metric, value };
+        if (trial && step && metric && value) {
+          this.fast = { trial, step, metric, value };
+          // In-place scanning needs keys written plainly in JSON and no status key to apply.
+          const quoted = keys.map((k) => JSON.stringify(k));
+          if (quoted.every((q, i) => q.length === keys[i]!.length + 2) && !keys.some((k) => this.role(k) === "status")) {
+            const n = keys.length;
+            const ix = (k: string) => keys.indexOf(k);
+            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "" } };
+            this.json.tail.after = Math.max(this.json.t, this.json.s, this.json.m, this.json.v);
+          }
+        }
       }
     }
     this.add(keys, Object.values(obj), line);
   }
 
   private fast?: { trial: string; step: string; metric: string; value: string };
+
+  // Fast-path state: most rows repeat the previous row's trial and metric, so comparing in place
+  // against them avoids creating (and hashing) those strings again.
+  private lastTrial = "";
+  private lastMetric = "";
+  private json?: { keys: string[]; t: number; s: number; m: number; v: number; kinds: Uint8Array; from: Int32Array; to: Int32Array; tail: { after: number; text: string } };
+
+  /** Append a measurement of a trial already created (the fast paths' direct column write). */
+  private push(trial: string, step: number, metric: string, value: number): void {
+    if (metric !== this.lastMetric) {
+      this.lastMetric = metric;
+      this.metricOrder.add(metric);
+    }
+    const c = this.builder.cols;
+    c.trial.push(trial);
+    c.step.push(step);
+    c.metric.push(metric);
+    c.value.push(value);
+  }
+
+  /** `s[a, b)` as an interned string, reusing `last` when the text is the same (no allocation). */
+  private spanString(s: string, a: number, b: number, last: string): string {
+    return b - a === last.length && s.startsWith(last, a) ? last : this.intern.get(s.slice(a, b));
+  }
+
+  /**
+   * The CSV fast path for long-shape files (`trial, step, metric, value` once each, no status
+   * column): a plain line of a trial already seen is parsed in place into the columns. Any other
+   * line returns false and goes through {@link RecordSink.add}, which warns exactly as before.
+   *
+   * @example
+   * await forEachCsvRow(path, sink.log, (h, r, n) => sink.add(h, r, n), undefined, (h, d) => sink.csvLineFastPath(h, d));
+   */
+  csvLineFastPath(header: readonly string[], delimiter: string): CsvLineFn | undefined {
+    const count = (r: Role) => header.filter((k) => this.role(k) === r).length;
+    if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
+    const at = (r: Role) => header.findIndex((k) => this.role(k) === r);
+    const [ti, si, mi, vi] = [at("trial"), at("step"), at("metric"), at("value")];
+    const K = header.length;
+    const from = new Int32Array(K);
+    const to = new Int32Array(K);
+    return (s, start, end) => {
+      if (this.shape !== "long") return false; // the first row (through add) sets the shape
+      let a = start;
+      for (let f = 0; ; f++) {
+        if (f === K) return false;
+        let j = s.indexOf(delimiter, a);
+        if (j === -1 || j > end) j = end;
+        from[f] = a;
+        to[f] = j;
+        if (j === end) {
+          if (f !== K - 1) return false;
+          break;
+        }
+        a = j + 1;
+      }
+      if (to[ti]! === from[ti]! || to[mi]! === from[mi]!) return false;
+      const trial = this.spanString(s, from[ti]!, to[ti]!, this.lastTrial);
+      if (trial !== this.lastTrial) {
+        if (!this.seen.has(trial)) return false;
+        this.lastTrial = trial;
+      }
+      const step = parseDecimal(s, from[si]!, to[si]!) ?? parseNumber(s.slice(from[si]!, to[si]!));
+      if (step === undefined || !Number.isFinite(step)) return false;
+      const value = parseDecimal(s, from[vi]!, to[vi]!) ?? parseNumber(s.slice(from[vi]!, to[vi]!));
+      if (value === undefined) return false;
+      this.push(trial, step, this.spanString(s, from[mi]!, to[mi]!, this.lastMetric), value);
+      return true;
+    };
+  }
+
+  /**
+   * The JSONL fast path: once the first object has fixed a long shape, a line with exactly the
+   * first line's keys in the same order, flat values and a trial already seen is parsed in place
+   * (the same checks as {@link RecordSink.addObject}'s fast path). Returns false for anything
+   * else; the caller then parses the line with JSON.parse and calls addObject.
+   *
+   * @example
+   * if (!sink.jsonLineFastPath(text, start, end)) sink.addObject(JSON.parse(text.slice(start, end)), n);
+   */
+  jsonLineFastPath(s: string, start: number, end: number): boolean {
+    const j = this.json;
+    if (j === undefined) return false;
+    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail)) return false;
+    const { kinds, from, to } = j;
+    if (kinds[j.t] !== JsonKind.String || kinds[j.m] !== JsonKind.String || kinds[j.s] !== JsonKind.Number) return false;
+    if (to[j.t]! === from[j.t]! || to[j.m]! === from[j.m]!) return false;
+    const trial = this.spanString(s, from[j.t]!, to[j.t]!, this.lastTrial);
+    if (trial !== this.lastTrial) {
+      if (!this.seen.has(trial)) return false;
+      this.lastTrial = trial;
+    }
+    const step = parseDecimal(s, from[j.s]!, to[j.s]!) ?? Number(s.slice(from[j.s]!, to[j.s]!));
+    if (!Number.isFinite(step)) return false;
+    const kv = kinds[j.v];
+    let value: number | undefined;
+    if (kv === JsonKind.Number) value = parseDecimal(s, from[j.v]!, to[j.v]!) ?? Number(s.slice(from[j.v]!, to[j.v]!));
+    else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[j.v]!, to[j.v]!));
+    if (value === undefined) return false;
+    this.push(trial, step, this.spanString(s, from[j.m]!, to[j.m]!, this.lastMetric), value);
+    return true;
+  }
 
   private trialIdOf(v: unknown, line: number, field: string): string | undefined {
     if (typeof v === "string" && v !== "") return this.intern.get(v);

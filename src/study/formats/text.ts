@@ -3,16 +3,113 @@
  * a JSON line parser that accepts Python's bare NaN/Infinity, trial-status spellings and a capped
  * issue log. Nothing here registers a format.
  */
-import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { LoadIssue, TrialStatus } from "../types.js";
 import { TunebookError } from "../types.js";
 
+/** Bytes read per chunk by the line readers: big enough that per-chunk costs vanish. */
+export const CHUNK_BYTES = 2 << 20;
+
+/**
+ * Read a file in large chunks, each decoded up to its last newline, so that no line is split
+ * between chunks (a line longer than a chunk grows the buffer). `fn(text, bytesDone)` gets whole
+ * lines (the last one may lack its newline at the end of the file). Never holds the whole file.
+ *
+ * @example
+ * await forEachTextChunk("runs.jsonl", (text) => console.log(text.length));
+ */
+export async function forEachTextChunk(
+  path: string,
+  fn: (text: string, bytesDone: number, final: boolean) => void | "stop",
+  startByte = 0,
+): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+  }
+  try {
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let carry = 0; // bytes of an unfinished line kept at the start of buf
+    let pos = startByte;
+    for (;;) {
+      if (carry === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, carry, buf.length - carry, pos));
+      } catch (err) {
+        throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+      }
+      pos += bytesRead;
+      const len = carry + bytesRead;
+      if (bytesRead === 0) {
+        if (len > 0) fn(buf.toString("utf8", 0, len), pos, true);
+        return;
+      }
+      const nl = buf.lastIndexOf(10, len - 1);
+      if (nl < 0) {
+        carry = len;
+        continue;
+      }
+      // "\n" never occurs inside a multi-byte UTF-8 sequence, so decoding up to it is safe.
+      if (fn(buf.toString("utf8", 0, nl + 1), pos - (len - nl - 1), false) === "stop") return;
+      carry = len - nl - 1;
+      if (carry > 0) buf.copy(buf, 0, nl + 1, len);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Like {@link forEachLine}, but hands each line over as a span `text.slice(start, end)` of a
+ * large chunk without creating the line string (fast paths read the characters in place).
+ * The span excludes the newline and a trailing CR; a leading BOM is skipped.
+ *
+ * @example
+ * await forEachLineSpan("runs.jsonl", (text, start, end, n) => console.log(n, end - start));
+ */
+export async function forEachLineSpan(
+  path: string,
+  fn: (text: string, start: number, end: number, lineNo: number) => void,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
+  const total = (await stat(path)).size;
+  let n = 0;
+  try {
+    await forEachTextChunk(path, (s, done) => {
+    let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
+    let i: number;
+    while ((i = s.indexOf("\n", start)) !== -1) {
+      n++;
+      fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
+      start = i + 1;
+    }
+    if (start < s.length) {
+      // The file's last line, without a newline.
+      n++;
+      const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
+      fn(s, start, end, n);
+    }
+    onProgress?.(done, total);
+    });
+  } catch (err) {
+    if (err instanceof TunebookError) throw err;
+    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+  }
+  return n;
+}
+
 /**
  * Call `fn` for every line of a text file without holding the file in memory.
  * Handles LF and CRLF endings, a leading BOM and a last line without a newline.
- * `onProgress(bytesRead, totalBytes)` is called once per chunk (about 1 MB).
+ * `onProgress(bytesRead, totalBytes)` is called once per chunk (about 2 MB).
  *
  * @example
  * await forEachLine("runs.jsonl", (line, n) => console.log(n, line.length));
@@ -22,34 +119,7 @@ export async function forEachLine(
   fn: (line: string, lineNo: number) => void,
   onProgress?: (done: number, total: number) => void,
 ): Promise<number> {
-  const total = (await stat(path)).size;
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-  let rest = "";
-  let n = 0;
-  const emit = (line: string): void => {
-    n++;
-    if (line.length && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    fn(line, n);
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const s = rest.length ? rest + chunk : chunk;
-      let start = 0;
-      let i: number;
-      while ((i = s.indexOf("\n", start)) !== -1) {
-        emit(s.slice(start, i));
-        start = i + 1;
-      }
-      rest = start === 0 ? s : s.slice(start);
-      onProgress?.(stream.bytesRead, total);
-    }
-  } catch (err) {
-    if (err instanceof TunebookError) throw err;
-    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
-  }
-  if (rest.length) emit(rest);
-  return n;
+  return forEachLineSpan(path, (s, start, end, n) => fn(s.slice(start, end), n), onProgress);
 }
 
 /**
@@ -282,7 +352,20 @@ export class Interner {
   get(s: string): string {
     const v = this.map.get(s);
     if (v !== undefined) return v;
+    s = detach(s);
     this.map.set(s, s);
     return s;
   }
+}
+
+/**
+ * A copy of `s` that does not point into a larger string. V8 makes substrings of 13 or more
+ * characters views of their parent, so a trial id sliced from a 2 MB chunk would keep the whole
+ * chunk alive; strings kept for the study's lifetime go through here.
+ *
+ * @example
+ * const id = detach(chunk.slice(10, 40));
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
