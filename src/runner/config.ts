@@ -47,17 +47,24 @@ export const studyConfigSchema = z.object({
   name: z.string().min(1),
   objective: objectiveSchema,
   /** Inline search space, or a path to a space file relative to the config. */
-  space: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  space: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  /**
+   * An explicit list of trials instead of a sampler: each entry is one trial's hyperparameters
+   * (e.g. the warmup sweep of `warmupPlan`, or a hand-picked comparison). `trials` defaults to its length.
+   */
+  points: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))).min(1).optional(),
   sampler: z.enum(["halton", "random", "grid"]).default("halton"),
   seed: z.number().int().nonnegative().default(0),
   scramble: z.boolean().default(true),
-  trials: z.number().int().positive(),
+  trials: z.number().int().positive().optional(),
   workers: z.number().int().positive().optional(),
   notes: z.string().optional(),
   trainer: z.discriminatedUnion("type", [commandTrainer, tfjsTrainer]),
 });
 
-export type StudyConfig = z.infer<typeof studyConfigSchema> & {
+export type StudyConfig = Omit<z.infer<typeof studyConfigSchema>, "trials"> & {
+  /** Number of trials (the length of `points` when those are given). */
+  trials: number;
   /** Absolute folder the config came from: relative paths (space, cwd) resolve against it. */
   baseDir: string;
   /** The resolved search-space object (inline or read from the file). */
@@ -76,12 +83,16 @@ export function parseStudyConfig(raw: unknown, file = "<config>", baseDir = proc
     throw new TunebookError(`${first.message}${more}`, file, undefined, field);
   }
   const cfg = r.data;
+  if (cfg.space === undefined && cfg.points === undefined) throw new TunebookError("give a search space (space:) or a list of trials (points:)", file, undefined, "space");
+  const trials = cfg.trials ?? cfg.points?.length;
+  if (trials === undefined) throw new TunebookError("the number of trials is required with a search space", file, undefined, "trials");
+  if (cfg.points && trials > cfg.points.length) throw new TunebookError(`${trials} trials asked for but only ${cfg.points.length} points given`, file, undefined, "trials");
   let spaceObject: unknown = cfg.space;
   if (typeof cfg.space === "string") {
     const path = resolve(baseDir, cfg.space);
     spaceObject = readStructured(path);
   }
-  return { ...cfg, baseDir, spaceObject, file: file === "<config>" ? undefined : file };
+  return { ...cfg, trials, baseDir, spaceObject, file: file === "<config>" ? undefined : file };
 }
 
 /**

@@ -13,6 +13,13 @@ import type { StudyConfig } from "./config.js";
  * points[3]; // { learning_rate: …, weight_decay: …, activation: "tanh" }
  */
 export async function sampleStudyPoints(config: StudyConfig): Promise<Array<Record<string, HpValue>>> {
+  if (config.points) {
+    return config.points.slice(0, config.trials).map((p) => {
+      const r = Object.create(null) as Record<string, HpValue>;
+      for (const [k, v] of Object.entries(p)) r[k] = v;
+      return r;
+    });
+  }
   const space = parseSpace(config.spaceObject, config.file ?? "space");
   return sample(space, { sampler: config.sampler, n: config.trials, seed: config.seed, start: 0, scramble: config.scramble }) as Array<Record<string, HpValue>>;
 }

@@ -101,7 +101,7 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
     sampler: config.sampler,
     seed: config.seed,
     trials: config.trials,
-    config: { ...stripInternal(config), space: config.spaceObject as Record<string, unknown> },
+    config: { ...stripInternal(config), ...(config.spaceObject !== undefined ? { space: config.spaceObject as Record<string, unknown> } : {}) },
     tunebook: VERSION,
     code: gitRevision(config.baseDir),
     command: options.command,
