@@ -12,7 +12,7 @@ export * from "./report/index.js";
 export { loadJsonl } from "./study/formats/jsonl.js";
 export { loadCsv } from "./study/formats/csv.js";
 export { loadAlgoPerf, algoperfTarget, ALGOPERF_TARGETS, splitByGroup, splitByWorkload } from "./study/formats/algoperf.js";
-export { loadTensorboard, readEventFile, maskedCrc32c, frameRecord, tensorScalar, tensorboardProto } from "./study/formats/tensorboard.js";
+export { loadTensorboard, readEventFile, scanEventFile, maskedCrc32c, frameRecord, tensorScalar, tensorboardProto } from "./study/formats/tensorboard.js";
 export type { ScalarEvent, EventFileResult } from "./study/formats/tensorboard.js";
 export { loadOptunaJournal, loadOptunaCsv, distributionToParam, optunaStatus } from "./study/formats/optuna.js";
 export type { OptunaDistribution } from "./study/formats/optuna.js";

@@ -397,8 +397,24 @@ export function tensorScalar(t: TensorMsg): number | string {
  * scalars[0]; // { tag: "loss", step: 0, value: 2.3, wallTime: 1700000000.1 }
  */
 export async function readEventFile(path: string): Promise<EventFileResult> {
-  const issues: LoadIssue[] = [];
   const scalars: ScalarEvent[] = [];
+  const r = await scanEventFile(path, (tag, step, value, wallTime) => scalars.push({ tag, step, value, wallTime }));
+  return { scalars, ...r };
+}
+
+/**
+ * Like {@link readEventFile}, but hands each scalar to `onScalar` instead of collecting them, so a
+ * large file streams into a study without an intermediate array.
+ *
+ * @example
+ * let n = 0;
+ * await scanEventFile("events.out.tfevents.1", () => n++);
+ */
+export async function scanEventFile(
+  path: string,
+  onScalar: (tag: string, step: number, value: number, wallTime: number | undefined) => void,
+): Promise<Omit<EventFileResult, "scalars">> {
+  const issues: LoadIssue[] = [];
   let records = 0;
   let skippedValues = 0;
   const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -457,13 +473,13 @@ export async function readEventFile(path: string): Promise<EventFileResult> {
         skippedValues++;
         continue;
       }
-      scalars.push({ tag, step, value, wallTime });
+      onScalar(tag, step, value, wallTime);
     }
   };
   await scanRecords(path, onRecord, (i) => issues.push(i));
   if (skippedValues > 0)
     issues.push({ severity: "warn", file: path, message: `${skippedValues} non-scalar summary values (images, histograms, text…) ignored` });
-  return { scalars, records, issues, hparams, sessionStatus };
+  return { records, issues, hparams, sessionStatus };
 }
 
 const EVENT_FILE = /^events\.out\.tfevents\./;
@@ -585,7 +601,14 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
     const id = st.isDirectory() ? rel || basename(resolve(dir)) : basename(resolve(dir));
     const group = st.isDirectory() && rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : null;
     if (!hpByDir.has(dir)) hpByDir.set(dir, await readHparams(dir, b));
-    const { scalars, records, issues, hparams, sessionStatus } = await readEventFile(f);
+    // Scalars go straight into the builder (a file with no valid record adds none).
+    let fileScalars = 0;
+    const { records, issues, hparams, sessionStatus } = await scanEventFile(f, (tag, step, value) => {
+      const metric = prefix + tag;
+      tags.add(metric);
+      b.measure(id, step, metric, value);
+      fileScalars++;
+    });
     for (const is of issues) b.warnings.push(is);
     if (records === 0) {
       if (files.length === 1) {
@@ -603,12 +626,7 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
     if (hparams) b.trial({ id, hparams });
     if (sessionStatus === "failure") b.trial({ id, status: "failed" });
     else if (sessionStatus === "running") b.trial({ id, status: "running" });
-    for (const s of scalars) {
-      const metric = prefix + s.tag;
-      tags.add(metric);
-      b.measure(id, s.step, metric, s.value);
-    }
-    totalScalars += scalars.length;
+    totalScalars += fileScalars;
     options.onProgress?.(i + 1, files.length);
   }
   if (b.trialCount === 0) throw new TunebookError("no readable TensorBoard event file", path);
