@@ -97,8 +97,9 @@ export async function forEachCsvRow(
     if (err instanceof TunebookError) throw err;
     const e = err as Error & { lines?: number };
     const line = e.lines === undefined ? undefined : e.lines + lineOffset;
-    if (rows === 0) throw new TunebookError(`cannot read CSV: ${e.message}`, path, line);
-    log.add(line, undefined, `CSV reading stopped: ${e.message}; kept the ${rows} rows before`);
+    const message = shiftLines(e.message, lineOffset);
+    if (rows === 0) throw new TunebookError(`cannot read CSV: ${message}`, path, line);
+    log.add(line, undefined, `CSV reading stopped: ${message}; kept the ${rows} rows before`);
   };
 
   // Plain lines: split on the delimiter. Old Mac files (CR only) go to csv-parse from the start.
@@ -143,6 +144,11 @@ export async function forEachCsvRow(
   return { header, rows };
 }
 
+/** csv-parse's messages count lines from where it started reading; make them file lines. */
+function shiftLines(message: string, offset: number): string {
+  return offset === 0 ? message : message.replace(/\b(at line|line) (\d+)/g, (_m, w: string, d: string) => `${w} ${Number(d) + offset}`);
+}
+
 /** csv-parse over the file from byte `byte` (line `lineOffset` + 1) to its end. */
 async function parseRest(
   path: string,
@@ -179,7 +185,7 @@ async function parseRest(
         reject(err);
       };
       parser.on("skip", (err: Error & { lines?: number }) =>
-        log.add(err.lines === undefined ? undefined : err.lines + lineOffset, undefined, `unreadable CSV row (${err.message})`),
+        log.add(err.lines === undefined ? undefined : err.lines + lineOffset, undefined, `unreadable CSV row (${shiftLines(err.message, lineOffset)})`),
       );
       parser.on("data", (row: string[]) => {
         if (stopped) return;
