@@ -93,6 +93,8 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const { range, edge } = objectiveRange(allY, dir);
   const n = Math.max(1, ...series.map((s) => s.points.length));
   const style = markerStyle(n);
+  // Hover text is repeated in every panel: keep it short when there are many points × panels.
+  const hoverMax = n * series.length > 20000 ? 0 : n * series.length > 5000 ? 8 : 24;
   const cols = options.columns ?? Math.min(3, Math.max(1, series.length));
   const panels = panelGrid(Math.max(1, series.length), cols);
   const data: Trace[] = [];
@@ -119,7 +121,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       xaxis: p.xref,
       yaxis: p.yref,
       marker: { color: COLORS.feasible, size: style.size, opacity: style.opacity, line: { width: 0 } },
-      text: feas.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined })),
+      text: feas.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
       hoverinfo: "text",
     });
     data.push({
@@ -133,7 +135,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       xaxis: p.xref,
       yaxis: p.yref,
       marker: infeasibleMarker(n),
-      text: inf.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined })),
+      text: inf.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
       hoverinfo: "text",
       cliponaxis: false,
     });

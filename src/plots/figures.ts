@@ -128,7 +128,8 @@ function batchPoints(study: Study): BatchSizePoint[] {
     }
     pts.push({ batchSize: b, examplesPerSec: r.status === "oom" ? null : tp, oom: r.status === "oom" });
   }
-  if (pts.length === 0) throw new TunebookError(`no trial has a numeric ${bsName}`);
+  if (!pts.some((p) => p.oom || (p.examplesPerSec !== null && p.examplesPerSec !== undefined)))
+    throw new TunebookError(`batch-size needs a throughput per trial (an examples_per_sec metric or attribute) or oom statuses; no trial with a numeric ${bsName} has one`);
   return pts;
 }
 

@@ -108,12 +108,13 @@ export function formatValue(v: HpValue | number | undefined): string {
  * @example
  * hoverText("t1", { lr: 0.01 }, { status: "complete", objective: 0.3 }); // "<b>t1</b><br>status: complete<br>objective: 0.3<br>lr: 0.01"
  */
-export function hoverText(trial: string, hparams: Record<string, HpValue>, extra: Record<string, HpValue | number | undefined> = {}): string {
+export function hoverText(trial: string, hparams: Record<string, HpValue>, extra: Record<string, HpValue | number | undefined> = {}, maxHparams = 24): string {
   const lines = [`<b>${plotText(trial)}</b>`];
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) lines.push(`${plotText(k)}: ${plotText(formatValue(v))}`);
-  const keys = Object.keys(hparams);
-  for (const k of keys.slice(0, 24)) lines.push(`${plotText(k)}: ${plotText(formatValue(hparams[k]))}`);
-  if (keys.length > 24) lines.push(`… ${keys.length - 24} more`);
+  // Unused (conditional) hyperparameters are left out: hover text is repeated for every point.
+  const keys = Object.keys(hparams).filter((k) => hparams[k] !== null && hparams[k] !== undefined);
+  for (const k of keys.slice(0, maxHparams)) lines.push(`${plotText(k)}: ${plotText(formatValue(hparams[k]))}`);
+  if (keys.length > maxHparams && maxHparams > 0) lines.push(`… ${keys.length - maxHparams} more`);
   return lines.join("<br>");
 }
 
