@@ -266,9 +266,9 @@ export interface ThroughputPoint {
  * Signatures of the entry points (implemented in train.ts, hparams.ts, throughput.ts):
  * - `trainTrial(config: TrainConfig, options: TrainOptions): Promise<TrainResult>`
  * - `hparamsToTrainConfig(base: TrainConfig, hparams: Record<string, HpValue>): TrainConfig`
- * - `throughputScan(config: TrainConfig, batchSizes: number[], opts?: { steps?: number }): Promise<ThroughputPoint[]>`
+ * - `throughputScan(config: TrainConfig, batchSizes: number[], opts?: { steps?: number; warmup?: number }): Promise<ThroughputPoint[]>`
  * - `selectBackend(name?: BackendName | "auto"): Promise<BackendName>`
  */
 export type TrainTrial = (config: TrainConfig, options: TrainOptions) => Promise<TrainResult>;
 export type HparamsToTrainConfig = (base: TrainConfig, hparams: Record<string, HpValue>) => TrainConfig;
-export type ThroughputScan = (config: TrainConfig, batchSizes: number[], opts?: { steps?: number }) => Promise<ThroughputPoint[]>;
+export type ThroughputScan = (config: TrainConfig, batchSizes: number[], opts?: { steps?: number; warmup?: number }) => Promise<ThroughputPoint[]>;
