@@ -87,7 +87,7 @@ export class TunebookKernel {
 
   /** The cell as tslab will see it. */
   preprocess(code: string): Preprocessed {
-    return preprocessCell(code, { bindTypes: this.bindTypes, defaultBind: { load: "study", run: "study", space: "space" } });
+    return preprocessCell(code, { bindTypes: this.bindTypes, defaultBind: { load: "study", run: "study", "%%space": "space" } });
   }
 
   /** Run one cell. Never throws: failures come back as a CellError. */

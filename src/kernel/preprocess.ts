@@ -62,7 +62,11 @@ export function isMagicLine(line: string): boolean {
  * preprocessCell("%load runs/ as s\nconst n = s.size").code;
  * // 'let s = (await (globalThis as any).tunebook$k.run("load", ["runs/"], 1)) as …;\nconst n = s.size'
  */
-export function preprocessCell(src: string, options: { bindTypes?: BindTypes; defaultBind?: Record<string, string> } = {}): Preprocessed {
+export function preprocessCell(
+  src: string,
+  /** `defaultBind`: variable a magic's result goes to without `as NAME` (keys `name` for line, `%%name` for cell magics). */
+  options: { bindTypes?: BindTypes; defaultBind?: Record<string, string> } = {},
+): Preprocessed {
   const lines = src.split("\n");
   const magics: MagicCall[] = [];
   const out: string[] = [];
@@ -81,7 +85,7 @@ export function preprocessCell(src: string, options: { bindTypes?: BindTypes; de
     if (firstText && IDENT.test(firstText)) {
       call.bind = firstText;
       call.args = args.slice(1);
-    } else call.bind = defaults[name!];
+    } else call.bind = defaults[`%%${name}`];
     takeBinding(call);
     magics.push(call);
     out.push(call.help ? helpCall(call) : bindLine(call, `${CALL}.cell(${JSON.stringify(name)}, ${argArray(call.args)}, ${JSON.stringify(call.body)}, 1${bindArg(call)})`, bindTypes));

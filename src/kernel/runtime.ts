@@ -73,11 +73,7 @@ export class MagicRuntime {
   private async invoke(name: string, kind: "line" | "cell", values: unknown[], line: number, bind: string | undefined, body: string | undefined): Promise<unknown> {
     const m = this.magics[name];
     const prefix = kind === "cell" ? "%%" : "%";
-    if (!m) {
-      const other = Object.values(this.magics).find((x) => x.name === name);
-      const hint = other ? ` (it is a ${other.kind} magic: write ${other.kind === "cell" ? "%%" : "%"}${name})` : "; %lsmagic lists the magics";
-      throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}${hint}`);
-    }
+    if (!m) throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}; %lsmagic lists the magics`);
     if (m.kind !== kind) {
       throw new MagicError(name, line, "UsageError", `%${name} is a ${m.kind} magic: write ${m.kind === "cell" ? "%%" : "%"}${name}`, m.usage);
     }
