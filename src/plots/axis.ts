@@ -31,21 +31,45 @@ export interface AxisFigureOptions extends FigureOptions {
   columns?: number;
 }
 
-/** Padded y range over finite values, and where infeasible markers sit (the worse edge). */
-export function objectiveRange(ys: number[], direction: Direction): { range: [number, number]; edge: number } {
-  const f = ys.filter((y) => Number.isFinite(y));
-  let lo = f.length ? Math.min(...f) : 0;
-  let hi = f.length ? Math.max(...f) : 1;
+/**
+ * Padded y range over finite values, and where infeasible markers sit (the worse edge). With
+ * `clipOutliers`, values on the worse side far from the bulk (beyond Q3 + 6·IQR when minimizing,
+ * Q1 − 6·IQR when maximizing, with at least 20 values) are left out of the range and `clip` says
+ * where they are drawn instead, so one blown-up trial does not flatten the plot.
+ *
+ * @example
+ * objectiveRange([0.1, 0.2, 0.3], "minimize").edge; // above 0.3
+ */
+export function objectiveRange(ys: number[], direction: Direction, clipOutliers = false): { range: [number, number]; edge: number; clip: number | null } {
+  const f = ys.filter((y) => Number.isFinite(y)).sort((a, b) => a - b);
+  let lo = f.length ? f[0]! : 0;
+  let hi = f.length ? f[f.length - 1]! : 1;
+  let clip: number | null = null;
+  if (clipOutliers && f.length >= 20) {
+    const q1 = f[Math.floor(0.25 * (f.length - 1))]!;
+    const q3 = f[Math.floor(0.75 * (f.length - 1))]!;
+    const iqr = q3 - q1;
+    if (iqr > 0) {
+      if (direction === "minimize" && hi > q3 + 6 * iqr) {
+        hi = f.filter((y) => y <= q3 + 6 * iqr).pop()!;
+        clip = hi;
+      } else if (direction === "maximize" && lo < q1 - 6 * iqr) {
+        lo = f.find((y) => y >= q1 - 6 * iqr)!;
+        clip = lo;
+      }
+    }
+  }
   if (lo === hi) {
     const d = Math.abs(lo) * 0.1 || 1;
     lo -= d;
     hi += d;
   }
   const span = hi - lo;
-  // Room at the worse edge for the Xs, a little at the other.
-  const range: [number, number] = direction === "minimize" ? [lo - 0.05 * span, hi + 0.12 * span] : [lo - 0.12 * span, hi + 0.05 * span];
-  const edge = direction === "minimize" ? hi + 0.08 * span : lo - 0.08 * span;
-  return { range, edge };
+  // Room at the worse edge for the Xs (and off-scale marks), a little at the other.
+  const range: [number, number] = direction === "minimize" ? [lo - 0.05 * span, hi + 0.16 * span] : [lo - 0.16 * span, hi + 0.05 * span];
+  if (clip !== null) clip = direction === "minimize" ? hi + 0.06 * span : lo - 0.06 * span;
+  const edge = direction === "minimize" ? hi + 0.12 * span : lo - 0.12 * span;
+  return { range, edge, clip };
 }
 
 /** x coordinate of a point: numbers as they are, categories as jittered indices. */
@@ -90,7 +114,8 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const series = options.hparam ? result.series.filter((s) => s.hparam === options.hparam) : result.series;
   const dir = result.objective.direction;
   const allY = series.flatMap((s) => s.points.filter((p) => p.feasible && p.y !== null).map((p) => p.y as number));
-  const { range, edge } = objectiveRange(allY, dir);
+  const { range, edge, clip } = objectiveRange(allY, dir, true);
+  const offScale = (y: number | null) => clip !== null && y !== null && (dir === "minimize" ? y > clip : y < clip);
   const n = Math.max(1, ...series.map((s) => s.points.length));
   const style = markerStyle(n);
   // Hover text is repeated in every panel: keep it short when there are many points × panels.
@@ -103,12 +128,14 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const yTitle = `${result.by} ${metricTitle(result.objective.metric, dir)}`;
   const bestTrial = bestOf(series, dir);
   // Every trial counted once, whether or not it uses each hyperparameter.
+  const offScaleAll = new Set(series.flatMap((s) => s.points.filter((q) => q.feasible && offScale(q.y)).map((q) => q.trial))).size;
   const totalInfeasibleAll = new Set(series.flatMap((s) => s.points.filter((q) => !q.feasible).map((q) => q.trial))).size;
 
   series.forEach((s, i) => {
     const p = panels[i]!;
     const cats = new Map((s.categories ?? []).map((c, j) => [c, j]));
-    const feas = s.points.filter((q) => q.feasible);
+    const feas = s.points.filter((q) => q.feasible && !offScale(q.y));
+    const off = s.points.filter((q) => q.feasible && offScale(q.y));
     const inf = s.points.filter((q) => !q.feasible);
     data.push({
       type: "scatter",
@@ -139,6 +166,21 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       hoverinfo: "text",
       cliponaxis: false,
     });
+    if (clip !== null)
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: `off-scale trials (${dir === "minimize" ? "above" : "below"} the range): ${count(offScaleAll)}`,
+        legendgroup: "offscale",
+        showlegend: i === 0,
+        x: off.map((q) => xOf(q, s, cats)),
+        y: off.map(() => clip),
+        xaxis: p.xref,
+        yaxis: p.yref,
+        marker: { symbol: dir === "minimize" ? "triangle-up" : "triangle-down", color: COLORS.muted, size: style.size + 2, opacity: 0.8 },
+        text: off.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
+        hoverinfo: "text",
+      });
     const best = bestTrial ? s.points.find((q) => q.trial === bestTrial) : undefined;
     if (best) {
       data.push({

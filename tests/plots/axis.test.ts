@@ -80,4 +80,19 @@ describe("axisFigure readability and safety", () => {
     expect(json).not.toContain("<img");
     expect(json).toContain("&lt;img src=x&gt;");
   });
+  it("keeps a blown-up but finite trial from flattening the plot: drawn off-scale at the edge, counted", () => {
+    const b = new StudyBuilder("outlier", { metric: "loss", direction: "minimize" });
+    for (let i = 0; i < 100; i++) {
+      const y = i < 2 ? 1e6 : 0.5 + (i % 10) / 20;
+      b.trial({ id: `t${i}`, hparams: { lr: 10 ** (-4 + (3 * i) / 100) }, best: y, final: y });
+    }
+    const fig = axisFigure(axisPlotData(b.build(), { hparams: ["lr"] }));
+    const off = fig.data.find((d: T) => String(d.name).startsWith("off-scale")) as T;
+    expect(off.x).toHaveLength(2);
+    expect(String(off.name)).toContain(": 2");
+    const range = (fig.layout.yaxis as T).range as number[];
+    expect(range[1]).toBeLessThan(10);
+    expect(off.y[0]).toBeLessThan(range[1]!);
+    expect((fig.data[0] as T).x).toHaveLength(98);
+  });
 });
