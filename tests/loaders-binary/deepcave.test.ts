@@ -1,11 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { TunebookError } from "../../src/study/types.js";
 import { configSpaceToSearchSpace } from "../../src/study/formats/deepcave.js";
 import { DATA, runCli } from "../helpers/cli.js";
+
+/** Every temporary file of this test file lives under TMP, removed at the end. */
+const TMP = mkdtempSync(join(tmpdir(), "tunebook-deepcave-"));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const ROOT = join(DATA, "deepcave_mnist");
 
@@ -111,7 +115,7 @@ describe("ConfigSpace JSON conversion", () => {
 
 describe("malformed DeepCAVE folders", () => {
   function copyRun(): string {
-    const d = mkdtempSync(join(tmpdir(), "deepcave-test-"));
+    const d = mkdtempSync(join(TMP, "deepcave-test-"));
     cpSync(join(ROOT, "run_1"), d, { recursive: true });
     return d;
   }
@@ -145,7 +149,7 @@ describe("malformed DeepCAVE folders", () => {
     expect(s.warnings.some((w) => w.file.endsWith("configspace.json") && /not valid JSON/.test(w.message))).toBe(true);
     writeFileSync(join(d, "configs.json"), "[1, 2]");
     await expect(loadStudy(d)).rejects.toThrow(/configs\.json: expected an object/);
-    const empty = mkdtempSync(join(tmpdir(), "deepcave-empty-"));
+    const empty = mkdtempSync(join(TMP, "deepcave-empty-"));
     await expect(loadStudy(empty, { format: "deepcave" })).rejects.toThrow(TunebookError);
     writeFileSync(join(empty, "history.jsonl"), "");
     writeFileSync(join(empty, "configs.json"), "{}");

@@ -1,12 +1,16 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { TunebookError } from "../../src/study/types.js";
 import { distributionToParam } from "../../src/study/formats/optuna.js";
 import { ROOT } from "../helpers/cli.js";
+
+/** Every temporary file of this test file lives under TMP, removed at the end. */
+const TMP = mkdtempSync(join(tmpdir(), "tunebook-optuna-"));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 // Real fixtures written by Optuna 3.1 (Debian python3-optuna) with tests/fixtures/optuna/make.py.
 const FIX = join(ROOT, "tests/fixtures/optuna");
@@ -16,7 +20,7 @@ const csvRows = parse(readFileSync(CSV, "utf8"), { columns: true }) as Array<Rec
 const journalLines = readFileSync(JOURNAL, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
 
 function tmpFile(name: string, text: string): string {
-  const p = join(mkdtempSync(join(tmpdir(), "optuna-test-")), name);
+  const p = join(mkdtempSync(join(TMP, "optuna-test-")), name);
   writeFileSync(p, text);
   return p;
 }

@@ -1,12 +1,16 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadStudy } from "../../src/study/load.js";
 import { TunebookError } from "../../src/study/types.js";
 import { frameRecord, maskedCrc32c, readEventFile, tensorboardProto } from "../../src/study/formats/tensorboard.js";
 import { DATA, runCli } from "../helpers/cli.js";
+
+/** Every temporary file of this test file lives under TMP, removed at the end. */
+const TMP = mkdtempSync(join(tmpdir(), "tunebook-tb-"));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const RAW = join(DATA, "algoperf_v05/raw_logdir/prize_qualification_baseline");
 const trialDirs = ["study_0", "study_1"].flatMap((s) =>
@@ -28,7 +32,7 @@ function eventFile(events: Array<Record<string, unknown>>): Buffer {
 }
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "tb-test-"));
+  return mkdtempSync(join(TMP, "tb-test-"));
 }
 
 describe("TFRecord framing", () => {

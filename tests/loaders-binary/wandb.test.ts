@@ -1,18 +1,22 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { TunebookError } from "../../src/study/types.js";
 import { isWandbMetricColumn, parsePyLiteral } from "../../src/study/formats/wandb.js";
 import { ROOT, runCli } from "../helpers/cli.js";
+
+/** Every temporary file of this test file lives under TMP, removed at the end. */
+const TMP = mkdtempSync(join(tmpdir(), "tunebook-wandb-"));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 // Hand-made fixtures following the two documented export shapes (see tests/fixtures/README.md).
 const UI = join(ROOT, "tests/fixtures/wandb/ui_export.csv");
 const API = join(ROOT, "tests/fixtures/wandb/api_export.csv");
 
 function tmpFile(name: string, text: string): string {
-  const p = join(mkdtempSync(join(tmpdir(), "wandb-test-")), name);
+  const p = join(mkdtempSync(join(TMP, "wandb-test-")), name);
   writeFileSync(p, text);
   return p;
 }
