@@ -25,7 +25,7 @@ import { importance } from "./importance.js";
 import { infeasible } from "./infeasible.js";
 import { isolation } from "./isolation.js";
 import { defaultStudyKey, studyVariance } from "./studyVariance.js";
-import { trialVariance } from "./trialVariance.js";
+import { type CompareTrialsOptions, compareTrials, trialVariance } from "./trialVariance.js";
 import { DYNAMICS_ANALYSES } from "./dynamicsReview.js";
 
 export interface ReviewOptions {
@@ -152,6 +152,17 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
     name: "studyVariance",
     applies: (s) => new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2,
     run: (s, o) => studyVariance(s, { by: o.by, ...opt(o, "studyVariance") }),
+  },
+  {
+    // Only on request: review(study, { analysis: { adoption: { key, baseline, candidate } } }).
+    name: "adoption",
+    applies: (s, o) => {
+      const a = o.analysis?.adoption as Partial<CompareTrialsOptions> | undefined;
+      if (!a || typeof a.key !== "string") return false;
+      const has = (v: unknown) => s.trialRows().some((t) => String(trialValue(t, a.key!)) === String(v));
+      return has(a.baseline) && has(a.candidate);
+    },
+    run: (s, o) => compareTrials(s, { by: o.by, ...(opt(o, "adoption") as CompareTrialsOptions) }),
   },
   { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
   { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },

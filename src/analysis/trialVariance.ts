@@ -5,9 +5,9 @@
  */
 import type { Study } from "../study/study.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
-import { safeRecord } from "../study/types.js";
+import { TunebookError, safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
-import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSorted } from "./common.js";
+import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSorted, trialValue } from "./common.js";
 
 /** Hyperparameter names that identify a repeat rather than a configuration (seeds, run ids). */
 export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
@@ -143,6 +143,12 @@ function repeatFreeGroup(group: string | null): string | null {
     .join("/");
 }
 
+/** The repeated study a trial belongs to: `attrs.study`, else a `study_<k>`-like group segment. */
+function repeatStudyOf(t: TrialRow): string | null {
+  if (typeof t.attrs.study === "string" && t.attrs.study) return t.attrs.study;
+  return t.group?.split("/").find((seg) => /^(study|seed|run|repeat|rep|replicate)[_-]?\d+$/i.test(seg)) ?? null;
+}
+
 function shortKey(c: ConfigVariance): string {
   const hp = Object.entries(c.hparams).filter(([, v]) => v !== null);
   return hp.length ? hp.slice(0, 4).map(([k, v]) => `${k}=${typeof v === "number" ? fmt(v) : String(v)}`).join(", ") + (hp.length > 4 ? ", …" : "") : c.key;
@@ -157,6 +163,8 @@ export interface CompareOptions {
   direction: Direction;
   /** One-sided significance level (default 0.05). */
   alpha?: number;
+  /** Names of the baseline and the candidate in messages (default "A" and "B"). */
+  names?: { baseline: string; candidate: string };
 }
 
 export interface CompareResult {
@@ -227,13 +235,17 @@ export function compareToBaseline(a: readonly number[], b: readonly number[], op
   const effectSize = pooledStd > 0 ? improvement / pooledStd : improvement === 0 ? 0 : sign * Infinity;
   const better = improvement > 0 && pValue < alpha;
   const evidence = { nA, nB, meanA: sa.mean, meanB: sb.mean, stdA: sa.std, stdB: sb.std, improvement, t, df, pValue, alpha, pooledStd, effectSize, test: "Welch t-test, one-sided" };
+  const A_ = options.names?.baseline ?? "A";
+  const B_ = options.names?.candidate ?? "B";
   const findings: Finding[] = [];
   if (Number.isNaN(pValue))
     findings.push(finding("warn", "adoption.not_significant", `Cannot measure seed noise: need at least 2 finite repeats of each (have ${nA} and ${nB}). Rerun both configurations with different seeds before adopting.`, evidence));
   else if (better)
-    findings.push(finding("info", "adoption.better", `B beats A by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), beyond the seed noise (Welch t = ${fmt(t)}, df = ${fmt(df)}, one-sided p = ${fmt(pValue)} < ${alpha}; ${fmt(effectSize)} pooled std). Adopt B as the new baseline if the gain outweighs any complexity it adds.`, evidence));
+    findings.push(finding("info", "adoption.better", `${B_} beats ${A_} by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), beyond the seed noise (Welch t = ${fmt(t)}, df = ${fmt(df)}, one-sided p = ${fmt(pValue)} < ${alpha}; ${fmt(effectSize)} pooled std). Adopt ${B_} as the new baseline if the gain outweighs any complexity it adds.`, evidence));
   else
-    findings.push(finding("info", "adoption.not_significant", `B ${improvement > 0 ? "is ahead of" : "does not beat"} A by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), which is within the seed noise (Welch p = ${fmt(pValue)} ≥ ${alpha}; ${fmt(effectSize)} pooled std). Keep the baseline, or run more repeats.`, evidence));
+    findings.push(finding("info", "adoption.not_significant", improvement > 0
+        ? `${B_} is ahead of ${A_} by ${fmt(improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}), which is within the seed noise (Welch p = ${fmt(pValue)} ≥ ${alpha}; ${fmt(effectSize)} pooled std). Keep the baseline, or run more repeats.`
+        : `${B_} does not beat ${A_}: it is behind by ${fmt(-improvement)} (means ${fmt(sb.mean)} vs ${fmt(sa.mean)}; Welch p = ${fmt(pValue)}). Keep the baseline.`, evidence));
   return { better, nA, nB, meanA: sa.mean, meanB: sb.mean, stdA: sa.std, stdB: sb.std, improvement, t, df, pValue, pooledStd, effectSize, alpha, findings };
 }
 
@@ -307,4 +319,73 @@ export function lnGamma(x: number): number {
   for (let i = 1; i < 9; i++) s += g[i]! / (x + i);
   const t = x + 7.5;
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(s);
+}
+
+export interface CompareTrialsOptions {
+  /** Hyperparameter or trial attribute whose values name the two arms (e.g. `optimizer`, `submission`). */
+  key: string;
+  baseline: string | number | boolean;
+  candidate: string | number | boolean;
+  alpha?: number;
+  by?: ObjectiveBy;
+  /**
+   * What one observation is: a trial ("trial"), or the best trial of each repeated study ("study",
+   * for arms that are whole tuning studies, e.g. AlgoPerf submissions run as study_0…study_4).
+   * Default "auto": "study" when both arms span several configurations and several repeated studies.
+   */
+  unit?: "trial" | "study" | "auto";
+}
+
+/** {@link compareToBaseline} on the trials of a study selected by a key's value, with the trial ids. */
+export interface CompareTrialsResult extends CompareResult {
+  key: string;
+  baseline: string;
+  candidate: string;
+  baselineTrials: string[];
+  candidateTrials: string[];
+  /** Infeasible trials of each arm (not in the test, reported). */
+  baselineInfeasible: number;
+  candidateInfeasible: number;
+  unit: "trial" | "study";
+}
+
+/**
+ * Is the candidate arm better than the baseline arm beyond seed noise? The arms are the trials whose
+ * `key` (hyperparameter or attribute) equals `baseline` / `candidate`, typically repeats of two
+ * configurations with different seeds.
+ *
+ * @example
+ * compareTrials(study, { key: "optimizer", baseline: "momentum", candidate: "adam" }).better;
+ */
+export function compareTrials(study: Study, options: CompareTrialsOptions): CompareTrialsResult {
+  const by = options.by ?? "best";
+  const arm = (v: string | number | boolean) => study.trialRows().filter((t) => String(trialValue(t, options.key)) === String(v));
+  const a = arm(options.baseline);
+  const b = arm(options.candidate);
+  if (a.length === 0 || b.length === 0)
+    throw new TunebookError(`no trial has ${options.key} = ${a.length === 0 ? options.baseline : options.candidate}`, undefined, undefined, options.key);
+  const feasible = (rs: TrialRow[]) => rs.filter((t) => isFeasibleRow(t, by)).map((t) => objectiveOf(t, by)!);
+  const configs = (rs: TrialRow[]) => new Set(rs.map((t) => JSON.stringify(Object.keys(t.hparams).filter((k) => !SEED_LIKE.test(k)).sort().map((k) => [k, t.hparams[k]])))).size;
+  const studies = (rs: TrialRow[]) => new Set(rs.map(repeatStudyOf).filter((k) => k !== null)).size;
+  let unit = options.unit ?? "auto";
+  if (unit === "auto") unit = configs(a) > 1 && configs(b) > 1 && studies(a) > 1 && studies(b) > 1 ? "study" : "trial";
+  const dir = study.objective.direction;
+  const studyBests = (rs: TrialRow[]) => {
+    const best = new Map<string, number>();
+    for (const t of rs) {
+      const k = repeatStudyOf(t);
+      if (k === null || !isFeasibleRow(t, by)) continue;
+      const y = objectiveOf(t, by)!;
+      const cur = best.get(k);
+      if (cur === undefined || (dir === "minimize" ? y < cur : y > cur)) best.set(k, y);
+    }
+    return [...best.values()];
+  };
+  const ya = unit === "study" ? studyBests(a) : feasible(a);
+  const yb = unit === "study" ? studyBests(b) : feasible(b);
+  const c = compareToBaseline(ya, yb, { direction: dir, alpha: options.alpha, names: { baseline: String(options.baseline), candidate: String(options.candidate) } });
+  const prefix = `${options.key}${unit === "study" ? " (best trial of each repeated study)" : ""}: `;
+  const extra = { key: options.key, baseline: String(options.baseline), candidate: String(options.candidate), baselineTrials: a.map((t) => t.id), candidateTrials: b.map((t) => t.id), baselineInfeasible: a.length - feasible(a).length, candidateInfeasible: b.length - feasible(b).length, unit };
+  const findings = c.findings.map((f) => ({ ...f, message: prefix + f.message, evidence: { ...f.evidence, key: options.key, baseline: extra.baseline, candidate: extra.candidate, unit, baselineInfeasible: extra.baselineInfeasible, candidateInfeasible: extra.candidateInfeasible } }));
+  return { ...c, ...extra, findings };
 }

@@ -45,7 +45,7 @@ describe("review", () => {
   it("AlgoPerf trials_summary: reviews each workload separately with its own objective, findings labelled", async () => {
     const study = await loadStudy(`${DATA}algoperf_v05/trials_summary.csv`);
     const rows = parse(readFileSync(`${DATA}algoperf_v05/trials_summary.csv`, "utf8"), { columns: true }) as Array<Record<string, string>>;
-    const r = review(study, { resamples: 200 });
+    const r = review(study, { resamples: 200, analysis: { adoption: { key: "submission", baseline: "prize_qualification_baseline", candidate: "nadamp" } } });
     const workloads = new Set(rows.map((x) => x.workload));
     expect(Object.keys(r.groups!).sort()).toEqual([...workloads].sort());
     for (const w of workloads) {
@@ -60,6 +60,11 @@ describe("review", () => {
       expect(workloads.has(f.evidence.group as string)).toBe(true);
       expect(f.message.startsWith(`[${f.evidence.group}] `)).toBe(true);
     }
+    // Adoption runs where both submissions have trials, comparing the best of each of their studies.
+    const both = [...workloads].filter((w) => ["prize_qualification_baseline", "nadamp"].every((sub) => rows.some((x) => x.workload === w && x.submission === sub)));
+    const adoption = r.findings.filter((f) => f.code.startsWith("adoption."));
+    expect(new Set(adoption.map((f) => f.evidence.group))).toEqual(new Set(both));
+    expect(adoption.every((f) => f.evidence.unit === "study" && f.evidence.nA === 5)).toBe(true);
     // Search-space analyses are not run on a mix of submissions' spaces.
     expect(r.groups!.imagenet_resnet_jax!.skipped).toEqual(expect.arrayContaining(["boundaries", "bootstrap", "importance"]));
     // Every workload gets a winner by submission; seed repeats give trial variance.

@@ -57,6 +57,8 @@ describe("tunebook review (CLI)", () => {
     const r = runCli(["review", `${DATA}does-not-exist.csv`, "--by", "median"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('tunebook: --by must be "best" or "final", not "median"\n');
+    const cmp = runCli(["review", `${DATA}does-not-exist.csv`, "--compare", "submission"]);
+    expect(cmp.stderr).toBe('tunebook: --compare must look like key=baseline,candidate, not "submission"\n');
     const sci = runCli(["review", `${DATA}algoperf_v05/raw_logdir`, "--scientific", "nope"]);
     expect(sci.code).toBe(1);
     expect(sci.stderr).toMatch(/^tunebook: --scientific: no trial has "nope" \(hyperparameters: .*learning_rate/);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { compareToBaseline, regularizedIncompleteBeta, studentTCdf, trialVariance } from "../../src/analysis/trialVariance.js";
+import { compareToBaseline, compareTrials, regularizedIncompleteBeta, studentTCdf, trialVariance } from "../../src/analysis/trialVariance.js";
 import { studyVariance } from "../../src/analysis/studyVariance.js";
 import { splitByGroup } from "../../src/study/formats/algoperf.js";
 import { loadStudy } from "../../src/study/load.js";
@@ -149,5 +149,35 @@ describe("studyVariance", () => {
     expect(sv.entries).toHaveLength(1);
     expect(sv.entries[0]!.studies.map((x) => x.best)).toEqual([0, 1, 2]); // minimize: k = 0 in each study
     expect(sv.entries[0]!.std).toBeCloseTo(1, 12);
+  });
+});
+
+describe("compareTrials", () => {
+  it("compares two arms selected by a hyperparameter, per trial", () => {
+    const trials: Array<{ hparams: Record<string, string | number>; y: number }> = [];
+    for (let s = 0; s < 6; s++) {
+      trials.push({ hparams: { opt: "sgd", seed: s }, y: 1.0 + 0.01 * ((s % 3) - 1) });
+      trials.push({ hparams: { opt: "adam", seed: s }, y: 0.9 + 0.01 * ((s % 3) - 1) });
+    }
+    const r = compareTrials(studyOf(trials), { key: "opt", baseline: "sgd", candidate: "adam" });
+    expect(r.unit).toBe("trial");
+    expect(r.nA).toBe(6);
+    expect(r.better).toBe(true);
+    expect(r.improvement).toBeCloseTo(0.1, 12);
+    expect(r.findings[0]!.message).toMatch(/^opt: adam beats sgd by 0\.1 /);
+    expect(() => compareTrials(studyOf(trials), { key: "opt", baseline: "sgd", candidate: "lion" })).toThrow(/no trial has opt = lion/);
+  });
+
+  it("AlgoPerf: compares two submissions by the best of each of their 5 studies", async () => {
+    const study = splitByGroup(await loadStudy(`${DATA}algoperf_v05/trials_summary.csv`)).get("imagenet_resnet_jax")!;
+    const r = compareTrials(study, { key: "submission", baseline: "prize_qualification_baseline", candidate: "nadamp" });
+    expect(r.unit).toBe("study");
+    const sv = studyVariance(study);
+    const a = sv.entries.find((e) => e.key === "prize_qualification_baseline")!;
+    const b = sv.entries.find((e) => e.key === "nadamp")!;
+    expect(r.nA).toBe(a.n);
+    expect(r.meanA).toBeCloseTo(a.mean, 12);
+    expect(r.meanB).toBeCloseTo(b.mean, 12);
+    expect(r.stdB).toBeCloseTo(b.std, 12);
   });
 });

@@ -18,10 +18,17 @@ export function register(program: Command): void {
     .option("-s, --scientific <names>", "scientific hyperparameter(s) to compare, comma-separated (default: categorical ones)")
     .option("--by <which>", "per-trial objective: best (default) or final")
     .option("--seed <n>", "seed for the resampling analyses", "0")
+    .option("--compare <key=baseline,candidate>", "is the candidate better than the baseline beyond seed noise (Welch t-test on their trials)? e.g. submission=prize_qualification_baseline,nadamp")
     .option("--no-split", "review the trials as one study even when they carry several groups")
     .option("--json", "print { findings: [{severity, code, message, evidence}] }")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; json?: boolean }) => {
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; compare?: string; json?: boolean }) => {
       if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
+      let compare: { key: string; baseline: string; candidate: string } | undefined;
+      if (opts.compare !== undefined) {
+        const m = /^([^=]+)=([^,]+),(.+)$/.exec(opts.compare);
+        if (!m) throw new TunebookError(`--compare must look like key=baseline,candidate, not "${opts.compare}"`);
+        compare = { key: m[1]!.trim(), baseline: m[2]!.trim(), candidate: m[3]!.trim() };
+      }
       const study = await loadStudy(path, {
         format: opts.format as FormatName | undefined,
         objective: opts.objective,
@@ -34,6 +41,11 @@ export function register(program: Command): void {
       for (const sci of (options.scientific as string[] | undefined) ?? [])
         if (!study.trialRows().some((t) => trialValue(t, sci) !== null))
           throw new TunebookError(`--scientific: no trial has "${sci}" (hyperparameters: ${study.hyperparameters().join(", ") || "none"})`);
+      if (compare) {
+        options.analysis = { adoption: compare };
+        for (const v of [compare.baseline, compare.candidate])
+          if (!study.trialRows().some((t) => String(trialValue(t, compare.key)) === v)) throw new TunebookError(`--compare: no trial has ${compare.key} = ${v}`);
+      }
       const r = review(study, options);
       if (opts.json) {
         const out = {
