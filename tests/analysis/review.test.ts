@@ -7,7 +7,7 @@ import { loadStudy } from "../../src/study/load.js";
 import { mulberry32 } from "../../src/analysis/common.js";
 import { DATA } from "../helpers/cli.js";
 import { deepcave } from "./deepcave.js";
-import { lrStudy } from "./synthetic.js";
+import { lrStudy, studyOf } from "./synthetic.js";
 
 const RANK = { error: 0, warn: 1, info: 2 } as const;
 
@@ -21,6 +21,16 @@ describe("review", () => {
     expect(codes).toContain("importance.top");
     for (let i = 1; i < r.findings.length; i++) expect(RANK[r.findings[i]!.severity]).toBeGreaterThanOrEqual(RANK[r.findings[i - 1]!.severity]);
     expect(Object.keys(r.results)).toEqual(r.ran);
+  });
+
+  it("copes with an empty study and a study where every trial diverged", () => {
+    const empty = review(studyOf([]));
+    expect(empty.findings.map((f) => f.code)).toEqual(["review.empty"]);
+    const allBad = review(studyOf(Array.from({ length: 12 }, (_, i) => ({ hparams: { lr: 10 ** (-4 + i / 4) }, y: NaN, status: "diverged" as const }))));
+    expect(allBad.findings.filter((f) => f.code === "review.analysis_failed")).toEqual([]);
+    const high = allBad.findings.find((f) => f.code === "infeasible.high_fraction")!;
+    expect(high.evidence.fraction).toBe(1);
+    expect(allBad.findings.map((f) => f.code)).toContain("axis.no_feasible");
   });
 
   it("each entry is { name, applies, run } and names are unique", () => {
