@@ -76,7 +76,7 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
       hovertext: regions.map((r) => `${plotText(h)} ${plotText(r.label)}<br>${r.infeasible} of ${r.total} infeasible (${Math.round(r.fraction * 100)}%)<br>diverged ${r.counts.diverged}, failed ${r.counts.failed}, oom ${r.counts.oom}`),
       hoverinfo: "text",
     });
-    shapes.push({ type: "line", xref: `${p.xref} domain`, yref: p.yref, x0: 0, x1: 1, y0: result.fraction, y1: result.fraction, line: { color: COLORS.text, width: 1.5, dash: "dash" } });
+    shapes.push({ type: "line", xref: `${p.xref} domain`, yref: p.yref, x0: 0, x1: 1, y0: result.fraction, y1: result.fraction, layer: "below", line: { color: COLORS.text, width: 1.5, dash: "dash" } });
     const scale = regions[0]?.scale;
     axes[p.xaxis] = { ...axisLayout(plotText(h) + (scale === "log" ? " (log-scale bins)" : scale === "categorical" ? "" : " (bins)"), "linear", { tickvals: labels.map((_, k) => k), ticktext: labels.map(plotText), tickangle: labels.length > 4 ? -35 : 0, tickfont: { size: 10 } }), domain: p.xdomain, anchor: p.yref };
     axes[p.yaxis] = axisLayout(p.col === 0 ? "infeasible fraction" : "", "linear", { domain: p.ydomain, anchor: p.xref, range: [0, 1.12], tickformat: ".0%" });
