@@ -79,14 +79,15 @@ export function preprocessCell(
     const [, name, q, rest] = cell;
     const args = tokenize(rest!);
     const call: MagicCall = { kind: "cell", name: name!, line: 1, help: !!q, args, body: lines.slice(1).join("\n") };
-    // `%%space NAME`: a bare identifier as the first argument names the variable.
-    const first = args[0];
-    const firstText = first && !first.quoted && first.parts.length === 1 && "text" in first.parts[0]! ? first.parts[0].text : undefined;
-    if (firstText && IDENT.test(firstText)) {
-      call.bind = firstText;
-      call.args = args.slice(1);
-    } else call.bind = defaults[`%%${name}`];
+    // `%%space NAME` (or `%%space as NAME`): a bare identifier as the first argument names the variable.
     takeBinding(call);
+    const first = call.args[0];
+    const firstText = first ? literal(first) : undefined;
+    if (!call.bind && firstText && IDENT.test(firstText)) {
+      call.bind = firstText;
+      call.args = call.args.slice(1);
+    }
+    call.bind ??= defaults[`%%${name}`];
     magics.push(call);
     out.push(call.help ? helpCall(call) : bindLine(call, `${CALL}.cell(${JSON.stringify(name)}, ${argArray(call.args)}, ${JSON.stringify(call.body)}, 1${bindArg(call)})`, bindTypes));
     masked.push(" ".repeat(lines[0]!.length));

@@ -28,6 +28,7 @@ describe("preprocessCell", () => {
     const src = "%%space sp\nparameters:\n  lr: {type: float, low: 0.001, high: 0.1, scale: log}";
     const { code, magics, masked } = preprocessCell(src);
     expect(preprocessCell("%%space\na: 1", { defaultBind: { "%%space": "space" } }).magics[0]!.bind).toBe("space");
+    expect(preprocessCell("%%space as sp2\na: 1").magics[0]).toMatchObject({ bind: "sp2", args: [] });
     expect(preprocessCell("%space", { defaultBind: { "%%space": "space" } }).magics[0]!.bind).toBeUndefined();
     expect(code.split("\n")).toEqual([expect.stringContaining('.cell("space", [], "parameters:\\n  lr: {type: float, low: 0.001, high: 0.1, scale: log}", 1, "sp")'), "", ""]);
     expect(magics[0]).toMatchObject({ kind: "cell", name: "space", bind: "sp" });
