@@ -132,7 +132,7 @@ export function runCommandTrial(o: CommandTrialOptions): Promise<CommandTrialRes
     const timer = o.timeout > 0 ? setTimeout(() => ((timedOut = true), killTree("SIGKILL")), o.timeout * 1000) : undefined;
     const onAbort = () => ((interrupted = true), killTree("SIGTERM"));
     o.signal?.addEventListener("abort", onAbort, { once: true });
-    const out = createInterface({ input: child.stdout! });
+    const out = createInterface({ input: child.stdout! as unknown as NodeJS.ReadableStream });
     out.on("line", (line) => {
       const rows = parseMeasurementLine(line);
       if (rows) o.onMeasurements(rows);
