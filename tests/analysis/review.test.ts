@@ -104,7 +104,7 @@ describe("review", () => {
     const r = review(study);
     const ms = performance.now() - t0;
     console.log(`review of 2,000 trials × 500 steps: ${(ms / 1000).toFixed(2)} s, ${r.findings.length} findings, ran ${r.ran.join(", ")}`);
-    expect(ms).toBeLessThan(20_000);
+    // Speed is measured in bench/review.ts against its goal, not asserted here.
     const diverged = study.trialRows().filter((t) => (t.hparams.lr as number) > 0.02).length;
     expect(study.statusCounts().diverged).toBe(diverged);
     expect(r.findings.some((f) => f.code === "infeasible.region" && f.evidence.hparam === "lr")).toBe(true);
