@@ -99,26 +99,48 @@ export class StudyBuilder {
     const curveVals = new Map<string, number[]>();
     const nonFinite = new Map<string, { step: number; metric: string }>();
     const lastStep = new Map<string, number>();
+    // Loaders append a trial's rows together, so the per-trial state is looked up only when the
+    // trial changes from one row to the next (a million Map lookups fewer), and the loss-metric
+    // regex runs once per metric name.
+    const lossLike = new Map<string, boolean>();
+    let cur: string | undefined;
+    let curLast = -Infinity;
+    let cs: number[] | undefined;
+    let cv: number[] | undefined;
+    const flush = (): void => {
+      if (cur !== undefined && curLast > -Infinity) lastStep.set(cur, curLast);
+    };
     for (let i = 0; i < trial.length; i++) {
       const t = trial[i]!;
+      if (t !== cur) {
+        flush();
+        cur = t;
+        curLast = lastStep.get(t) ?? -Infinity;
+        cs = curveSteps.get(t);
+        cv = curveVals.get(t);
+      }
       const s = step[i]!;
-      if (s > (lastStep.get(t) ?? -Infinity)) lastStep.set(t, s);
+      if (s > curLast) curLast = s;
       const m = metric[i]!;
       const v = value[i]!;
       if (m === obj.metric) {
-        let a = curveSteps.get(t);
-        if (!a) {
-          curveSteps.set(t, (a = []));
-          curveVals.set(t, []);
+        if (!cs) {
+          curveSteps.set(t, (cs = []));
+          curveVals.set(t, (cv = []));
         }
-        a.push(s);
-        curveVals.get(t)!.push(v);
+        cs.push(s);
+        cv!.push(v);
       }
-      if (!Number.isFinite(v) && (m === obj.metric || isLossMetric(m))) {
-        const prev = nonFinite.get(t);
-        if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
+      if (!Number.isFinite(v)) {
+        let loss = lossLike.get(m);
+        if (loss === undefined) lossLike.set(m, (loss = isLossMetric(m)));
+        if (m === obj.metric || loss) {
+          const prev = nonFinite.get(t);
+          if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
+        }
       }
     }
+    flush();
     const rows: TrialRow[] = this.order.map((id) => {
       const t = this.trials.get(id)!;
       const cs = curveSteps.get(id);

@@ -14,8 +14,8 @@ import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { guessDirection, type LoadOptions } from "./format.js";
 import type { CsvLineFn } from "./csv.js";
-import { JsonKind, parseDecimal, scanFlatObject } from "./scan.js";
-import { IssueLog, Interner, parseStatus } from "./text.js";
+import { JsonKind, type ScanTail, parseDecimal, scanFlatObject } from "./scan.js";
+import { IssueLog, Interner, detach, parseStatus } from "./text.js";
 
 export type RecordShape = "long" | "wide" | "trial";
 
@@ -314,7 +314,7 @@ export class RecordSink {
           if (quoted.every((q, i) => q.length === keys[i]!.length + 2) && !keys.some((k) => this.role(k) === "status")) {
             const n = keys.length;
             const ix = (k: string) => keys.indexOf(k);
-            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "" } };
+            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "", bytes: Buffer.alloc(0) }, same: new Array<string | undefined>(n).fill(undefined) };
             this.json.tail.after = Math.max(this.json.t, this.json.s, this.json.m, this.json.v);
           }
         }
@@ -329,7 +329,7 @@ export class RecordSink {
   // against them avoids creating (and hashing) those strings again.
   private lastTrial = "";
   private lastMetric = "";
-  private json?: { keys: string[]; t: number; s: number; m: number; v: number; kinds: Uint8Array; from: Int32Array; to: Int32Array; tail: { after: number; text: string } };
+  private json?: { keys: string[]; t: number; s: number; m: number; v: number; kinds: Uint8Array; from: Int32Array; to: Int32Array; tail: ScanTail; same: (string | undefined)[] };
 
   /** Append a measurement of a trial already created (the fast paths' direct column write). */
   private push(trial: string, step: number, metric: string, value: number): void {
@@ -363,22 +363,42 @@ export class RecordSink {
     const at = (r: Role) => header.findIndex((k) => this.role(k) === r);
     const [ti, si, mi, vi] = [at("trial"), at("step"), at("metric"), at("value")];
     const K = header.length;
+    const last = Math.max(ti, si, mi, vi);
     const from = new Int32Array(K);
     const to = new Int32Array(K);
-    return (s, start, end) => {
+    // The text after the last field read, on the last line whose field count was checked: a line
+    // with the same tail (the trial's hyperparameters, usually) has the same field count.
+    let tailText = "";
+    let tailBytes = Buffer.alloc(0);
+    let haveTail = false;
+    return (s, start, end, _line, ascii) => {
       if (this.shape !== "long") return false; // the first row (through add) sets the shape
       let a = start;
-      for (let f = 0; ; f++) {
-        if (f === K) return false;
+      for (let f = 0; f <= last; f++) {
         let j = s.indexOf(delimiter, a);
         if (j === -1 || j > end) j = end;
         from[f] = a;
         to[f] = j;
-        if (j === end) {
-          if (f !== K - 1) return false;
-          break;
-        }
+        if (j === end && f !== K - 1) return false;
         a = j + 1;
+      }
+      const t0 = to[last]!;
+      if (
+        !(haveTail && end - t0 === tailText.length &&
+          (ascii !== undefined ? ascii.compare(tailBytes, 0, tailBytes.length, t0, end) === 0 : s.startsWith(tailText, t0)))
+      ) {
+        // Count the remaining fields.
+        let f = last + 1;
+        let j = t0;
+        while (j < end) {
+          j = s.indexOf(delimiter, j + 1);
+          if (j === -1 || j > end) j = end;
+          f++;
+        }
+        if (f !== K) return false;
+        tailText = detach(s.slice(t0, end));
+        tailBytes = Buffer.from(tailText, "utf8");
+        haveTail = true;
       }
       if (to[ti]! === from[ti]! || to[mi]! === from[mi]!) return false;
       const trial = this.spanString(s, from[ti]!, to[ti]!, this.lastTrial);
@@ -404,17 +424,18 @@ export class RecordSink {
    * @example
    * if (!sink.jsonLineFastPath(text, start, end)) sink.addObject(JSON.parse(text.slice(start, end)), n);
    */
-  jsonLineFastPath(s: string, start: number, end: number): boolean {
+  jsonLineFastPath(s: string, start: number, end: number, ascii?: Buffer): boolean {
     const j = this.json;
     if (j === undefined) return false;
-    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail)) return false;
+    const same = j.same;
+    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, ascii, same)) return false;
     const { kinds, from, to } = j;
     if (kinds[j.t] !== JsonKind.String || kinds[j.m] !== JsonKind.String || kinds[j.s] !== JsonKind.Number) return false;
     if (to[j.t]! === from[j.t]! || to[j.m]! === from[j.m]!) return false;
-    const trial = this.spanString(s, from[j.t]!, to[j.t]!, this.lastTrial);
-    if (trial !== this.lastTrial) {
+    let trial = same[j.t];
+    if (trial === undefined) {
+      trial = this.intern.get(s.slice(from[j.t]!, to[j.t]!));
       if (!this.seen.has(trial)) return false;
-      this.lastTrial = trial;
     }
     const step = parseDecimal(s, from[j.s]!, to[j.s]!) ?? Number(s.slice(from[j.s]!, to[j.s]!));
     if (!Number.isFinite(step)) return false;
@@ -423,7 +444,11 @@ export class RecordSink {
     if (kv === JsonKind.Number) value = parseDecimal(s, from[j.v]!, to[j.v]!) ?? Number(s.slice(from[j.v]!, to[j.v]!));
     else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[j.v]!, to[j.v]!));
     if (value === undefined) return false;
-    this.push(trial, step, this.spanString(s, from[j.m]!, to[j.m]!, this.lastMetric), value);
+    const metric = same[j.m] ?? this.intern.get(s.slice(from[j.m]!, to[j.m]!));
+    // Remember both (checked strings) so the next line's identical values are not scanned.
+    same[j.t] = trial;
+    same[j.m] = metric;
+    this.push(trial, step, metric, value);
     return true;
   }
 

@@ -80,6 +80,18 @@ function scanNumber(s: string, i: number, end: number): number {
 
 const BARE = ["NaN", "Infinity", "-Infinity", "-NaN"];
 
+/** The remembered end of the last fully scanned line (see {@link scanFlatObject}). */
+export interface ScanTail {
+  /** Index of the key after whose value the tail starts. */
+  after: number;
+  text: string;
+  /** `text` as UTF-8 bytes (used when the caller passes the chunk's bytes). */
+  bytes: Buffer;
+}
+
+/** A flat copy, so the tail does not keep its chunk alive. */
+const detachText = (t: string): string => (t.length < 13 ? t : (JSON.parse(JSON.stringify(t)) as string));
+
 /**
  * Scan `s[start, end)` as a flat JSON object whose keys are exactly `quotedKeys` (each written as
  * JSON, e.g. `"\"step\""`), in that order. For key k it stores the value's kind and span in
@@ -88,7 +100,10 @@ const BARE = ["NaN", "Infinity", "-Infinity", "-NaN"];
  * control character, or a nested value: those go to JSON.parse. A bare NaN/Infinity is accepted
  * only at key `bareAt`. With `tail`, the text after key `tail.after`'s value is compared with
  * `tail.text` (the same part of the last line that was scanned in full) before scanning it:
- * measurement logs repeat a trial's hyperparameters on every line.
+ * measurement logs repeat a trial's hyperparameters on every line. `bytes`, when given, are the
+ * chunk's bytes with `bytes[i]` the UTF-8 byte of `s[i]` (an ASCII chunk). `same[k]`, when set
+ * by the caller to key k's string value on an earlier valid line, is kept when this line has the
+ * same value there (found without scanning it) and cleared otherwise.
  *
  * @example
  * const kinds = new Uint8Array(2), from = new Int32Array(2), to = new Int32Array(2);
@@ -103,7 +118,9 @@ export function scanFlatObject(
   from: Int32Array,
   to: Int32Array,
   bareAt: number,
-  tail?: { after: number; text: string },
+  tail?: ScanTail,
+  bytes?: Buffer,
+  same?: (string | undefined)[],
 ): boolean {
   let i = start;
   let tailStart = -1;
@@ -113,7 +130,9 @@ export function scanFlatObject(
   for (let k = 0; k < quotedKeys.length; k++) {
     if (tail !== undefined && k === tail.after + 1) {
       // The rest of the line equals the rest of an earlier valid line: no need to scan it again.
-      if (end - i === tail.text.length && s.startsWith(tail.text, i)) return true;
+      // On ASCII text the bytes line up with the characters and memcmp beats startsWith.
+      if (end - i === tail.text.length && (bytes !== undefined ? bytes.compare(tail.bytes, 0, tail.bytes.length, i, end) === 0 : s.startsWith(tail.text, i)))
+        return true;
       tailStart = i;
     }
     while (i < end && isWs(s.charCodeAt(i))) i++;
@@ -133,6 +152,17 @@ export function scanFlatObject(
     const c = s.charCodeAt(i);
     if (c === 34 /* " */) {
       const a = ++i;
+      const p = same?.[k];
+      // Same text as this key's value on the last line (already checked): skip the scan.
+      if (p !== undefined && p !== "" && s.startsWith(p, a) && s.charCodeAt(a + p.length) === 34) {
+        same![k] = p;
+        kinds[k] = JsonKind.String;
+        from[k] = a;
+        to[k] = i = a + p.length;
+        i++;
+        continue;
+      }
+      if (same !== undefined) same[k] = undefined;
       for (;;) {
         if (i >= end) return false;
         const d = s.charCodeAt(i);
@@ -177,6 +207,9 @@ export function scanFlatObject(
   i++;
   while (i < end && isWs(s.charCodeAt(i))) i++;
   if (i !== end) return false;
-  if (tailStart >= 0) tail!.text = s.slice(tailStart, end);
+  if (tailStart >= 0) {
+    tail!.text = detachText(s.slice(tailStart, end));
+    tail!.bytes = Buffer.from(tail!.text, "utf8");
+  }
   return true;
 }
