@@ -4,7 +4,7 @@
  * The kernel runs from dist/ when it is current, else from the TypeScript sources (tsx).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installKernelSpec } from "../../src/kernel/kernelspec.js";
@@ -27,6 +27,8 @@ export const SKIP_MESSAGE = "skipped: Jupyter is not installed (apt-get install 
  */
 export function installTestKernel(name = "tunebook-test"): { env: Record<string, string>; name: string; prefix: string } {
   const prefix = mkdtempSync(join(tmpdir(), "tunebook-jupyter-"));
+  // Removed when the test process ends (kernels are shut down by then).
+  process.once("exit", () => rmSync(prefix, { recursive: true, force: true }));
   ensureTypes();
   // The compiled kernel when dist/ is current (CI: built by `npm ci`), else the sources through tsx.
   installKernelSpec({ prefix }, { name, env: distIsCurrent() ? {} : { TUNEBOOK_KERNEL_SOURCES: "1" } });

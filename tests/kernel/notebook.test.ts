@@ -75,10 +75,15 @@ describe.skipIf(!py)("notebooks through Jupyter with the tunebook kernel", () =>
   let cells: Cell[] = [];
   let study: Study;
   let run: { status: number | null; stderr: string };
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  let prefix = "";
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    if (prefix) rmSync(prefix, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
     const kernel = installTestKernel("tunebook-nb");
+    prefix = kernel.prefix;
     const nb = notebook([
       { source: `%load ${RUN1}` },
       { source: "%isolation activation --bootstrap 200" },

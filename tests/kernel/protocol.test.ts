@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { installTestKernel, jupyterPython, SKIP_MESSAGE } from "./jupyter.js";
 
 const py = jupyterPython();
@@ -27,6 +27,7 @@ describe.skipIf(!py)("tunebook kernel over ZeroMQ", () => {
 
   it("answers execute, display and interrupt requests", { timeout: 150_000 }, () => {
     const kernel = installTestKernel("tunebook-protocol");
+    onTestFinished(() => rmSync(kernel.prefix, { recursive: true, force: true }));
     // A study whose trials sleep for a minute: only an interrupt ends it early.
     writeFileSync(
       join(work, "slow.yaml"),
