@@ -99,7 +99,9 @@ export class Study {
   readonly source: StudySource;
   private readonly rows: TrialRow[];
   private readonly cols: MeasurementColumns;
-  private index?: Map<string, Map<string, number[]>>;
+  /** Row indices of each (trial, metric) curve, in row order (built once, see {@link curveIndex}). */
+  private index?: Map<string, Map<string, Int32Array>>;
+  private metricNames?: string[];
   private trialsTable?: ColumnTable;
   private measurementsTable?: ColumnTable;
 
@@ -151,7 +153,9 @@ export class Study {
 
   /** Names of every metric measured, sorted. */
   metrics(): string[] {
-    return [...new Set(this.cols.metric)].sort();
+    // Analyses ask for this often; the 1M-row scan is done once (a study's measurements do not change).
+    if (!this.metricNames) this.metricNames = [...new Set(this.cols.metric)].sort();
+    return [...this.metricNames];
   }
 
   /** Trials by status. */
@@ -185,16 +189,58 @@ export class Study {
     return this.measurementsTable;
   }
 
-  private curveIndex(): Map<string, Map<string, number[]>> {
+  /**
+   * Row indices per trial and metric. One pass assigns every row a curve number (rows of one
+   * trial and metric usually come in runs, so the maps are consulted once per run), then a
+   * counting sort fills one Int32Array per curve, keeping row order within a curve.
+   */
+  private curveIndex(): Map<string, Map<string, Int32Array>> {
     if (!this.index) {
-      const idx = new Map<string, Map<string, number[]>>();
       const { trial, metric } = this.cols;
-      for (let i = 0; i < trial.length; i++) {
-        let m = idx.get(trial[i]!);
-        if (!m) idx.set(trial[i]!, (m = new Map()));
-        let a = m.get(metric[i]!);
-        if (!a) m.set(metric[i]!, (a = []));
-        a.push(i);
+      const n = trial.length;
+      const byTrial = new Map<string, Map<string, number>>();
+      const keys: Array<[string, string]> = [];
+      const curveOf = new Int32Array(n);
+      let counts = new Int32Array(64);
+      let lastT: string | undefined;
+      let lastM: string | undefined;
+      let last = -1;
+      for (let i = 0; i < n; i++) {
+        const t = trial[i]!;
+        const m = metric[i]!;
+        if (t !== lastT || m !== lastM) {
+          let mm = byTrial.get(t);
+          if (!mm) byTrial.set(t, (mm = new Map()));
+          let c = mm.get(m);
+          if (c === undefined) {
+            c = keys.length;
+            mm.set(m, c);
+            keys.push([t, m]);
+            if (c >= counts.length) {
+              const grown = new Int32Array(counts.length * 2);
+              grown.set(counts);
+              counts = grown;
+            }
+          }
+          lastT = t;
+          lastM = m;
+          last = c;
+        }
+        curveOf[i] = last;
+        counts[last]!++;
+      }
+      const rows = keys.map((_, c) => new Int32Array(counts[c]!));
+      const fill = new Int32Array(keys.length);
+      for (let i = 0; i < n; i++) {
+        const c = curveOf[i]!;
+        rows[c]![fill[c]!++] = i;
+      }
+      const idx = new Map<string, Map<string, Int32Array>>();
+      for (let c = 0; c < keys.length; c++) {
+        const [t, m] = keys[c]!;
+        let mm = idx.get(t);
+        if (!mm) idx.set(t, (mm = new Map()));
+        mm.set(m, rows[c]!);
       }
       this.index = idx;
     }
@@ -203,10 +249,24 @@ export class Study {
 
   /** The curve of one metric of one trial, sorted by step (empty when absent). */
   curve(trial: string, metric: string = this.objective.metric): Curve {
-    const ids = this.curveIndex().get(trial)?.get(metric) ?? [];
-    const pairs = ids.map((i) => [this.cols.step[i]!, this.cols.value[i]!] as const);
-    pairs.sort((a, b) => a[0] - b[0]);
-    return { trial, metric, steps: pairs.map((p) => p[0]), values: pairs.map((p) => p[1]) };
+    const ids = this.curveIndex().get(trial)?.get(metric);
+    if (!ids) return { trial, metric, steps: [], values: [] };
+    const { step, value } = this.cols;
+    const n = ids.length;
+    const steps = new Array<number>(n);
+    const values = new Array<number>(n);
+    let sorted = true;
+    for (let k = 0; k < n; k++) {
+      const i = ids[k]!;
+      steps[k] = step[i]!;
+      values[k] = value[i]!;
+      if (k > 0 && !(steps[k]! >= steps[k - 1]!)) sorted = false;
+    }
+    if (sorted) return { trial, metric, steps, values };
+    // Out of order (or NaN steps): a stable sort by step, as before, so equal steps keep row order.
+    const order = Array.from({ length: n }, (_, k) => k);
+    order.sort((a, b) => steps[a]! - steps[b]!);
+    return { trial, metric, steps: order.map((k) => steps[k]!), values: order.map((k) => values[k]!) };
   }
 
   /** Curves of a metric for every trial that has it (or the given trials). */
