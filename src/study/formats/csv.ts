@@ -30,9 +30,8 @@ export function sniffDelimiter(path: string, head: Buffer): string {
 /**
  * A fast path for one data line `text.slice(start, end)` (no quotes in it, CR already removed):
  * returns true when it consumed the line, false to send it through the general row handling.
- * `ascii` is the chunk's bytes when the chunk is ASCII (`ascii[i]` is `text[i]`).
  */
-export type CsvLineFn = (text: string, start: number, end: number, line: number, ascii: Buffer | undefined) => boolean;
+export type CsvLineFn = (text: string, start: number, end: number, line: number) => boolean;
 
 /**
  * Stream the records of a CSV file: `fn(header, row, line)` for every data row, with the header
@@ -110,7 +109,7 @@ export async function forEachCsvRow(
     let n = 0;
     let fast: CsvLineFn | undefined;
     try {
-      await forEachTextChunk(path, (s, done, _final, ascii) => {
+      await forEachTextChunk(path, (s, done) => {
         let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
         const quote = s.indexOf('"', start);
         while (start < s.length) {
@@ -123,7 +122,7 @@ export async function forEachCsvRow(
           n++;
           const end = stop > start && s.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
           if (end > start) {
-            if (fast !== undefined && fast(s, start, end, n, ascii)) rows++;
+            if (fast !== undefined && fast(s, start, end, n)) rows++;
             else {
               const hadHeader = header !== undefined;
               onRecord(s.slice(start, end).split(delimiter), n);

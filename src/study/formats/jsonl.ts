@@ -24,9 +24,9 @@ export async function loadJsonl(path: string, options: LoadOptions = {}): Promis
   let lastBad = -1;
   const lines = await forEachLineSpan(
     path,
-    (text, start, end, n, ascii) => {
+    (text, start, end, n) => {
       // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
-      if (sink.jsonLineFastPath(text, start, end, ascii)) return;
+      if (sink.jsonLineFastPath(text, start, end)) return;
       const line = text.slice(start, end);
       if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
       let obj: unknown;

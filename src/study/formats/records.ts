@@ -314,7 +314,7 @@ export class RecordSink {
           if (quoted.every((q, i) => q.length === keys[i]!.length + 2) && !keys.some((k) => this.role(k) === "status")) {
             const n = keys.length;
             const ix = (k: string) => keys.indexOf(k);
-            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "", bytes: Buffer.alloc(0) }, same: new Array<string | undefined>(n).fill(undefined) };
+            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "" }, same: new Array<string | undefined>(n).fill(undefined) };
             this.json.tail.after = Math.max(this.json.t, this.json.s, this.json.m, this.json.v);
           }
         }
@@ -369,9 +369,8 @@ export class RecordSink {
     // The text after the last field read, on the last line whose field count was checked: a line
     // with the same tail (the trial's hyperparameters, usually) has the same field count.
     let tailText = "";
-    let tailBytes = Buffer.alloc(0);
     let haveTail = false;
-    return (s, start, end, _line, ascii) => {
+    return (s, start, end) => {
       if (this.shape !== "long") return false; // the first row (through add) sets the shape
       let a = start;
       for (let f = 0; f <= last; f++) {
@@ -383,10 +382,8 @@ export class RecordSink {
         a = j + 1;
       }
       const t0 = to[last]!;
-      if (
-        !(haveTail && end - t0 === tailText.length &&
-          (ascii !== undefined ? ascii.compare(tailBytes, 0, tailBytes.length, t0, end) === 0 : s.startsWith(tailText, t0)))
-      ) {
+      // slice + === compares flat strings with memcmp (startsWith goes character by character).
+      if (!(haveTail && end - t0 === tailText.length && s.slice(t0, end) === tailText)) {
         // Count the remaining fields.
         let f = last + 1;
         let j = t0;
@@ -397,7 +394,6 @@ export class RecordSink {
         }
         if (f !== K) return false;
         tailText = detach(s.slice(t0, end));
-        tailBytes = Buffer.from(tailText, "utf8");
         haveTail = true;
       }
       if (to[ti]! === from[ti]! || to[mi]! === from[mi]!) return false;
@@ -424,11 +420,11 @@ export class RecordSink {
    * @example
    * if (!sink.jsonLineFastPath(text, start, end)) sink.addObject(JSON.parse(text.slice(start, end)), n);
    */
-  jsonLineFastPath(s: string, start: number, end: number, ascii?: Buffer): boolean {
+  jsonLineFastPath(s: string, start: number, end: number): boolean {
     const j = this.json;
     if (j === undefined) return false;
     const same = j.same;
-    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, ascii, same)) return false;
+    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, same)) return false;
     const { kinds, from, to } = j;
     if (kinds[j.t] !== JsonKind.String || kinds[j.m] !== JsonKind.String || kinds[j.s] !== JsonKind.Number) return false;
     if (to[j.t]! === from[j.t]! || to[j.m]! === from[j.m]!) return false;

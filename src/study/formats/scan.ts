@@ -85,8 +85,6 @@ export interface ScanTail {
   /** Index of the key after whose value the tail starts. */
   after: number;
   text: string;
-  /** `text` as UTF-8 bytes (used when the caller passes the chunk's bytes). */
-  bytes: Buffer;
 }
 
 /** A flat copy, so the tail does not keep its chunk alive. */
@@ -100,8 +98,7 @@ const detachText = (t: string): string => (t.length < 13 ? t : (JSON.parse(JSON.
  * control character, or a nested value: those go to JSON.parse. A bare NaN/Infinity is accepted
  * only at key `bareAt`. With `tail`, the text after key `tail.after`'s value is compared with
  * `tail.text` (the same part of the last line that was scanned in full) before scanning it:
- * measurement logs repeat a trial's hyperparameters on every line. `bytes`, when given, are the
- * chunk's bytes with `bytes[i]` the UTF-8 byte of `s[i]` (an ASCII chunk). `same[k]`, when set
+ * measurement logs repeat a trial's hyperparameters on every line. `same[k]`, when set
  * by the caller to key k's string value on an earlier valid line, is kept when this line has the
  * same value there (found without scanning it) and cleared otherwise.
  *
@@ -119,7 +116,6 @@ export function scanFlatObject(
   to: Int32Array,
   bareAt: number,
   tail?: ScanTail,
-  bytes?: Buffer,
   same?: (string | undefined)[],
 ): boolean {
   let i = start;
@@ -130,9 +126,8 @@ export function scanFlatObject(
   for (let k = 0; k < quotedKeys.length; k++) {
     if (tail !== undefined && k === tail.after + 1) {
       // The rest of the line equals the rest of an earlier valid line: no need to scan it again.
-      // On ASCII text the bytes line up with the characters and memcmp beats startsWith.
-      if (end - i === tail.text.length && (bytes !== undefined ? bytes.compare(tail.bytes, 0, tail.bytes.length, i, end) === 0 : s.startsWith(tail.text, i)))
-        return true;
+      // (slice + === compares flat strings with memcmp; startsWith goes character by character.)
+      if (end - i === tail.text.length && s.slice(i, end) === tail.text) return true;
       tailStart = i;
     }
     while (i < end && isWs(s.charCodeAt(i))) i++;
@@ -207,9 +202,6 @@ export function scanFlatObject(
   i++;
   while (i < end && isWs(s.charCodeAt(i))) i++;
   if (i !== end) return false;
-  if (tailStart >= 0) {
-    tail!.text = detachText(s.slice(tailStart, end));
-    tail!.bytes = Buffer.from(tail!.text, "utf8");
-  }
+  if (tailStart >= 0) tail!.text = detachText(s.slice(tailStart, end));
   return true;
 }

@@ -3,7 +3,6 @@
  * a JSON line parser that accepts Python's bare NaN/Infinity, trial-status spellings and a capped
  * issue log. Nothing here registers a format.
  */
-import { isAscii } from "node:buffer";
 import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { LoadIssue, TrialStatus } from "../types.js";
@@ -16,15 +15,13 @@ export const CHUNK_BYTES = 2 << 20;
  * Read a file in large chunks, each decoded up to its last newline, so that no line is split
  * between chunks (a line longer than a chunk grows the buffer). `fn(text, bytesDone)` gets whole
  * lines (the last one may lack its newline at the end of the file). Never holds the whole file.
- * `ascii` is the chunk's bytes when they are all ASCII (then `ascii[i]` is `text[i]`), valid only
- * during the call.
  *
  * @example
  * await forEachTextChunk("runs.jsonl", (text) => console.log(text.length));
  */
 export async function forEachTextChunk(
   path: string,
-  fn: (text: string, bytesDone: number, final: boolean, ascii: Buffer | undefined) => void | "stop",
+  fn: (text: string, bytesDone: number, final: boolean) => void | "stop",
   startByte = 0,
 ): Promise<void> {
   let fh;
@@ -52,7 +49,7 @@ export async function forEachTextChunk(
       pos += bytesRead;
       const len = carry + bytesRead;
       if (bytesRead === 0) {
-        if (len > 0) fn(buf.toString("utf8", 0, len), pos, true, undefined);
+        if (len > 0) fn(buf.toString("utf8", 0, len), pos, true);
         return;
       }
       const nl = buf.lastIndexOf(10, len - 1);
@@ -61,8 +58,7 @@ export async function forEachTextChunk(
         continue;
       }
       // "\n" never occurs inside a multi-byte UTF-8 sequence, so decoding up to it is safe.
-      const bytes = buf.subarray(0, nl + 1);
-      if (fn(bytes.toString("utf8"), pos - (len - nl - 1), false, isAscii(bytes) ? bytes : undefined) === "stop") return;
+      if (fn(buf.toString("utf8", 0, nl + 1), pos - (len - nl - 1), false) === "stop") return;
       carry = len - nl - 1;
       if (carry > 0) buf.copy(buf, 0, nl + 1, len);
     }
@@ -81,25 +77,25 @@ export async function forEachTextChunk(
  */
 export async function forEachLineSpan(
   path: string,
-  fn: (text: string, start: number, end: number, lineNo: number, ascii: Buffer | undefined) => void,
+  fn: (text: string, start: number, end: number, lineNo: number) => void,
   onProgress?: (done: number, total: number) => void,
 ): Promise<number> {
   const total = (await stat(path)).size;
   let n = 0;
   try {
-    await forEachTextChunk(path, (s, done, _final, ascii) => {
+    await forEachTextChunk(path, (s, done) => {
     let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
     let i: number;
     while ((i = s.indexOf("\n", start)) !== -1) {
       n++;
-      fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n, ascii);
+      fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
       start = i + 1;
     }
     if (start < s.length) {
       // The file's last line, without a newline.
       n++;
       const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
-      fn(s, start, end, n, ascii);
+      fn(s, start, end, n);
     }
     onProgress?.(done, total);
     });
