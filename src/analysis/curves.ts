@@ -202,6 +202,16 @@ const ADVICE: Record<CurveCode, string> = {
  * curveDiagnostics([{ trial: "a", train, validation }], { validationDirection: "minimize" });
  */
 export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOptions = {}): CurveDiagnosticsResult {
+  const outer = preparedCache;
+  preparedCache = new WeakMap();
+  try {
+    return diagnoseAll(input, options);
+  } finally {
+    preparedCache = outer;
+  }
+}
+
+function diagnoseAll(input: Study | TrialCurves[], options: CurveOptions): CurveDiagnosticsResult {
   const th: CurveThresholds = { ...DEFAULT_CURVE_THRESHOLDS, ...options.thresholds };
   let roles: MetricRoles;
   let items: TrialCurves[];
@@ -249,7 +259,7 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
       const v = xs.sort((a, b) => a - b);
       return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
     };
-    const own = (c: CurveData | undefined, dir: Direction) => (c && c.values.every(Number.isFinite) ? curveStats("", c, dir, th)?.ownScale : undefined);
+    const own = (c: CurveData | undefined, dir: Direction) => (c && c.values.every(Number.isFinite) ? prepared(c, dir, th)?.ownScale : undefined);
     const ts = items.map((t) => own(t.train, "minimize")).filter((x): x is number => x !== undefined);
     const vs = items.map((t) => own(t.validation, roles.validationDirection)).filter((x): x is number => x !== undefined);
     if (ts.length >= 3) floors.train = th.studyScaleFloor * med(ts);
@@ -334,45 +344,68 @@ function briefly(code: CurveCode, e: Record<string, unknown>): string {
  * curveStats("val_loss", { steps, values }, "minimize")?.saturationFraction;
  */
 export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS, scaleFloor = 0): CurveStats | null {
-  const fin: number[] = [];
-  for (let i = 0; i < curve.values.length; i++) if (Number.isFinite(curve.values[i]!)) fin.push(i);
-  if (fin.length < Math.max(2, th.minPoints)) return null;
-  const steps = fin.map((i) => curve.steps[i]!);
-  const raw = fin.map((i) => curve.values[i]!);
-  const lib = lowerIsBetter(raw, direction);
-  const sm = smooth({ steps, values: lib }, th.smoothWindow).values;
+  const p = prepared(curve, direction, th);
+  if (!p) return null;
+  const { steps, raw, lib, sm, kSm, bestSm, ownScale } = p;
+  const m = steps.length;
   const firstStep = steps[0]!;
-  const lastStep = steps[steps.length - 1]!;
+  const lastStep = steps[m - 1]!;
   const span = Math.max(lastStep - firstStep, 1e-12);
   const kRaw = argminFinite(lib);
-  const kSm = argminFinite(sm);
-  const bestSm = sm[kSm]!;
-  let scale = Math.abs(lib[0]! - bestSm);
-  if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
-  if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
-  const ownScale = scale;
-  scale = Math.max(scale, scaleFloor);
+  const scale = Math.max(ownScale, scaleFloor);
   // Late noise: step-to-step differences remove a (locally linear) trend; stdev/√2 is the per-point noise.
+  // (Loops below compute exactly what slice/map + stdev/slope would, in the same order, without copies.)
   const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
-  const late = lib.slice(lateFrom);
-  const diffs = late.slice(1).map((v, i) => v - late[i]!);
+  const lateLen = m - lateFrom;
+  let noise = 0;
   // Too few late points give no reliable noise estimate (then 0: no noisy_late finding).
-  const noise = late.length >= Math.max(3, th.minPoints) ? stdev(diffs) / Math.SQRT2 : 0;
+  if (lateLen >= Math.max(3, th.minPoints)) {
+    const nd = lateLen - 1;
+    let sum = 0;
+    for (let i = lateFrom + 1; i < m; i++) sum += lib[i]! - lib[i - 1]!;
+    const mean = sum / nd;
+    let ss = 0;
+    for (let i = lateFrom + 1; i < m; i++) ss += (lib[i]! - lib[i - 1]! - mean) ** 2;
+    noise = (nd < 2 ? 0 : Math.sqrt(ss / (nd - 1))) / Math.SQRT2;
+  }
   const endFrom = firstIndexAtOrAfter(steps, lastStep - th.endFraction * span);
-  const endX = steps.slice(endFrom);
-  const endY = lib.slice(endFrom);
-  const endImp = endX.length >= 3 ? (-slope(endX, endY) * (endX[endX.length - 1]! - endX[0]!)) / scale : 0;
+  const endLen = m - endFrom;
+  let endImp = 0;
+  if (endLen >= 3) {
+    let mx = 0;
+    let my = 0;
+    for (let i = endFrom; i < m; i++) {
+      mx += steps[i]!;
+      my += lib[i]!;
+    }
+    mx /= endLen;
+    my /= endLen;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = endFrom; i < m; i++) {
+      sxy += (steps[i]! - mx) * (lib[i]! - my);
+      sxx += (steps[i]! - mx) ** 2;
+    }
+    const b = sxx > 0 ? sxy / sxx : 0;
+    endImp = (-b * (steps[m - 1]! - steps[endFrom]!)) / scale;
+  }
   const tol = th.saturationTolerance * scale;
-  let kSat = sm.findIndex((v) => v <= bestSm + tol);
+  let kSat = -1;
+  for (let i = 0; i < sm.length; i++) {
+    if (sm[i]! <= bestSm + tol) {
+      kSat = i;
+      break;
+    }
+  }
   if (kSat < 0) kSat = kSm;
   const sign = direction === "minimize" ? 1 : -1;
   return {
     metric,
-    points: steps.length,
+    points: m,
     firstStep,
     lastStep,
     first: raw[0]!,
-    final: raw[raw.length - 1]!,
+    final: raw[m - 1]!,
     best: raw[kRaw]!,
     bestStep: steps[kRaw]!,
     smoothedFinal: sign * sm[sm.length - 1]!,
@@ -385,6 +418,64 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
     saturationStep: steps[kSat]!,
     saturationFraction: (steps[kSat]! - firstStep) / span,
   };
+}
+
+/** The scale-independent part of {@link curveStats}: finite points, lower-is-better values, smoothing, own scale. */
+interface PreparedCurve {
+  steps: number[];
+  raw: number[];
+  lib: number[];
+  sm: number[];
+  kSm: number;
+  bestSm: number;
+  ownScale: number;
+}
+
+/**
+ * Prepared curves of the running {@link curveDiagnostics} call: the study-scale pass and the
+ * per-trial pass measure the same curves, so the smoothing is done once (cleared after the call,
+ * so curves changed later are never read from it).
+ */
+let preparedCache: WeakMap<CurveData, { direction: Direction; value: PreparedCurve | null }> | undefined;
+
+function prepared(curve: CurveData, direction: Direction, th: CurveThresholds): PreparedCurve | null {
+  const hit = preparedCache?.get(curve);
+  if (hit && hit.direction === direction) return hit.value;
+  const value = prepare(curve, direction, th);
+  preparedCache?.set(curve, { direction, value });
+  return value;
+}
+
+function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): PreparedCurve | null {
+  const n = curve.values.length;
+  let finite = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(curve.values[i]!)) finite++;
+  if (finite < Math.max(2, th.minPoints)) return null;
+  let steps: number[];
+  let raw: number[];
+  if (finite === n && curve.steps.length === n) {
+    // All finite (the common case): read the curve's arrays without copying (nothing below writes to them).
+    steps = curve.steps;
+    raw = curve.values;
+  } else {
+    steps = new Array<number>(finite);
+    raw = new Array<number>(finite);
+    for (let i = 0, k = 0; i < n; i++) {
+      const v = curve.values[i]!;
+      if (Number.isFinite(v)) {
+        steps[k] = curve.steps[i]!;
+        raw[k++] = v;
+      }
+    }
+  }
+  const lib = lowerIsBetter(raw, direction);
+  const sm = smooth({ steps, values: lib }, th.smoothWindow).values;
+  const kSm = argminFinite(sm);
+  const bestSm = sm[kSm]!;
+  let scale = Math.abs(lib[0]! - bestSm);
+  if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
+  if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
+  return { steps, raw, lib, sm, kSm, bestSm, ownScale: scale };
 }
 
 /**
