@@ -182,7 +182,9 @@ register(
       const { isolation } = await import("../analysis/isolation.js");
       const study = resolveStudy(ctx, a.options.study);
       const scientific = String(a.positional[0]);
-      if (!study.trialRows().some((r) => r.hparams[scientific] !== undefined && r.hparams[scientific] !== null)) {
+      // A trial attribute works too (e.g. AlgoPerf's `submission`): isolation() accepts both.
+      const has = (v: unknown) => v !== undefined && v !== null;
+      if (!study.trialRows().some((r) => has(r.hparams[scientific]) || has(r.attrs[scientific]))) {
         const names = study.hparamSummaries().map((h) => h.name);
         throw new UsageError(`the study has no hyperparameter "${scientific}" (it has: ${names.join(", ")})`);
       }

@@ -280,7 +280,8 @@ function commandExecutor(config: StudyConfig): Executor {
 /** The worker module: compiled JS next to this file, or the TypeScript source under tsx. */
 function workerEntry(): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith(".ts")) return { file: here.replace(/run\.ts$/, "worker.ts"), execArgv: ["--import", "tsx"] };
+  // Resolve tsx from this package, not from the caller's folder (a notebook may run anywhere).
+  if (here.endsWith(".ts")) return { file: here.replace(/run\.ts$/, "worker.ts"), execArgv: ["--import", import.meta.resolve("tsx")] };
   return { file: here.replace(/run\.js$/, "worker.js"), execArgv: [] };
 }
 

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import type { Command } from "commander";
 import { loadStudyConfig } from "../../runner/config.js";
 import { parseShard, runStudy } from "../../runner/run.js";
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         `${summary.interrupted ? "interrupted" : "done"}: ${summary.ran} trial(s) run, ${summary.skipped} already done; ` +
           `${s.complete} complete, ${s.diverged} diverged, ${s.failed} failed, ${s.oom} oom` +
           (summary.best ? `; best ${summary.best.value} (${summary.best.trial})` : "") +
-          `\nstudy: ${summary.dir}\n`,
+          `\nstudy: ${relative(process.cwd(), summary.dir) || "."}\n`,
       );
       if (summary.interrupted) process.exitCode = 130;
     });
