@@ -39,7 +39,7 @@ export class TunebookHandler {
     };
   }
 
-  async handleExecute(req: { code: string; silent?: boolean }, writeStream: WriteStream, writeDisplayData: DisplayWriter, writeError?: WriteError): Promise<Record<string, unknown>> {
+  async handleExecute(req: { code: string; silent?: boolean }, writeStream: WriteStream, writeDisplayData: DisplayWriter, writeError?: WriteError, onStart?: (count: number) => void): Promise<Record<string, unknown>> {
     try {
       return await this.queue.add(async () => {
         // Like ipykernel, output that arrives after the cell finished still goes to this cell.
@@ -47,6 +47,8 @@ export class TunebookHandler {
         process.stderr.write = streamWriter("stderr", writeStream) as typeof process.stderr.write;
         jupyter.lastWriteDisplayData = writeDisplayData;
         const count = ++this.execCount;
+        // execute_input carries the count, so front ends show In [n] (nbconvert reads it from there).
+        onStart?.(count);
         const r = await this.kernel.execute(req.code);
         if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
         writeError?.(r.error!);
@@ -159,11 +161,12 @@ export function createServer(handler: TunebookHandler, configPath: string): ZmqS
         m.content = content;
         m.signAndSend(key, this.iopub);
       };
-      pub("execute_input", { code: msg.content.code, execution_count: null });
       const writeStream: WriteStream = (name, text) => pub("stream", { name, text });
       const writeDisplayData: DisplayWriter = (data, update) => pub(update ? "update_display_data" : "display_data", data as unknown as Record<string, unknown>);
       const writeError: WriteError = (err) => pub("error", err);
-      const content = await handler.handleExecute(msg.content as { code: string }, writeStream, writeDisplayData, writeError);
+      const content = await handler.handleExecute(msg.content as { code: string }, writeStream, writeDisplayData, writeError, (count) =>
+        pub("execute_input", { code: msg.content.code, execution_count: count }),
+      );
       const reply = msg.createReply();
       reply.header.msg_type = "execute_reply";
       reply.content = content;

@@ -73,6 +73,8 @@ describe.skipIf(!py)("tunebook kernel over ZeroMQ", () => {
     expect(add.iopub[2]![1]).toEqual({ name: "stdout", text: "2\n" });
     expect(add.reply.status).toBe("ok");
     expect(add.reply.execution_count).toBe(1);
+    // execute_input carries the same count (front ends and nbconvert show In [1]).
+    expect(add.iopub[1]![1].execution_count).toBe(1);
 
     const shown = ls.iopub.find((m) => m[0] === "display_data")!;
     expect(shown[1].data["text/plain"]).toMatch(/%isolation .*isolation plot/);
