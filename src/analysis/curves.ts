@@ -458,13 +458,13 @@ function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): P
     steps = curve.steps;
     raw = curve.values;
   } else {
-    steps = new Array<number>(finite);
-    raw = new Array<number>(finite);
-    for (let i = 0, k = 0; i < n; i++) {
+    steps = [];
+    raw = [];
+    for (let i = 0; i < n; i++) {
       const v = curve.values[i]!;
       if (Number.isFinite(v)) {
-        steps[k] = curve.steps[i]!;
-        raw[k++] = v;
+        steps.push(curve.steps[i]!);
+        raw.push(v);
       }
     }
   }

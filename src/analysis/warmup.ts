@@ -106,7 +106,15 @@ export function lossInstability(
   // Raw finite points, aligned with `sm`, to report the step where the raw loss actually rose.
   const raw = curve.values.filter(Number.isFinite);
   const first = sm.values[0]!;
-  const minAll = Math.min(...sm.values);
+  let minAll = Infinity;
+  // A loop with Math.min(...values)'s result (NaN wins), without spreading 500+ arguments.
+  for (const v of sm.values) {
+    if (v < minAll) minAll = v;
+    else if (v !== v) {
+      minAll = NaN;
+      break;
+    }
+  }
   const scale = first - minAll;
   if (!(scale > 0)) return null;
   const rise = (opts.spikeRise ?? 0.25) * scale;
@@ -171,7 +179,10 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   }
   trials.sort((a, b) => a.learningRate - b.learningRate);
   const lrs = [...new Set(trials.map((t) => t.learningRate))];
-  const stableLrs = lrs.filter((lr) => trials.filter((t) => t.learningRate === lr).every((t) => t.stable));
+  // One pass instead of a filter per learning rate (a continuous sweep has one trial per rate: O(n²)).
+  const unstableAt = new Set<number>();
+  for (const t of trials) if (!t.stable) unstableAt.add(t.learningRate);
+  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr));
   const lrStar = stableLrs.length ? stableLrs[stableLrs.length - 1]! : null;
   const unstableAbove = trials.filter((t) => !t.stable && (lrStar === null || t.learningRate > lrStar));
   const unstableBelow = trials.filter((t) => !t.stable && lrStar !== null && t.learningRate <= lrStar);
