@@ -14,7 +14,7 @@ import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { guessDirection, type LoadOptions } from "./format.js";
 import type { CsvLineFn } from "./csv.js";
-import { JsonKind, type ScanTail, parseDecimal, scanFlatObject } from "./scan.js";
+import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
 import { IssueLog, Interner, detach, parseStatus } from "./text.js";
 
 export type RecordShape = "long" | "wide" | "trial";
@@ -314,7 +314,7 @@ export class RecordSink {
           if (quoted.every((q, i) => q.length === keys[i]!.length + 2) && !keys.some((k) => this.role(k) === "status")) {
             const n = keys.length;
             const ix = (k: string) => keys.indexOf(k);
-            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "" }, same: new Array<string | undefined>(n).fill(undefined) };
+            this.json = { keys: quoted, t: ix(trial), s: ix(step), m: ix(metric), v: ix(value), kinds: new Uint8Array(n), from: new Int32Array(n), to: new Int32Array(n), tail: { after: -1, text: "" }, same: new Array<string | undefined>(n).fill(undefined), templates: [] };
             this.json.tail.after = Math.max(this.json.t, this.json.s, this.json.m, this.json.v);
           }
         }
@@ -329,7 +329,7 @@ export class RecordSink {
   // against them avoids creating (and hashing) those strings again.
   private lastTrial = "";
   private lastMetric = "";
-  private json?: { keys: string[]; t: number; s: number; m: number; v: number; kinds: Uint8Array; from: Int32Array; to: Int32Array; tail: ScanTail; same: (string | undefined)[] };
+  private json?: { keys: string[]; t: number; s: number; m: number; v: number; kinds: Uint8Array; from: Int32Array; to: Int32Array; tail: ScanTail; same: (string | undefined)[]; templates: LineTemplate[] };
 
   /** Append a measurement of a trial already created (the fast paths' direct column write). */
   private push(trial: string, step: number, metric: string, value: number): void {
@@ -370,8 +370,30 @@ export class RecordSink {
     // with the same tail (the trial's hyperparameters, usually) has the same field count.
     let tailText = "";
     let haveTail = false;
+    const templates: LineTemplate[] = [];
+    const stepFirst = si < vi;
+    const [n1i, n2i] = stepFirst ? [si, vi] : [vi, si];
     return (s, start, end) => {
       if (this.shape !== "long") return false; // the first row (through add) sets the shape
+      for (let k = 0; k < templates.length; k++) {
+        const g = templates[k]!;
+        const p = start + g.a.length;
+        if (p > end || s.slice(start, p) !== g.a) continue;
+        let e1 = s.indexOf(delimiter, p);
+        if (e1 === -1 || e1 > end) e1 = end;
+        const q = e1 + g.b.length;
+        if (q > end || s.slice(e1, q) !== g.b) continue;
+        let e2 = s.indexOf(delimiter, q);
+        if (e2 === -1 || e2 > end) e2 = end;
+        if (end - e2 !== g.c.length || s.slice(e2, end) !== g.c) continue;
+        const n1 = parseDecimal(s, p, e1) ?? parseNumber(s.slice(p, e1));
+        const n2 = parseDecimal(s, q, e2) ?? parseNumber(s.slice(q, e2));
+        const step = stepFirst ? n1 : n2;
+        const value = stepFirst ? n2 : n1;
+        if (step === undefined || !Number.isFinite(step) || value === undefined) break;
+        this.push(g.trial, step, g.metric, value);
+        return true;
+      }
       let a = start;
       for (let f = 0; f <= last; f++) {
         let j = s.indexOf(delimiter, a);
@@ -406,7 +428,9 @@ export class RecordSink {
       if (step === undefined || !Number.isFinite(step)) return false;
       const value = parseDecimal(s, from[vi]!, to[vi]!) ?? parseNumber(s.slice(from[vi]!, to[vi]!));
       if (value === undefined) return false;
-      this.push(trial, step, this.spanString(s, from[mi]!, to[mi]!, this.lastMetric), value);
+      const metric = this.spanString(s, from[mi]!, to[mi]!, this.lastMetric);
+      rememberTemplate(templates, { a: s.slice(start, from[n1i]!), b: s.slice(to[n1i]!, from[n2i]!), c: s.slice(to[n2i]!, end), stepFirst, trial, metric });
+      this.push(trial, step, metric, value);
       return true;
     };
   }
@@ -423,6 +447,23 @@ export class RecordSink {
   jsonLineFastPath(s: string, start: number, end: number): boolean {
     const j = this.json;
     if (j === undefined) return false;
+    for (let k = 0; k < j.templates.length; k++) {
+      const g = j.templates[k]!;
+      const p = start + g.a.length;
+      if (p > end || s.slice(start, p) !== g.a) continue;
+      const e1 = scanNumber(s, p, end);
+      if (e1 < 0) continue;
+      const q = e1 + g.b.length;
+      if (q > end || s.slice(e1, q) !== g.b) continue;
+      const e2 = scanNumber(s, q, end);
+      if (e2 < 0 || end - e2 !== g.c.length || s.slice(e2, end) !== g.c) continue;
+      const n1 = parseDecimal(s, p, e1) ?? Number(s.slice(p, e1));
+      const n2 = parseDecimal(s, q, e2) ?? Number(s.slice(q, e2));
+      const step = g.stepFirst ? n1 : n2;
+      if (!Number.isFinite(step)) break;
+      this.push(g.trial, step, g.metric, g.stepFirst ? n2 : n1);
+      return true;
+    }
     const same = j.same;
     if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, same)) return false;
     const { kinds, from, to } = j;
@@ -444,6 +485,11 @@ export class RecordSink {
     // Remember both (checked strings) so the next line's identical values are not scanned.
     same[j.t] = trial;
     same[j.m] = metric;
+    if (kv === JsonKind.Number) {
+      const stepFirst = from[j.s]! < from[j.v]!;
+      const [f1, t1, f2, t2] = stepFirst ? [from[j.s]!, to[j.s]!, from[j.v]!, to[j.v]!] : [from[j.v]!, to[j.v]!, from[j.s]!, to[j.s]!];
+      rememberTemplate(j.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric });
+    }
     this.push(trial, step, metric, value);
     return true;
   }

@@ -52,8 +52,13 @@ export const JsonKind = {
 
 const isWs = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
-/** End of a JSON number starting at i (strict JSON grammar), or -1. */
-function scanNumber(s: string, i: number, end: number): number {
+/**
+ * End of the JSON number starting at `s[i]` (strict JSON grammar), or -1.
+ *
+ * @example
+ * scanNumber('{"a":-1.5e3}', 5, 12); // 11
+ */
+export function scanNumber(s: string, i: number, end: number): number {
   if (s.charCodeAt(i) === 45) i++;
   if (i >= end) return -1;
   let c = s.charCodeAt(i);
@@ -204,4 +209,34 @@ export function scanFlatObject(
   if (i !== end) return false;
   if (tailStart >= 0) tail!.text = detachText(s.slice(tailStart, end));
   return true;
+}
+
+/**
+ * A line remembered as text around its two numeric fields (step and value): `a` number `b`
+ * number `c`. A later line made of the same `a`, `b`, `c` around two valid numbers has the same
+ * trial, metric and hyperparameters and is as valid as the remembered one, so only the two
+ * numbers are read. Measurement logs are mostly such lines.
+ */
+export interface LineTemplate {
+  a: string;
+  b: string;
+  c: string;
+  /** True when the step comes before the value on the line. */
+  stepFirst: boolean;
+  trial: string;
+  metric: string;
+}
+
+/** How many templates to keep (logs that alternate metrics line by line need more than one). */
+export const TEMPLATES = 4;
+
+/**
+ * Remember a template (most recent first, at most {@link TEMPLATES}).
+ *
+ * @example
+ * rememberTemplate(list, { a: '{"step":', b: ',"value":', c: "}", stepFirst: true, trial: "t", metric: "m" });
+ */
+export function rememberTemplate(list: LineTemplate[], t: LineTemplate): void {
+  list.unshift(t);
+  if (list.length > TEMPLATES) list.pop();
 }
