@@ -110,7 +110,14 @@ describe("trainTrial", () => {
   });
 
   it("trains a user's own LayersModel and a function model", async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [10], activation: "relu" }), tf.layers.dense({ units: 3 })] });
+    // Seeded initialisers: tfjs layers otherwise draw their initial weights from Math.random.
+    const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 8, inputShape: [10], activation: "relu", kernelInitializer: init(1) }),
+        tf.layers.dense({ units: 3, kernelInitializer: init(2) }),
+      ],
+    });
     const a = await collect({ ...synth, steps: 30 });
     const { result } = await (async () => {
       const rows: Row[] = [];
