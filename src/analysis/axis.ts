@@ -69,21 +69,32 @@ export function axisPlotData(study: Study, options: AxisOptions = {}): AxisPlotD
   const names = options.hparams ?? study.hyperparameters().filter((h) => new Set(rows.map((r) => r.hparams[h] ?? null).filter((v) => v !== null)).size > 1);
   const series: AxisSeries[] = [];
   const findings: Finding[] = [];
+  // One copy of each trial's hyperparameters, shared by its points in every series (read-only).
+  const hpCopies: Array<Record<string, HpValue> | undefined> = new Array(rows.length);
+  const hparamsOf = (i: number): Record<string, HpValue> => {
+    let hp = hpCopies[i];
+    if (!hp) {
+      hp = safeRecord<HpValue>();
+      const src = rows[i]!.hparams;
+      for (const k in src) if (Object.hasOwn(src, k)) hp[k] = src[k]!;
+      hpCopies[i] = hp;
+    }
+    return hp;
+  };
   for (const h of names) {
     const scale = hparamScale(study, h);
     const points: AxisPoint[] = [];
     let missing = 0;
     const cats = new Set<string>();
-    for (const r of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
       const x = r.hparams[h] ?? null;
       if (x === null) {
         missing++;
         continue;
       }
       if (scale === "categorical") cats.add(String(x));
-      const hp = safeRecord<HpValue>();
-      for (const [k, v] of Object.entries(r.hparams)) hp[k] = v;
-      points.push({ trial: r.id, x, y: objectiveOf(r, by), status: r.status, feasible: isFeasibleRow(r, by), hparams: hp, group: r.group });
+      points.push({ trial: r.id, x, y: objectiveOf(r, by), status: r.status, feasible: isFeasibleRow(r, by), hparams: hparamsOf(i), group: r.group });
     }
     const feasibleCount = points.filter((p) => p.feasible).length;
     const s: AxisSeries = {

@@ -120,6 +120,16 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const style = markerStyle(n);
   // Hover text is repeated in every panel: keep it short when there are many points × panels.
   const hoverMax = n * series.length > 20000 ? 0 : n * series.length > 5000 ? 8 : 24;
+  // A trial's hover text is the same in every panel: built once per trial (axisPlotData shares
+  // one hyperparameter record per trial across series; other inputs just miss the cache).
+  const hoverCache = new Map<string, { hp: AxisPoint["hparams"]; y: number | null; status: string; text: string }>();
+  const hover = (q: AxisPoint): string => {
+    const c = hoverCache.get(q.trial);
+    if (c && c.hp === q.hparams && Object.is(c.y, q.y) && c.status === q.status) return c.text;
+    const text = hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax);
+    hoverCache.set(q.trial, { hp: q.hparams, y: q.y, status: q.status, text });
+    return text;
+  };
   const cols = options.columns ?? Math.min(3, Math.max(1, series.length));
   const panels = panelGrid(Math.max(1, series.length), cols);
   const data: Trace[] = [];
@@ -148,7 +158,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       xaxis: p.xref,
       yaxis: p.yref,
       marker: { color: COLORS.feasible, size: style.size, opacity: style.opacity, line: { width: 0 } },
-      text: feas.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
+      text: feas.map((q) => hover(q)),
       hoverinfo: "text",
     });
     data.push({
@@ -162,7 +172,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       xaxis: p.xref,
       yaxis: p.yref,
       marker: infeasibleMarker(n),
-      text: inf.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
+      text: inf.map((q) => hover(q)),
       hoverinfo: "text",
       cliponaxis: false,
     });
@@ -178,7 +188,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         xaxis: p.xref,
         yaxis: p.yref,
         marker: { symbol: dir === "minimize" ? "triangle-up" : "triangle-down", color: COLORS.muted, size: style.size + 2, opacity: 0.8 },
-        text: off.map((q) => hoverText(q.trial, q.hparams, { status: q.status, [result.objective.metric]: q.y ?? undefined }, hoverMax)),
+        text: off.map((q) => hover(q)),
         hoverinfo: "text",
       });
     const best = bestTrial ? s.points.find((q) => q.trial === bestTrial) : undefined;

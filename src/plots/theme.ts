@@ -68,6 +68,8 @@ export function infeasibleMarker(n: number): Record<string, unknown> {
   return { symbol: "x", color: COLORS.infeasible, size: size + 3, opacity: Math.min(1, opacity + 0.25), line: { width: 0 } };
 }
 
+const NEEDS_ESCAPE = /[&<>]/;
+
 /**
  * Escape a user string for plotly text (titles, hover, annotations): plotly interprets a few
  * HTML tags, so `<`, `>` and `&` become entities that it renders literally.
@@ -76,7 +78,10 @@ export function infeasibleMarker(n: number): Record<string, unknown> {
  * plotText("<b>x</b>"); // "&lt;b&gt;x&lt;/b&gt;"
  */
 export function plotText(s: unknown): string {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const str = String(s);
+  // Most labels have nothing to escape: one scan instead of three replaces (hover text is built per point).
+  if (!NEEDS_ESCAPE.test(str)) return str;
+  return str.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**
