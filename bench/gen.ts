@@ -6,18 +6,8 @@
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { once } from "node:events";
 import { DATA_DIR } from "./common.js";
+import { mulberry32 } from "../src/util/random.js";
 
-/** mulberry32: a tiny seeded PRNG, enough for benchmark data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GenOptions {
   trials?: number;
@@ -32,7 +22,7 @@ export async function generate(opts: GenOptions = {}): Promise<{ jsonl: string; 
   const jsonl = `${DATA_DIR}study-${trials}x${steps}.jsonl`;
   const csv = `${DATA_DIR}study-${trials}x${steps}.csv`;
   if (existsSync(jsonl) && existsSync(csv)) return { jsonl, csv, rows: trials * steps };
-  const r = rng(opts.seed ?? 42);
+  const r = mulberry32(opts.seed ?? 42);
   const j = createWriteStream(jsonl);
   const c = createWriteStream(csv);
   c.write("trial,step,metric,value,hp.learning_rate,hp.weight_decay,hp.dropout,hp.activation\n");

@@ -131,16 +131,7 @@ export function valueLabel(v: HpValue | undefined): string {
  * @example
  * const rnd = mulberry32(42); rnd(); // 0.6011037519201636
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "../util/random.js";
 
 /**
  * Quantile of an ascending-sorted array with linear interpolation (type 7, as numpy's default).

@@ -1,3 +1,5 @@
+import { mulberry32 as baseMulberry32 } from "../util/random.js";
+
 /**
  * Small seeded random number generators (plain JS, so initial weights, data and batch order are
  * identical on every backend).
@@ -10,14 +12,8 @@
  * const r = mulberry32(42); r(); // same value every run
  */
 export function mulberry32(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // A fixed offset keeps training streams distinct from the analyses' resampling streams.
+  return baseMulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /**
