@@ -3,7 +3,7 @@
  * objective vs one hyperparameter, one point per trial, infeasible trials kept and flagged.
  */
 import type { Study } from "../study/study.js";
-import type { HpValue, Objective, TrialStatus } from "../study/types.js";
+import type { HpValue, Objective, TrialRow, TrialStatus } from "../study/types.js";
 import { safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf } from "./common.js";
@@ -66,7 +66,7 @@ export interface AxisPlotData {
 export function axisPlotData(study: Study, options: AxisOptions = {}): AxisPlotData {
   const by = options.by ?? "best";
   const rows = study.trialRows();
-  const names = options.hparams ?? study.hyperparameters().filter((h) => new Set(rows.map((r) => r.hparams[h] ?? null).filter((v) => v !== null)).size > 1);
+  const names = options.hparams ?? study.hyperparameters().filter((h) => hasTwoValues(rows, h));
   const series: AxisSeries[] = [];
   const findings: Finding[] = [];
   // One copy of each trial's hyperparameters, shared by its points in every series (read-only).
@@ -112,4 +112,16 @@ export function axisPlotData(study: Study, options: AxisOptions = {}): AxisPlotD
     series.push(s);
   }
   return { objective: study.objective, by, series, findings };
+}
+
+/** At least two distinct set values of `h` (Set semantics: NaN equals NaN, 0 equals -0); stops at the second. */
+function hasTwoValues(rows: readonly TrialRow[], h: string): boolean {
+  let first: HpValue | undefined;
+  for (const r of rows) {
+    const v = r.hparams[h] ?? null;
+    if (v === null) continue;
+    if (first === undefined) first = v;
+    else if (v !== first && !(v !== v && first !== first)) return true;
+  }
+  return false;
 }

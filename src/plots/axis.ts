@@ -41,7 +41,13 @@ export interface AxisFigureOptions extends FigureOptions {
  * objectiveRange([0.1, 0.2, 0.3], "minimize").edge; // above 0.3
  */
 export function objectiveRange(ys: number[], direction: Direction, clipOutliers = false): { range: [number, number]; edge: number; clip: number | null } {
-  const f = ys.filter((y) => Number.isFinite(y)).sort((a, b) => a - b);
+  // A typed-array sort (numeric, no comparator calls): the axis figure passes every point of every panel.
+  let m = 0;
+  for (const y of ys) if (Number.isFinite(y)) m++;
+  const f = new Float64Array(m);
+  m = 0;
+  for (const y of ys) if (Number.isFinite(y)) f[m++] = y;
+  f.sort();
   let lo = f.length ? f[0]! : 0;
   let hi = f.length ? f[f.length - 1]! : 1;
   let clip: number | null = null;
@@ -51,10 +57,15 @@ export function objectiveRange(ys: number[], direction: Direction, clipOutliers 
     const iqr = q3 - q1;
     if (iqr > 0) {
       if (direction === "minimize" && hi > q3 + 6 * iqr) {
-        hi = f.filter((y) => y <= q3 + 6 * iqr).pop()!;
+        // The largest value within the fence (q3 itself is one, so there is always one).
+        let k = f.length - 1;
+        while (!(f[k]! <= q3 + 6 * iqr)) k--;
+        hi = f[k]!;
         clip = hi;
       } else if (direction === "maximize" && lo < q1 - 6 * iqr) {
-        lo = f.find((y) => y >= q1 - 6 * iqr)!;
+        let k = 0;
+        while (!(f[k]! >= q1 - 6 * iqr)) k++;
+        lo = f[k]!;
         clip = lo;
       }
     }
@@ -113,7 +124,9 @@ function xAxisFor(s: AxisSeries, cats: string[]): Record<string, unknown> {
 export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}): Figure {
   const series = options.hparam ? result.series.filter((s) => s.hparam === options.hparam) : result.series;
   const dir = result.objective.direction;
-  const allY = series.flatMap((s) => s.points.filter((p) => p.feasible && p.y !== null).map((p) => p.y as number));
+  // Plain loops below (not filter/map/flatMap chains): 2,000 trials × several panels per figure.
+  const allY: number[] = [];
+  for (const s of series) for (const p of s.points) if (p.feasible && p.y !== null) allY.push(p.y);
   const { range, edge, clip } = objectiveRange(allY, dir, true);
   const offScale = (y: number | null) => clip !== null && y !== null && (dir === "minimize" ? y > clip : y < clip);
   const n = Math.max(1, ...series.map((s) => s.points.length));
@@ -138,27 +151,45 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const yTitle = `${result.by} ${metricTitle(result.objective.metric, dir)}`;
   const bestTrial = bestOf(series, dir);
   // Every trial counted once, whether or not it uses each hyperparameter.
-  const offScaleAll = new Set(series.flatMap((s) => s.points.filter((q) => q.feasible && offScale(q.y)).map((q) => q.trial))).size;
-  const totalInfeasibleAll = new Set(series.flatMap((s) => s.points.filter((q) => !q.feasible).map((q) => q.trial))).size;
+  const offScaleTrials = new Set<string>();
+  const infeasibleTrials = new Set<string>();
+  for (const s of series)
+    for (const q of s.points) {
+      if (!q.feasible) infeasibleTrials.add(q.trial);
+      else if (offScale(q.y)) offScaleTrials.add(q.trial);
+    }
+  const offScaleAll = offScaleTrials.size;
+  const totalInfeasibleAll = infeasibleTrials.size;
 
   series.forEach((s, i) => {
     const p = panels[i]!;
     const cats = new Map((s.categories ?? []).map((c, j) => [c, j]));
-    const feas = s.points.filter((q) => q.feasible && !offScale(q.y));
-    const off = s.points.filter((q) => q.feasible && offScale(q.y));
-    const inf = s.points.filter((q) => !q.feasible);
+    const feas: AxisPoint[] = [];
+    const off: AxisPoint[] = [];
+    const inf: AxisPoint[] = [];
+    for (const q of s.points) (!q.feasible ? inf : offScale(q.y) ? off : feas).push(q);
+    const xs = (ps: AxisPoint[]) => {
+      const out: Array<number | null> = [];
+      for (const q of ps) out.push(xOf(q, s, cats));
+      return out;
+    };
+    const texts = (ps: AxisPoint[]) => {
+      const out: string[] = [];
+      for (const q of ps) out.push(hover(q));
+      return out;
+    };
     data.push({
       type: "scatter",
       mode: "markers",
       name: `feasible trials`,
       legendgroup: "feasible",
       showlegend: i === 0,
-      x: feas.map((q) => xOf(q, s, cats)),
+      x: xs(feas),
       y: feas.map((q) => q.y),
       xaxis: p.xref,
       yaxis: p.yref,
       marker: { color: COLORS.feasible, size: style.size, opacity: style.opacity, line: { width: 0 } },
-      text: feas.map((q) => hover(q)),
+      text: texts(feas),
       hoverinfo: "text",
     });
     data.push({
@@ -167,12 +198,12 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       name: `infeasible trials (diverged/failed/oom): ${count(totalInfeasibleAll)}`,
       legendgroup: "infeasible",
       showlegend: i === 0,
-      x: inf.map((q) => xOf(q, s, cats)),
+      x: xs(inf),
       y: inf.map(() => edge),
       xaxis: p.xref,
       yaxis: p.yref,
       marker: infeasibleMarker(n),
-      text: inf.map((q) => hover(q)),
+      text: texts(inf),
       hoverinfo: "text",
       cliponaxis: false,
     });
@@ -183,12 +214,12 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         name: `off-scale trials (${dir === "minimize" ? "above" : "below"} the range): ${count(offScaleAll)}`,
         legendgroup: "offscale",
         showlegend: i === 0,
-        x: off.map((q) => xOf(q, s, cats)),
+        x: xs(off),
         y: off.map(() => clip),
         xaxis: p.xref,
         yaxis: p.yref,
         marker: { symbol: dir === "minimize" ? "triangle-up" : "triangle-down", color: COLORS.muted, size: style.size + 2, opacity: 0.8 },
-        text: off.map((q) => hover(q)),
+        text: texts(off),
         hoverinfo: "text",
       });
     const best = bestTrial ? s.points.find((q) => q.trial === bestTrial) : undefined;
@@ -225,7 +256,9 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   const rows = Math.ceil(Math.max(1, series.length) / cols);
   const what = series.length === 1 ? plotText(series[0]!.hparam) : "each hyperparameter";
   const title = `${plotText(result.objective.metric)} vs ${what}: every trial (axis plot)`;
-  const trialsAll = new Set(series.flatMap((s) => s.points.map((q) => q.trial))).size;
+  const trialIds = new Set<string>();
+  for (const s of series) for (const q of s.points) trialIds.add(q.trial);
+  const trialsAll = trialIds.size;
   const subtitle = `${plural(trialsAll, "trial")}, ${count(totalInfeasibleAll)} infeasible (red X at the ${dir === "minimize" ? "top" : "bottom"} edge); y = each trial's ${result.by === "best" ? "best value over training" : "final value"}`;
   const layout = baseLayout(title, { subtitle, width: Math.max(700, cols * 380 + 120), height: rows * 330 + 170 });
   Object.assign(layout, layoutAxes, { annotations, legend: { ...(layout.legend as object), orientation: "h", x: 0, y: -0.08 - 0.12 / rows, yanchor: "top" } });

@@ -114,13 +114,17 @@ export function formatValue(v: HpValue | number | undefined): string {
  * hoverText("t1", { lr: 0.01 }, { status: "complete", objective: 0.3 }); // "<b>t1</b><br>status: complete<br>objective: 0.3<br>lr: 0.01"
  */
 export function hoverText(trial: string, hparams: Record<string, HpValue>, extra: Record<string, HpValue | number | undefined> = {}, maxHparams = 24): string {
-  const lines = [`<b>${plotText(trial)}</b>`];
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) lines.push(`${plotText(k)}: ${plotText(formatValue(v))}`);
+  // String concatenation rather than arrays of lines: this runs once per point of large figures.
+  let out = `<b>${plotText(trial)}</b>`;
+  for (const k of Object.keys(extra)) {
+    const v = extra[k];
+    if (v !== undefined) out += `<br>${plotText(k)}: ${plotText(formatValue(v))}`;
+  }
   // Unused (conditional) hyperparameters are left out: hover text is repeated for every point.
   const keys = Object.keys(hparams).filter((k) => hparams[k] !== null && hparams[k] !== undefined);
-  for (const k of keys.slice(0, maxHparams)) lines.push(`${plotText(k)}: ${plotText(formatValue(hparams[k]))}`);
-  if (keys.length > maxHparams && maxHparams > 0) lines.push(`… ${keys.length - maxHparams} more`);
-  return lines.join("<br>");
+  for (const k of keys.slice(0, maxHparams)) out += `<br>${plotText(k)}: ${plotText(formatValue(hparams[k]))}`;
+  if (keys.length > maxHparams && maxHparams > 0) out += `<br>… ${keys.length - maxHparams} more`;
+  return out;
 }
 
 /** Options every builder accepts for its overall look. */
