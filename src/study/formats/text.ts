@@ -84,20 +84,20 @@ export async function forEachLineSpan(
   let n = 0;
   try {
     await forEachTextChunk(path, (s, done) => {
-    let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
-    let i: number;
-    while ((i = s.indexOf("\n", start)) !== -1) {
-      n++;
-      fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
-      start = i + 1;
-    }
-    if (start < s.length) {
-      // The file's last line, without a newline.
-      n++;
-      const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
-      fn(s, start, end, n);
-    }
-    onProgress?.(done, total);
+      let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
+      let i: number;
+      while ((i = s.indexOf("\n", start)) !== -1) {
+        n++;
+        fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
+        start = i + 1;
+      }
+      if (start < s.length) {
+        // The file's last line, without a newline.
+        n++;
+        const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
+        fn(s, start, end, n);
+      }
+      onProgress?.(done, total);
     });
   } catch (err) {
     if (err instanceof TunebookError) throw err;
