@@ -213,6 +213,9 @@ function parseDirectionCell(v: unknown, key: string): Direction | undefined {
 
 const isBlank = (v: unknown): boolean => v === undefined || v === null || v === "";
 
+/** Strings kept in the study are copied out of the read chunk (see {@link detach}). */
+const keep = <T,>(v: T): T => (typeof v === "string" ? (detach(v) as T) : v);
+
 /**
  * Accumulates records of one file into a StudyBuilder. Call {@link RecordSink.add} per record
  * (keys and values of the same length), then {@link RecordSink.finish}.
@@ -561,10 +564,10 @@ export class RecordSink {
         const k = keys[i]!;
         const r = this.role(k);
         if (r === "hp") {
-          if (!isBlank(values[i])) hp[hpName(k)] = toHpValue(values[i]);
+          if (!isBlank(values[i])) hp[hpName(k)] = keep(toHpValue(values[i]));
         } else if (r === "hpObject") flattenHparams(values[i], hp);
       }
-      b.trial({ id, hparams: hp, attrs, group: typeof group === "string" && group !== "" ? group : undefined });
+      b.trial({ id, hparams: hp, attrs, group: typeof group === "string" && group !== "" ? detach(group) : undefined });
     }
     if (!isBlank(status)) this.applyStatus(id, status, line);
     if (this.shape === "long") {
@@ -591,7 +594,7 @@ export class RecordSink {
       if (v === undefined) {
         if (this.metricOrder.has(k)) this.log.add(line, k, `expected a number (or NaN/Infinity), found ${describe(raw)}; value skipped`, false);
         // Text on a measurement row (a note, a tag): keep it once as a trial attribute.
-        else if (first && (typeof raw === "string" || typeof raw === "boolean")) b.trial({ id, attrs: { [k]: raw } });
+        else if (first && (typeof raw === "string" || typeof raw === "boolean")) b.trial({ id, attrs: { [k]: keep(raw) } });
         continue;
       }
       const m = this.intern.get(k);
@@ -660,9 +663,9 @@ export class RecordSink {
       const r = this.role(k);
       const v = values[i];
       if (r === "hp") {
-        if (!isBlank(v)) hp[hpName(k)] = toHpValue(v);
+        if (!isBlank(v)) hp[hpName(k)] = keep(toHpValue(v));
       } else if (r === "hpObject") flattenHparams(v, hp);
-      else if (!plan.used.has(k) && !isBlank(v)) attrs[k] = typeof v === "string" ? toHpValue(v) : v;
+      else if (!plan.used.has(k) && !isBlank(v)) attrs[k] = typeof v === "string" ? keep(toHpValue(v)) : v;
     }
     let status: TrialStatus | undefined;
     const rawStatus = get(plan.statusKey);
