@@ -10,7 +10,7 @@ const { jsonl, csv, rows } = await generate();
 const p = peer("load", [jsonl, csv]);
 let study = await loadStudy(jsonl);
 if (study.measurementCount !== rows) throw new Error(`loaded ${study.measurementCount} rows, expected ${rows}`);
-const tJson = await time(async () => (study = await loadStudy(jsonl)), 1, false);
+const tJson = await time(async () => (study = await loadStudy(jsonl)), 3, false);
 const tCsv = await time(async () => void (await loadStudy(csv)), 3, false);
 report("load 1M rows JSONL", tJson, "pandas read_json(lines=True)", p?.read_json, "5×");
 report("load 1M rows CSV", tCsv, "pandas read_csv", p?.read_csv, "5×");

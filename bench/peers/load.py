@@ -11,7 +11,7 @@ def med(fn, runs=3):
     ts.sort()
     return ts[len(ts) // 2], out
 
-t_json, df = med(lambda: pd.read_json(jsonl, lines=True), runs=1)
+t_json, df = med(lambda: pd.read_json(jsonl, lines=True), runs=3)
 t_csv, dfc = med(lambda: pd.read_csv(csv), runs=3)
 t_best, best = med(lambda: dfc.groupby("trial")["value"].min(), runs=5)
 print(json.dumps({"read_json": t_json, "read_csv": t_csv, "groupby_min": t_best, "rows": len(dfc), "trials": int(best.shape[0])}))
