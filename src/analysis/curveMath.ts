@@ -40,6 +40,17 @@ export function smooth(curve: CurveData, window: number): CurveData {
       }
     }
   }
+  return { steps, values: movingAverage(vals, window) };
+}
+
+/**
+ * The centered moving average of {@link smooth} over values that are all finite (no filtering,
+ * no step copy): the hot path of the curve checks.
+ *
+ * @example
+ * movingAverage([1, 4, 1], 3); // [2.5, 2, 2.5]
+ */
+export function movingAverage(vals: readonly number[], window: number): number[] {
   const half = Math.max(0, Math.floor(Math.max(1, window) / 2));
   const m = vals.length;
   // Same summation order as a per-point sum, written into a copy (keeps the array's fast element kind).
@@ -51,7 +62,7 @@ export function smooth(curve: CurveData, window: number): CurveData {
     for (let j = lo; j <= hi; j++) s += vals[j]!;
     out[i] = s / (hi - lo + 1);
   }
-  return { steps, values: out };
+  return out;
 }
 
 /**

@@ -14,7 +14,7 @@ import { Study } from "../study/study.js";
 import type { Direction } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles, type MetricRoles } from "./metricRoles.js";
-import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, r6, slope, smooth, stdev } from "./curveMath.js";
+import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, movingAverage, r6, smooth } from "./curveMath.js";
 
 export type { CurveData } from "./curveMath.js";
 
@@ -203,7 +203,8 @@ const ADVICE: Record<CurveCode, string> = {
  */
 export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOptions = {}): CurveDiagnosticsResult {
   const outer = preparedCache;
-  preparedCache = new WeakMap();
+  // A Map, not a WeakMap: it lives for one call only, and ephemeron tables slow every GC down.
+  preparedCache = new Map();
   try {
     return diagnoseAll(input, options);
   } finally {
@@ -436,7 +437,7 @@ interface PreparedCurve {
  * per-trial pass measure the same curves, so the smoothing is done once (cleared after the call,
  * so curves changed later are never read from it).
  */
-let preparedCache: WeakMap<CurveData, { direction: Direction; value: PreparedCurve | null }> | undefined;
+let preparedCache: Map<CurveData, { direction: Direction; value: PreparedCurve | null }> | undefined;
 
 function prepared(curve: CurveData, direction: Direction, th: CurveThresholds): PreparedCurve | null {
   const hit = preparedCache?.get(curve);
@@ -469,7 +470,8 @@ function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): P
     }
   }
   const lib = lowerIsBetter(raw, direction);
-  const sm = smooth({ steps, values: lib }, th.smoothWindow).values;
+  // lib is all finite here, so smooth() would only copy the steps: the moving average alone.
+  const sm = movingAverage(lib, th.smoothWindow);
   const kSm = argminFinite(sm);
   const bestSm = sm[kSm]!;
   let scale = Math.abs(lib[0]! - bestSm);

@@ -103,8 +103,6 @@ export function lossInstability(
   const window = opts.smoothWindow ?? 5;
   const sm = smooth(curve, window);
   if (sm.values.length < 3) return null;
-  // Raw finite points, aligned with `sm`, to report the step where the raw loss actually rose.
-  const raw = curve.values.filter(Number.isFinite);
   const first = sm.values[0]!;
   let minAll = Infinity;
   // A loop with Math.min(...values)'s result (NaN wins), without spreading 500+ arguments.
@@ -123,6 +121,8 @@ export function lossInstability(
     const v = sm.values[i]!;
     if (v > runMin + rise) {
       // Centered smoothing lets a jump show a few points early: report the first raw point of the window above the threshold.
+      // Raw finite points, aligned with `sm` (only needed here, once per unstable curve).
+      const raw = curve.values.filter(Number.isFinite);
       const half = Math.floor(Math.max(1, window) / 2);
       for (let j = Math.max(0, i - half); j <= Math.min(raw.length - 1, i + half); j++) {
         if (raw[j]! > runMin + rise) return { kind: "loss_rise", step: sm.steps[j]!, value: raw[j]!, reference: runMin };
