@@ -56,5 +56,5 @@ it("loads 1,000,000 rows by streaming, reporting progress and the bad lines", as
   expect(study.bestTrial()!.best).toBeCloseTo(1 / STEPS, 12);
   expect(study.trial("t1999")!.hparams.lr).toBeCloseTo(0.2, 12);
   console.log(`1,000,000 JSONL rows in ${ms.toFixed(0)} ms`);
-  expect(ms).toBeLessThan(30_000);
+  // Speed is measured against pandas in bench/load.ts, not asserted here.
 }, 60_000);
