@@ -5,7 +5,8 @@
  * milliseconds.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writeFileAtomic } from "../util/fs.js";
 import { createRequire } from "node:module";
 import { dirname, extname } from "node:path";
 import { TunebookError } from "../study/types.js";
@@ -277,9 +278,10 @@ export class FigureExporter {
   async write(fig: Figure, path: string, opts: ImageOptions & { format?: ExportFormat } = {}): Promise<void> {
     const format = opts.format ?? formatFromPath(path);
     await mkdir(dirname(path), { recursive: true });
-    if (format === "html") await writeFile(path, figureToHtml(fig));
-    else if (format === "svg") await writeFile(path, await this.toSvg(fig, opts));
-    else await writeFile(path, await this.toPng(fig, opts));
+    // Atomic: a reader (or a crash mid-write) never sees half an image.
+    if (format === "html") writeFileAtomic(path, figureToHtml(fig));
+    else if (format === "svg") writeFileAtomic(path, await this.toSvg(fig, opts));
+    else writeFileAtomic(path, await this.toPng(fig, opts));
   }
 
   /** Close the browser (safe to call twice). */
@@ -314,7 +316,7 @@ export async function writeFigure(fig: Figure, path: string, opts: ImageOptions 
   const format = opts.format ?? formatFromPath(path);
   if (format === "html") {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, figureToHtml(fig));
+    writeFileAtomic(path, figureToHtml(fig));
     return;
   }
   const ex = new FigureExporter();
