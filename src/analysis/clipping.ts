@@ -95,21 +95,32 @@ export function normQuantiles(values: number[]): NormQuantiles | null {
   return quantilesOfSorted(sortedFinite(values));
 }
 
-/** Finite values sorted ascending (a typed-array sort: fast for millions of steps). */
-function sortedFinite(values: number[]): number[] {
-  const fin = values.filter(Number.isFinite);
-  return Array.from(Float64Array.from(fin).sort());
+/** Finite values of one or more arrays, sorted ascending (a typed-array sort: fast for millions of steps). */
+function sortedFinite(...arrays: number[][]): Float64Array {
+  let n = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) n++;
+  const out = new Float64Array(n);
+  n = 0;
+  for (const a of arrays)
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]!;
+      if (Number.isFinite(v)) out[n++] = v;
+    }
+  return out.sort();
 }
 
-function quantilesOfSorted(xs: number[]): NormQuantiles | null {
+/** simple-statistics' type-7 quantile; it only reads `length` and indices, so a typed array is fine. */
+const quantileOf = (xs: Float64Array, p: number): number => quantileSorted(xs as unknown as number[], p);
+
+function quantilesOfSorted(xs: Float64Array): NormQuantiles | null {
   if (!xs.length) return null;
   return {
     n: xs.length,
     min: xs[0]!,
-    p10: quantileSorted(xs, 0.1),
-    p50: quantileSorted(xs, 0.5),
-    p90: quantileSorted(xs, 0.9),
-    p99: quantileSorted(xs, 0.99),
+    p10: quantileOf(xs, 0.1),
+    p50: quantileOf(xs, 0.5),
+    p90: quantileOf(xs, 0.9),
+    p99: quantileOf(xs, 0.99),
     max: xs[xs.length - 1]!,
     mean: xs.reduce((a, b) => a + b, 0) / xs.length,
   };
@@ -143,12 +154,18 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
   const window = opts.window ?? 50;
   const earlyFraction = opts.earlyFraction ?? 0.1;
   const out: GradSpike[] = [];
-  // The previous `window` norms in arrival order and kept sorted (binary insert/remove: O(window) per step).
-  const fifo: number[] = [];
-  const sorted: number[] = [];
+  // The previous `window` norms in arrival order (a ring) and kept sorted (binary insert/remove with
+  // copyWithin: O(window) per step, no array reallocation for a million steps).
+  // Room for `window` + 1 norms (the newest arrives before the oldest leaves); unbounded for a non-finite window.
+  const size = Number.isFinite(window) ? Math.max(1, Math.floor(window) + 1) : series.norms.length + 1;
+  const ring = new Float64Array(size);
+  let head = 0;
+  let count = 0;
+  const sorted = new Float64Array(size);
+  let len = 0;
   const lowerBound = (x: number) => {
     let lo = 0;
-    let hi = sorted.length;
+    let hi = len;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (sorted[mid]! < x) lo = mid + 1;
@@ -158,20 +175,37 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
   };
   const first = series.steps[0] ?? 0;
   const last = series.steps[series.steps.length - 1] ?? 0;
+  const minHistory = Math.min(5, window);
   for (let i = 0; i < series.norms.length; i++) {
     const v = series.norms[i]!;
     if (!Number.isFinite(v)) continue;
-    if (sorted.length >= Math.min(5, window)) {
-      const med = quantileSorted(sorted, 0.5);
+    if (len >= minHistory) {
+      if (len === 0) quantileSorted([], 0.5); // window ≤ 0: the same error as a median of nothing
+      // The median as simple-statistics' quantileSorted(sorted, 0.5) computes it (type 7).
+      const idx = (len - 1) * 0.5;
+      const lo = Math.floor(idx);
+      const med = idx % 1 !== 0 ? sorted[lo]! + (idx - lo) * (sorted[Math.ceil(idx)]! - sorted[lo]!) : sorted[idx]!;
       if (med > 0 && v > factor * med) {
         const step = series.steps[i]!;
         const phase = last > first && (step - first) / (last - first) <= earlyFraction ? "early" : "mid";
         out.push({ trial: series.trial ?? null, step, norm: v, rollingMedian: med, ratio: v / med, phase });
       }
     }
-    fifo.push(v);
-    sorted.splice(lowerBound(v), 0, v);
-    if (fifo.length > window) sorted.splice(lowerBound(fifo.shift()!), 1);
+    // Arrive v, then drop the oldest when more than `window` are held.
+    const at = lowerBound(v);
+    sorted.copyWithin(at + 1, at, len);
+    sorted[at] = v;
+    len++;
+    ring[(head + count) % size] = v;
+    count++;
+    if (count > window) {
+      const old = ring[head]!;
+      head = (head + 1) % size;
+      count--;
+      const k = lowerBound(old);
+      sorted.copyWithin(k, k + 1, len);
+      len--;
+    }
   }
   return out;
 }
@@ -199,21 +233,30 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   } else {
     series = [input];
   }
-  const pooled = series.flatMap((s) => s.norms);
-  const pooledSorted = sortedFinite(pooled);
+  // Pooled over the runs without concatenating them (a million steps).
+  const norms = series.map((s) => s.norms);
+  const pooledSorted = sortedFinite(...norms);
   const quantiles = quantilesOfSorted(pooledSorted);
-  const recommendedThreshold = pooledSorted.length ? quantileSorted(pooledSorted, q) : null;
+  const recommendedThreshold = pooledSorted.length ? quantileOf(pooledSorted, q) : null;
   const threshold = options.threshold ?? recommendedThreshold;
-  const nonFinite = pooled.length - pooledSorted.length;
-  const clipped = threshold === null ? 0 : clippedFraction(pooled, threshold);
+  let pooledLength = 0;
+  for (const a of norms) pooledLength += a.length;
+  const nonFinite = pooledLength - pooledSorted.length;
+  let clipped = 0;
+  if (threshold !== null) {
+    let c = 0;
+    for (const a of norms) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && a[i]! > threshold) c++;
+    clipped = pooledSorted.length ? c / pooledSorted.length : 0;
+  }
   const spikeOpts = { factor: options.spikeFactor ?? 5, window: options.spikeWindow ?? 50, earlyFraction: options.earlyFraction ?? 0.1 };
   const perTrial: TrialClipping[] = series.map((s) => {
-    const fin = sortedFinite(s.norms);
+    // One run: its sorted norms are the pooled ones.
+    const fin = series.length === 1 ? pooledSorted : sortedFinite(s.norms);
     const qs = quantilesOfSorted(fin);
     return {
       trial: s.trial ?? null,
       quantiles: qs,
-      threshold: fin.length ? quantileSorted(fin, q) : null,
+      threshold: fin.length ? quantileOf(fin, q) : null,
       clippedFraction: threshold === null ? 0 : clippedFraction(s.norms, threshold),
       nonFinite: s.norms.length - fin.length,
       spikes: gradSpikes(s, spikeOpts),
