@@ -193,7 +193,8 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
     }
     // Arrive v, then drop the oldest when more than `window` are held.
     const at = lowerBound(v);
-    sorted.copyWithin(at + 1, at, len);
+    // Plain shifting loops: copyWithin's call overhead dominates on ~50 elements.
+    for (let k = len; k > at; k--) sorted[k] = sorted[k - 1]!;
     sorted[at] = v;
     len++;
     ring[(head + count) % size] = v;
@@ -202,9 +203,9 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
       const old = ring[head]!;
       head = (head + 1) % size;
       count--;
-      const k = lowerBound(old);
-      sorted.copyWithin(k, k + 1, len);
+      const gone = lowerBound(old);
       len--;
+      for (let k = gone; k < len; k++) sorted[k] = sorted[k + 1]!;
     }
   }
   return out;
