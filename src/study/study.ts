@@ -102,6 +102,7 @@ export class Study {
   /** Row indices of each (trial, metric) curve, in row order (built once, see {@link curveIndex}). */
   private index?: Map<string, Map<string, Int32Array>>;
   private metricNames?: string[];
+  private hparamNames?: string[];
   private trialsTable?: ColumnTable;
   private measurementsTable?: ColumnTable;
 
@@ -145,10 +146,14 @@ export class Study {
 
   /** Names of every hyperparameter seen in any trial, in first-seen order. */
   hyperparameters(): string[] {
-    const seen = new Set<string>();
-    for (const p of this.space?.params ?? []) seen.add(p.name);
-    for (const r of this.rows) for (const k of Object.keys(r.hparams)) seen.add(k);
-    return [...seen];
+    // Asked for by nearly every analysis: the scan of every trial is done once (trials do not change).
+    if (!this.hparamNames) {
+      const seen = new Set<string>();
+      for (const p of this.space?.params ?? []) seen.add(p.name);
+      for (const r of this.rows) for (const k of Object.keys(r.hparams)) seen.add(k);
+      this.hparamNames = [...seen];
+    }
+    return [...this.hparamNames];
   }
 
   /** Names of every metric measured, sorted. */
