@@ -68,7 +68,8 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   const trials: TrialCheckpoint[] = [];
   const skipped: string[] = [];
   for (const row of study.trialRows()) {
-    const c = study.curve(row.id, metric);
+    // The study's shared copy (read only): the other analyses of a review read the same curves.
+    const c = study.curveView(row.id, metric);
     if (isInfeasible(row.status) || c.steps.length === 0) {
       skipped.push(row.id);
       continue;

@@ -225,14 +225,15 @@ function diagnoseAll(input: Study | TrialCurves[], options: CurveOptions): Curve
       validationDirection: options.validationDirection,
     });
     const ids = options.trials ?? input.trialIds();
+    // Shared, read-only curves (Study.curveView): nothing below writes to them or returns them.
     items = ids.map((id) => {
       const t: TrialCurves = { trial: id };
       if (roles.train) {
-        const c = input.curve(id, roles.train);
+        const c = input.curveView(id, roles.train);
         if (c.steps.length) t.train = c;
       }
       if (roles.validation) {
-        const c = input.curve(id, roles.validation);
+        const c = input.curveView(id, roles.validation);
         if (c.steps.length) t.validation = c;
       }
       return t;

@@ -103,6 +103,8 @@ export class Study {
   private index?: Map<string, Map<string, Int32Array>>;
   private metricNames?: string[];
   private hparamNames?: string[];
+  /** Curves handed out by {@link curveView}, by trial and metric. */
+  private viewCache?: Map<string, Map<string, Curve>>;
   private trialsTable?: ColumnTable;
   private measurementsTable?: ColumnTable;
 
@@ -254,6 +256,32 @@ export class Study {
 
   /** The curve of one metric of one trial, sorted by step (empty when absent). */
   curve(trial: string, metric: string = this.objective.metric): Curve {
+    const cached = this.viewCache?.get(trial)?.get(metric);
+    // Fresh arrays the caller may change; copied from the shared view when there is one.
+    if (cached) return { trial, metric, steps: cached.steps.slice(), values: cached.values.slice() };
+    return this.buildCurve(trial, metric);
+  }
+
+  /**
+   * The same curve as {@link curve}, built once and shared: the study keeps it, so repeated reads
+   * (every analysis of a review walks the same curves) neither copy nor sort again. The arrays
+   * belong to the study: read them, never change them (use `curve()` for a copy). Costs memory
+   * for every curve viewed (as much again as those measurements).
+   *
+   * @example
+   * const c = study.curveView("t0", "validation/loss");
+   * summarizeCurve(c.steps, c.values, "minimize").best;
+   */
+  curveView(trial: string, metric: string = this.objective.metric): Curve {
+    if (!this.viewCache) this.viewCache = new Map();
+    let byMetric = this.viewCache.get(trial);
+    if (!byMetric) this.viewCache.set(trial, (byMetric = new Map()));
+    let c = byMetric.get(metric);
+    if (!c) byMetric.set(metric, (c = this.buildCurve(trial, metric)));
+    return c;
+  }
+
+  private buildCurve(trial: string, metric: string): Curve {
     const ids = this.curveIndex().get(trial)?.get(metric);
     if (!ids) return { trial, metric, steps: [], values: [] };
     const { step, value } = this.cols;
