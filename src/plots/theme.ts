@@ -214,9 +214,12 @@ export function figureTitle(fig: Figure): string {
     .trim();
 }
 
+const COUNT_FORMAT = new Intl.NumberFormat("en-US");
+
 /** Thousands separator for counts in titles and legends. */
 export function count(n: number): string {
-  return n.toLocaleString("en-US");
+  // One formatter for every call: toLocaleString builds a new ICU formatter each time (same output).
+  return COUNT_FORMAT.format(n);
 }
 
 /** "1 trial" / "2,000 trials". */
