@@ -3,7 +3,7 @@
  * calls the analysis (a pure function), builds the figure, and shows figure + findings.
  * Its return value can be kept with `as NAME` (e.g. `%isolation lr as iso`).
  */
-import { resolve } from "node:path";
+import { resolve, relative } from "node:path";
 import type { ArgSpec, OptionSpec, ParsedArgs } from "./args.js";
 import { UsageError } from "./args.js";
 import type { MagicRuntime } from "./runtime.js";
@@ -448,10 +448,10 @@ register(
       show(
         `${summary.interrupted ? "interrupted" : "done"}: ${summary.ran} trial(s) run, ${summary.skipped} already done; ${s.complete} complete, ${s.diverged} diverged, ${s.failed} failed, ${s.oom} oom` +
           (summary.best ? `; best ${summary.best.value} (${summary.best.trial})` : "") +
-          `\nstudy: ${summary.dir}`,
+          `\nstudy: ${relative(process.cwd(), summary.dir) || "."}`,
         true,
       );
-      if (summary.interrupted || ctx.signal.aborted) throw new TunebookError(`interrupted: finished trials are kept in ${summary.dir}; rerun with --resume to finish the study`);
+      if (summary.interrupted || ctx.signal.aborted) throw new TunebookError(`interrupted: finished trials are kept in ${relative(process.cwd(), summary.dir) || "."}; rerun with --resume to finish the study`);
       const study = await loadStudy(summary.dir);
       const name = ctx.bind ?? "study";
       ctx.runtime.current = name;
