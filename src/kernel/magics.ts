@@ -129,7 +129,7 @@ register(
     run: async (a, ctx) => {
       const path = a.positional[0];
       if (typeof path !== "string") throw new UsageError(`<path> must be text, got a ${typeof path}`);
-      const study = await loadStudy(resolve(path), {
+      const study = await loadStudy(path, { // as given: warnings then name the path the user wrote
         format: a.options.format as FormatName | undefined,
         objective: a.options.objective as string | undefined,
         direction: direction(a.options.direction),
