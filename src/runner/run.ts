@@ -138,26 +138,23 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   let running = 0;
   let ranDone = 0;
   const progress = (event?: RunProgress["event"]) => {
-    const done = mine.length - todo.length - running + (todo.length === 0 ? 0 : 0);
     const elapsed = (Date.now() - t0) / 1000;
-    const finishedNow = ranDone;
-    const remaining = mine.length - skipped - finishedNow;
+    const remaining = mine.length - skipped - ranDone;
     options.onProgress?.({
       total: mine.length,
-      done: skipped + finishedNow,
+      done: skipped + ranDone,
       running,
       byStatus: { ...byStatus },
       best,
       elapsedSeconds: elapsed,
-      etaSeconds: finishedNow > 0 ? (elapsed / finishedNow) * remaining : null,
+      etaSeconds: ranDone > 0 ? (elapsed / ranDone) * remaining : null,
       event,
     });
-    void done;
   };
   progress();
 
   const workers = Math.max(1, Math.min(options.workers ?? config.workers ?? availableParallelism(), todo.length || 1));
-  const executor = config.trainer.type === "command" ? commandExecutor(config) : await tfjsExecutor(config, workers);
+  const executor = config.trainer.type === "command" ? commandExecutor(config) : tfjsExecutor(config);
   let interrupted = false;
   const queue = [...todo];
 
@@ -286,7 +283,7 @@ function workerEntry(): { file: string; execArgv: string[] } {
 }
 
 /** A pool of forked processes, each running one tfjs trial at a time; a crash fails only its trial. */
-async function tfjsExecutor(config: StudyConfig, size: number): Promise<Executor> {
+function tfjsExecutor(config: StudyConfig): Executor {
   const t = config.trainer;
   if (t.type !== "tfjs") throw new Error("unreachable");
   const idle: ChildProcess[] = [];
@@ -299,7 +296,6 @@ async function tfjsExecutor(config: StudyConfig, size: number): Promise<Executor
     return w;
   };
   const take = (): ChildProcess => idle.pop() ?? spawnWorker();
-  void size;
   return {
     run(job) {
       return new Promise<TrialOutcome>((resolveOutcome) => {
