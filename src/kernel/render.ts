@@ -7,11 +7,10 @@ import { sortFindings } from "../analysis/finding.js";
 import type { StudySummary } from "../study/summary.js";
 import { formatSummary } from "../study/summary.js";
 import type { MimeBundle } from "../notebook/display.js";
+import { escapeHtml } from "../plots/export.js";
 
-/** Escape text for HTML (element content and attribute values). */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+/** The one HTML escaper (element content and attribute values), re-exported for the kernel's callers. */
+export { escapeHtml };
 
 const ICON: Record<Finding["severity"], string> = { error: "✖", warn: "⚠", info: "ℹ" };
 const COLOR: Record<Finding["severity"], string> = { error: "#B3261E", warn: "#9A6700", info: "#1F5FA8" };

@@ -30,9 +30,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /** JSON with NaN/±Infinity written as strings "NaN"/"Infinity"/"-Infinity" so nothing is lost. */
 export function stringifyJson(value: unknown, indent?: number): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? (Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity") : v),
-    indent,
-  );
+  return JSON.stringify(value, jsonReplacer, indent);
+}
+
+/** JSON.stringify replacer: NaN/±Infinity (JSON has none) become "NaN"/"Infinity"/"-Infinity". */
+export function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  return v;
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
 import { parseDirection } from "../options.js";
+import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
   program
@@ -19,12 +20,6 @@ export function register(program: Command): void {
         direction: parseDirection(opts.direction),
       });
       const summary = summarizeStudy(study);
-      process.stdout.write(opts.json ? JSON.stringify(summary, jsonReplacer, 2) + "\n" : formatSummary(summary) + "\n");
+      process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : formatSummary(summary) + "\n");
     });
-}
-
-/** JSON has no NaN/Infinity: write them as strings so nothing is lost. */
-export function jsonReplacer(_k: string, v: unknown): unknown {
-  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  return v;
 }

@@ -5,7 +5,7 @@ import { review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
 import { parseDirection, parseIntOption } from "../options.js";
-import { jsonReplacer } from "./load.js";
+import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
   program
@@ -55,7 +55,7 @@ export function register(program: Command): void {
           groups: r.groups ? Object.keys(r.groups) : undefined,
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
         };
-        process.stdout.write(JSON.stringify(out, jsonReplacer, 2) + "\n");
+        process.stdout.write(stringifyJson(out, 2) + "\n");
         return;
       }
       const head = r.groups
