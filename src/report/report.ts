@@ -26,6 +26,8 @@ export interface ReportOptions {
   out?: string;
   /** Report on at most this many figures (default 12). */
   maxFigures?: number;
+  /** Findings of a `review(study)` the caller already ran (otherwise the report runs it). */
+  reviewed?: { findings: Finding[] };
 }
 
 export interface ReportFigure {
@@ -72,9 +74,8 @@ const FIGURE_FOR_CODE: Record<string, string> = {
  * content.findings.length > 0; // true
  */
 export async function reportContent(study: Study, opts: ReportOptions = {}): Promise<ReportContent> {
-  const { review } = await import("../analysis/review.js");
   const { FIGURES } = await import("../plots/index.js");
-  const reviewed = review(study);
+  const reviewed = opts.reviewed ?? (await import("../analysis/review.js")).review(study);
   const findings = sortFindings(reviewed.findings);
   const kinds: Array<{ kind: string; codes: string[] }> = [];
   const add = (kind: string, code?: string) => {

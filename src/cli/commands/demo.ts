@@ -42,7 +42,7 @@ export function register(program: Command): void {
       for (const f of reviewed.findings) say(`  ${f.severity.padEnd(5)} ${f.code}: ${f.message}`);
       say(`3/4 writing the report`);
       const reportPath = join(out, "report.html");
-      await writeReport(study, { out: reportPath, config: relative(out, configPath), notes: config.notes, command: "npm run demo" });
+      await writeReport(study, { out: reportPath, config: relative(out, configPath), notes: config.notes, command: "npm run demo", reviewed });
       say(`4/4 writing PNG figures`);
       const figures = await writeFigures(study, join(out, "figures"));
       say("");
