@@ -5,12 +5,12 @@
  */
 import type { Study } from "../study/study.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
-import { TunebookError, safeRecord } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import { SEED_LIKE, safeRecord } from "../core/values.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSorted, trialValue } from "./common.js";
 
-/** Hyperparameter names that identify a repeat rather than a configuration (seeds, run ids). */
-export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
+export { SEED_LIKE } from "../core/values.js";
 
 export interface TrialVarianceOptions {
   /** Key identifying a configuration (default: its group without repeat segments such as `study_0`,
