@@ -135,8 +135,24 @@ export async function readAlgoPerfLogs(path: string, options: { ruleset?: AlgoPe
 
 const COLUMNS = ["ruleset", "submission", "study", "workload", "trial", "global_step", "time_sec", "value"];
 
-/** The bundled table: written by our own script without quoting, so a plain split is exact. */
+/** Parsed tables by file (path, size, mtime): a notebook reads both rulesets of the same 25 MB. */
+const TABLES = new Map<string, Map<string, AlgoPerfTrial[]>>();
+
+/** The bundled table's trials of one ruleset (shared, read-only arrays). */
 function readTable(file: string, ruleset: AlgoPerfRuleset, benchmark: AlgoPerfBenchmark): AlgoPerfTrial[] {
+  const st = statSync(file);
+  const key = `${file}\u0000${st.size}\u0000${st.mtimeMs}`;
+  let all = TABLES.get(key);
+  if (!all) {
+    all = parseTable(file, benchmark);
+    TABLES.clear();
+    TABLES.set(key, all);
+  }
+  return [...(all.get(ruleset) ?? [])];
+}
+
+/** Written by our own script without quoting, so a plain split is exact. */
+function parseTable(file: string, benchmark: AlgoPerfBenchmark): Map<string, AlgoPerfTrial[]> {
   let text: string;
   try {
     text = gunzipSync(readFileSync(file)).toString("utf8");
@@ -146,25 +162,27 @@ function readTable(file: string, ruleset: AlgoPerfRuleset, benchmark: AlgoPerfBe
   const lines = text.split("\n");
   const header = lines[0]!.split(",");
   if (header.join(",") !== COLUMNS.join(",")) throw new TunebookError(`expected columns ${COLUMNS.join(",")}`, file, 1);
-  const out: AlgoPerfTrial[] = [];
+  const out = new Map<string, AlgoPerfTrial[]>();
   let key = "";
-  let cur: { meta: Omit<AlgoPerfTrial, "step" | "time" | "value">; step: number[]; time: number[]; value: number[] } | null = null;
+  let cur: { ruleset: string; meta: Omit<AlgoPerfTrial, "step" | "time" | "value">; step: number[]; time: number[]; value: number[] } | null = null;
   const flush = () => {
-    if (cur) out.push({ ...cur.meta, step: Float64Array.from(cur.step), time: Float64Array.from(cur.time), value: Float64Array.from(cur.value) });
+    if (!cur) return;
+    if (!out.has(cur.ruleset)) out.set(cur.ruleset, []);
+    out.get(cur.ruleset)!.push({ ...cur.meta, step: Float64Array.from(cur.step), time: Float64Array.from(cur.time), value: Float64Array.from(cur.value) });
   };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === "") continue;
     const f = line.split(",");
     if (f.length !== COLUMNS.length) throw new TunebookError(`expected ${COLUMNS.length} fields, found ${f.length}`, file, i + 1);
-    if (f[0] !== ruleset) continue;
-    const k = `${f[1]}\u0000${f[2]}\u0000${f[3]}\u0000${f[4]}`;
+    const k = `${f[0]}\u0000${f[1]}\u0000${f[2]}\u0000${f[3]}\u0000${f[4]}`;
     if (k !== key) {
       flush();
       key = k;
       const workload = workloadName(f[3]!);
       if (!benchmark.workloads[workload]) throw new TunebookError(`unknown AlgoPerf workload "${f[3]}"`, file, i + 1, "workload");
       cur = {
+        ruleset: f[0]!,
         meta: { submission: f[1]!, study: f[2]!, workloadDir: f[3]!, workload, trial: f[4]!, file: `${file}:${i + 1}` },
         step: [],
         time: [],
