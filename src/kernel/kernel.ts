@@ -8,7 +8,7 @@ import { preprocessCell, RUNTIME, type Preprocessed } from "./preprocess.js";
 import { InterruptedError, MagicError, MagicRuntime, sendDisplay } from "./runtime.js";
 import { createConverterSet, disableDirectoryWatching, executorModule, type ConverterSet, type Executor } from "./tslab.js";
 import { hasTypes, installTypeForwarding, wrapCellRequire } from "./resolve.js";
-import { isFigure, toBundle } from "../notebook/display.js";
+import { isFigure, setDisplayHandler, toBundle } from "../notebook/display.js";
 import { Study } from "../study/study.js";
 import { summarizeStudy } from "../study/summary.js";
 import { summaryBundle } from "./render.js";
@@ -81,6 +81,12 @@ export class TunebookKernel {
     tslabGlobal.require = wrapCellRequire(tslabGlobal.require, tunebook);
     this.runtime = new MagicRuntime(this.executor.locals);
     g[RUNTIME] = this.runtime;
+    // display(fig) in a cell: the kernel adds the static image and places plotly.js.
+    setDisplayHandler((x) => {
+      if (!isFigure(x)) return false;
+      void this.runtime.showFigure(x);
+      return true;
+    });
     // Typed bindings only when notebooks can see tunebook's declarations (dist/ built).
     this.bindTypes = hasTypes() ? BIND_TYPES : {};
   }
@@ -90,8 +96,22 @@ export class TunebookKernel {
     return preprocessCell(code, { bindTypes: this.bindTypes, defaultBind: { load: "study", run: "study", "%%space": "space" } });
   }
 
-  /** Run one cell. Never throws: failures come back as a CellError. */
-  async execute(code: string): Promise<ExecuteResult> {
+  /**
+   * Run one cell. Never throws: failures come back as a CellError.
+   * @param cellId the front end's id of the cell (JupyterLab, VS Code), if it sends one
+   */
+  async execute(code: string, opts: { cellId?: string } = {}): Promise<ExecuteResult> {
+    this.runtime.figures.beginCell(opts.cellId ? `id:${opts.cellId}` : `code:${code}`);
+    try {
+      return await this.executeCell(code);
+    } finally {
+      // Figures of the last expression or display() still rendering their PNG.
+      await this.runtime.settle();
+      this.runtime.figures.endCell();
+    }
+  }
+
+  private async executeCell(code: string): Promise<ExecuteResult> {
     this.diagnostics = [];
     this.thrown = [];
     this.abort = new AbortController();
@@ -130,13 +150,15 @@ export class TunebookKernel {
 
   close(): void {
     this.executor.close();
+    void this.runtime.figures.close();
   }
 
   private log(args: unknown[]): void {
     // tslab logs a cell's last expression: show figures, tables and studies richly.
     if (args.length === 1 && richValue(args[0])) {
       const v = args[0];
-      sendDisplay(v instanceof Study ? summaryBundle(summarizeStudy(v)) : toBundle(v));
+      if (isFigure(v)) void this.runtime.showFigure(v);
+      else sendDisplay(v instanceof Study ? summaryBundle(summarizeStudy(v)) : toBundle(v));
       return;
     }
     process.stdout.write(format(...args) + "\n");

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { TunebookKernel } from "./kernel.js";
 import { isMagicLine } from "./preprocess.js";
 import { MAGICS } from "./magics.js";
-import { converter, inspectModule, jupyter, util, type DisplayWriter, type TaskQueue, type WireMessage, type ZmqServerBase } from "./tslab.js";
+import { converter, inspectModule, jupyter, util, type DisplayWriter, type WireMessage, type ZmqServerBase } from "./tslab.js";
 import { VERSION } from "../version.js";
 
 type WriteStream = (name: string, text: string) => void;
@@ -21,12 +21,25 @@ const LANGUAGE_INFO = {
   codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
 };
 
+/**
+ * How long after a failed cell requests still count as "queued behind it" and are aborted: Run
+ * All sends every cell at once, but a cell that blocks the event loop lets them be read only
+ * after it finished (ipykernel's stop_on_error_timeout plays the same role).
+ */
+const ABORT_GRACE_MS = 100;
+
 /** The request handler tslab's ZmqServer calls (same interface as its JupyterHandlerImpl). */
 export class TunebookHandler {
   private execCount = 0;
-  private readonly queue: TaskQueue = new util.TaskQueue();
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Requests that arrived before this time (ms) are aborted: a cell before them failed with stop_on_error. */
+  private abortBefore = 0;
 
-  constructor(readonly kernel: TunebookKernel) {}
+  /** @param onClose called after a shutdown_request closed the kernel (the process should exit) */
+  constructor(
+    readonly kernel: TunebookKernel,
+    private readonly onClose?: () => void,
+  ) {}
 
   handleKernel(): Record<string, unknown> {
     return {
@@ -39,9 +52,23 @@ export class TunebookHandler {
     };
   }
 
-  async handleExecute(req: { code: string; silent?: boolean }, writeStream: WriteStream, writeDisplayData: DisplayWriter, writeError?: WriteError, onStart?: (count: number) => void): Promise<Record<string, unknown>> {
-    try {
-      return await this.queue.add(async () => {
+  /**
+   * Run an execute_request after the ones before it. Like IPython's kernel: when a cell fails and
+   * its request has `stop_on_error` (the default), every request queued behind it is answered
+   * `aborted` without running.
+   */
+  handleExecute(
+    req: { code: string; silent?: boolean; stop_on_error?: boolean },
+    writeStream: WriteStream,
+    writeDisplayData: DisplayWriter,
+    writeError?: WriteError,
+    onStart?: (count: number) => void,
+    meta: { cellId?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const arrived = Date.now();
+    const run = async (): Promise<Record<string, unknown>> => {
+      if (arrived < this.abortBefore) return { status: "aborted", execution_count: null };
+      try {
         // Like ipykernel, output that arrives after the cell finished still goes to this cell.
         process.stdout.write = streamWriter("stdout", writeStream) as typeof process.stdout.write;
         process.stderr.write = streamWriter("stderr", writeStream) as typeof process.stderr.write;
@@ -49,17 +76,18 @@ export class TunebookHandler {
         const count = ++this.execCount;
         // execute_input carries the count, so front ends show In [n] (nbconvert reads it from there).
         onStart?.(count);
-        const r = await this.kernel.execute(req.code);
+        const r = await this.kernel.execute(req.code, { cellId: meta.cellId });
         if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
         writeError?.(r.error!);
-        // Like tslab: drop the cells queued behind a failed one (Jupyter's stop-on-error).
-        this.queue.reset(200);
+        if (req.stop_on_error !== false) this.abortBefore = Date.now() + ABORT_GRACE_MS;
         return { status: "error", execution_count: count, ...r.error };
-      });
-    } catch (e) {
-      if (e instanceof util.TaskCanceledError) return { status: "aborted", execution_count: null };
-      return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
-    }
+      } catch (e) {
+        return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
+      }
+    };
+    const p = this.tail.then(run, run);
+    this.tail = p;
+    return p;
   }
 
   handleIsComplete(req: { code: string }): Record<string, unknown> {
@@ -98,6 +126,7 @@ export class TunebookHandler {
 
   close(): void {
     this.kernel.close();
+    this.onClose?.();
   }
 }
 
@@ -164,8 +193,16 @@ export function createServer(handler: TunebookHandler, configPath: string): ZmqS
       const writeStream: WriteStream = (name, text) => pub("stream", { name, text });
       const writeDisplayData: DisplayWriter = (data, update) => pub(update ? "update_display_data" : "display_data", data as unknown as Record<string, unknown>);
       const writeError: WriteError = (err) => pub("error", err);
-      const content = await handler.handleExecute(msg.content as { code: string }, writeStream, writeDisplayData, writeError, (count) =>
-        pub("execute_input", { code: msg.content.code, execution_count: count }),
+      // JupyterLab and VS Code name the cell in the request's metadata; classic Notebook does not.
+      const md = (msg as unknown as { metadata?: Record<string, unknown> }).metadata ?? {};
+      const cellId = typeof md.cellId === "string" ? md.cellId : undefined;
+      const content = await handler.handleExecute(
+        msg.content as { code: string },
+        writeStream,
+        writeDisplayData,
+        writeError,
+        (count) => pub("execute_input", { code: msg.content.code, execution_count: count }),
+        { cellId },
       );
       const reply = msg.createReply();
       reply.header.msg_type = "execute_reply";

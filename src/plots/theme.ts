@@ -136,6 +136,18 @@ export interface FigureOptions {
 }
 
 /**
+ * Widest a figure is built: it fits a notebook's output area (classic Notebook's is about
+ * 980 px, JupyterLab's and VS Code's similar), so panels wrap into rows instead of hiding
+ * behind a scrollbar.
+ */
+export const MAX_FIGURE_WIDTH = 960;
+
+/** Columns of a small-multiples grid of `n` panels that fit {@link MAX_FIGURE_WIDTH}: two at most. */
+export function gridColumns(n: number): number {
+  return Math.min(2, Math.max(1, n));
+}
+
+/**
  * The base layout of every figure: white background, light grid, the theme font, a title that
  * states what the figure shows (already escaped by the caller) and an optional subtitle.
  *
@@ -158,7 +170,7 @@ export function baseLayout(title: string, opts: { subtitle?: string; width?: num
     showlegend: opts.showlegend ?? true,
     legend: { bgcolor: "rgba(255,255,255,0.85)", bordercolor: COLORS.grid, borderwidth: 1 },
   };
-  if (opts.width) layout.width = opts.width;
+  if (opts.width) layout.width = Math.min(MAX_FIGURE_WIDTH, opts.width);
   if (opts.height) layout.height = opts.height;
   return layout;
 }
