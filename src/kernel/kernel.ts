@@ -12,6 +12,7 @@ import { isFigure, setDisplayHandler, toBundle } from "../notebook/display.js";
 import { Study } from "../study/study.js";
 import { summarizeStudy } from "../study/summary.js";
 import { summaryBundle } from "./render.js";
+import { beginCellMaps, cellTraceback, installCellSourceMaps } from "./sourcemap.js";
 
 /** What Jupyter shows for a failed cell. */
 export interface CellError {
@@ -62,6 +63,8 @@ export class TunebookKernel {
   private thrown: unknown[] = [];
   private abort = new AbortController();
   private readonly bindTypes: Record<string, string>;
+  /** Cells run in this session (In [n] when the caller does not say). */
+  private cells = 0;
 
   /**
    * @param cwd the notebook's folder (tslab resolves modules and compiles from here)
@@ -70,6 +73,8 @@ export class TunebookKernel {
   constructor(cwd: string, tunebook: unknown) {
     installTypeForwarding(cwd);
     disableDirectoryWatching();
+    // Before the compiler is created: cells then carry source maps for their tracebacks.
+    installCellSourceMaps();
     const convs = (this.convs = createConverterSet());
     void convs.node; // warm the compiler (a few hundred ms) before the first cell
     this.executor = executorModule.createExecutor(cwd, convs, {
@@ -100,7 +105,8 @@ export class TunebookKernel {
    * Run one cell. Never throws: failures come back as a CellError.
    * @param cellId the front end's id of the cell (JupyterLab, VS Code), if it sends one
    */
-  async execute(code: string, opts: { cellId?: string } = {}): Promise<ExecuteResult> {
+  async execute(code: string, opts: { cellId?: string; count?: number } = {}): Promise<ExecuteResult> {
+    beginCellMaps(code, opts.count ?? ++this.cells);
     this.runtime.figures.beginCell(opts.cellId ? `id:${opts.cellId}` : `code:${code}`);
     try {
       return await this.executeCell(code);
@@ -185,8 +191,8 @@ export class TunebookKernel {
       return { ename: e.kind, evalue: e.message, traceback: tb };
     }
     if (e instanceof Error) {
-      const stack = (e.stack ?? `${e.name}: ${e.message}`).split("\n").filter((l) => !/node:internal|tslab[\\/]dist|src[\\/]kernel|dist[\\/]kernel/.test(l));
-      return { ename: e.name || "Error", evalue: e.message, traceback: stack };
+      // The cell's own lines (through the source maps), no generated code or node internals.
+      return { ename: e.name || "Error", evalue: e.message, traceback: cellTraceback(e) };
     }
     const text = e === undefined ? "the cell failed" : format(e);
     return { ename: "Error", evalue: text, traceback: [text] };

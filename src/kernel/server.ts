@@ -6,7 +6,8 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { TunebookKernel } from "./kernel.js";
 import { isMagicLine } from "./preprocess.js";
-import { MAGICS } from "./magics.js";
+import { formatMagicHelp, MAGICS } from "./magics.js";
+import { Study } from "../study/study.js";
 import { converter, inspectModule, jupyter, util, type DisplayWriter, type WireMessage, type ZmqServerBase } from "./tslab.js";
 import { VERSION } from "../version.js";
 
@@ -76,7 +77,7 @@ export class TunebookHandler {
         const count = ++this.execCount;
         // execute_input carries the count, so front ends show In [n] (nbconvert reads it from there).
         onStart?.(count);
-        const r = await this.kernel.execute(req.code, { cellId: meta.cellId });
+        const r = await this.kernel.execute(req.code, { cellId: meta.cellId, count });
         if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
         writeError?.(r.error!);
         if (req.stop_on_error !== false) this.abortBefore = Date.now() + ABORT_GRACE_MS;
@@ -98,6 +99,12 @@ export class TunebookHandler {
   }
 
   handleInspect(req: { code: string; cursor_pos: number }): Record<string, unknown> {
+    // On a magic line (`%isolation`, `%isolation?`, shift-tab inside its arguments): the magic's help.
+    const magic = magicAt(req.code, req.cursor_pos);
+    if (magic) {
+      const m = MAGICS[magic.name];
+      if (m) return { status: "ok", found: true, data: { "text/plain": formatMagicHelp(m) }, metadata: {} };
+    }
     // Magic lines are blanked (same length) so offsets into the TypeScript stay valid.
     const info = this.kernel.executor.inspect(this.kernel.preprocess(req.code).masked, req.cursor_pos);
     if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
@@ -105,19 +112,42 @@ export class TunebookHandler {
   }
 
   handleComplete(req: { code: string; cursor_pos: number }): Record<string, unknown> {
-    // Completing a magic's name: `%iso|` -> `%isolation`.
+    const done = (word: string, matches: string[]) => ({ cursor_start: req.cursor_pos - word.length, cursor_end: req.cursor_pos, matches, metadata: {}, status: "ok" });
     const before = req.code.slice(0, req.cursor_pos);
-    const lineStart = before.lastIndexOf("\n") + 1;
-    const m = /^\s*(%%?)([\w-]*)$/.exec(before.slice(lineStart));
-    if (m) {
-      const kind = m[1] === "%%" ? "cell" : "line";
+    const line = before.slice(before.lastIndexOf("\n") + 1);
+    // A magic's name: `%iso|` -> `%isolation`.
+    const name = /^\s*(%%?)([\w-]*)$/.exec(line);
+    if (name) {
+      const kind = name[1] === "%%" ? "cell" : "line";
       const matches = Object.values(MAGICS)
-        .filter((x) => x.kind === kind && x.name.startsWith(m[2]!))
-        .map((x) => m[1] + x.name);
-      return { cursor_start: req.cursor_pos - m[1]!.length - m[2]!.length, cursor_end: req.cursor_pos, matches, metadata: {}, status: "ok" };
+        .filter((x) => x.kind === kind && x.name.startsWith(name[2]!))
+        .map((x) => name[1] + x.name);
+      return done(name[1]! + name[2]!, matches);
+    }
+    // A magic's arguments: its options, hyperparameter names of the current study, settings.
+    const args = /^\s*%%?([\w-]+)\s(.*)$/.exec(line);
+    if (args && MAGICS[args[1]!]) {
+      const m = MAGICS[args[1]!]!;
+      const word = /(\S*)$/.exec(args[2]!)![1]!;
+      if (word.startsWith("-")) return done(word, Object.keys(m.args.options).map((o) => `--${o}`).filter((o) => o.startsWith(word)));
+      const prevOpt = /--([\w-]+)\s+\S*$/.exec(args[2]!)?.[1];
+      if (m.name === "config") return done(word, ["figures=interactive", "figures=static", "figures=both"].filter((o) => o.startsWith(word)));
+      const takesHparam = prevOpt ? ["scientific", "nuisance"].includes(prevOpt) : ["axis", "isolation"].includes(m.name);
+      if (takesHparam) {
+        // --nuisance a,b,lea| completes the last item of the list.
+        const item = word.slice(word.lastIndexOf(",") + 1);
+        return done(item, this.hparamNames().filter((h) => h.startsWith(item)));
+      }
+      return done(word, []);
     }
     const info = this.kernel.executor.complete(this.kernel.preprocess(req.code).masked, req.cursor_pos);
     return { cursor_start: info.start, cursor_end: info.end, matches: info.candidates, metadata: {}, status: "ok" };
+  }
+
+  /** Hyperparameter names of the notebook's current study (the last %load / %run), for completion. */
+  private hparamNames(): string[] {
+    const s = this.kernel.executor.locals[this.kernel.runtime.current];
+    return s instanceof Study ? s.hparamSummaries().map((h) => h.name) : [];
   }
 
   handleShutdown(): Record<string, unknown> {
@@ -128,6 +158,17 @@ export class TunebookHandler {
     this.kernel.close();
     this.onClose?.();
   }
+}
+
+/** The magic whose line the cursor is on (`%name …` or `%%name …` in the first line), if any. */
+export function magicAt(code: string, cursor: number): { name: string } | undefined {
+  const start = code.lastIndexOf("\n", Math.max(0, cursor - 1)) + 1;
+  const end = code.indexOf("\n", cursor);
+  const line = code.slice(start, end < 0 ? undefined : end);
+  const m = /^\s*(%%?)([A-Za-z_][\w-]*)/.exec(line);
+  if (!m) return undefined;
+  if (m[1] === "%%" && start !== 0) return undefined;
+  return { name: m[2]! };
 }
 
 function streamWriter(name: string, write: WriteStream) {
