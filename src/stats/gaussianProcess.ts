@@ -192,6 +192,27 @@ function logLikAndGrad(data: GpData, sq: Float64Array, h: GpHyper): { value: num
   return { value, grad: [gSignal, ...gLen, gNoise], L, alpha };
 }
 
+/**
+ * Log marginal likelihood (with the lengthscale prior) and its gradient w.r.t. [log signal,
+ * log lengthscales…, log noise]; null when the covariance is not positive definite.
+ *
+ * @example
+ * gpLogLikelihood(data, { logSignal: 0, logLengths: [Math.log(0.5)], logNoise: Math.log(0.01) })?.value
+ */
+export function gpLogLikelihood(data: GpData, hyper: GpHyper): { value: number; grad: number[] } | null {
+  const n = data.y.length;
+  const G = data.groups.length;
+  const sq = new Float64Array(((n * (n - 1)) / 2) * G);
+  const tmp = new Float64Array(G);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      groupSq(data.X[i]!, data.X[j]!, data.groups, tmp);
+      sq.set(tmp, ((i * (i - 1)) / 2 + j) * G);
+    }
+  const r = logLikAndGrad(data, sq, hyper);
+  return r ? { value: r.value, grad: r.grad } : null;
+}
+
 export interface FitOptions {
   /** Start from these hyperparameters (e.g. the previous fit). */
   init?: GpHyper;
