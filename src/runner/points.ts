@@ -6,10 +6,10 @@ import type { Study } from "../study/study.js";
 import { parseSpace } from "../space/parse.js";
 import { sample } from "../space/sample.js";
 import { suggestBo, type BoObservation } from "../space/bo.js";
-import type { GpHyper } from "../stats/gaussianProcess.js";
+import type { GpHyper } from "../surrogate/gaussianProcess.js";
 import type { SearchSpace } from "../space/spec.js";
 import type { StudyConfig } from "./config.js";
-import type { TrialRecord } from "./store.js";
+import type { TrialRecord } from "../study/store.js";
 
 /**
  * Trial i's hyperparameters are a pure function of (space, sampler, seed, i): the same on every

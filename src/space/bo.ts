@@ -24,7 +24,7 @@
 import { errorFunction, probit } from "simple-statistics";
 import type { HpValue } from "../study/types.js";
 import { TunebookError } from "../study/types.js";
-import { fitGp, predictGp, type GpHyper, type GpModel } from "../stats/gaussianProcess.js";
+import { fitGp, predictGp, type GpHyper, type GpModel } from "../surrogate/gaussianProcess.js";
 import { mulberry32 } from "../util/random.js";
 import { haltonPoints } from "./halton.js";
 import { compileSpace, unitToTrial, type CompiledSpace, type Trial } from "./sample.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fanova } from "../../src/analysis/fanova.js";
-import { fitForest, predictForest } from "../../src/stats/randomForest.js";
+import { fitForest, predictForest } from "../../src/surrogate/randomForest.js";
 import { loadStudy } from "../../src/study/load.js";
 import type { SearchSpace } from "../../src/space/spec.js";
 import { DATA } from "../helpers/cli.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { cholesky, choleskyInverse, fitGp, gpLogLikelihood, predictGp, solveLower, solveUpper } from "../../src/stats/gaussianProcess.js";
+import { cholesky, choleskyInverse, fitGp, gpLogLikelihood, predictGp, solveLower, solveUpper } from "../../src/surrogate/gaussianProcess.js";
 import { suggestBo, type BoObservation } from "../../src/space/bo.js";
 import { sample } from "../../src/space/sample.js";
 import type { SearchSpace } from "../../src/space/spec.js";
