@@ -169,7 +169,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
     const ys = feasible.map((r) => sign * objectiveOf(r, by)!).sort((a, b) => a - b);
     cap = quantileSorted(ys, Math.max(0, Math.min(1, options.topFraction)));
   }
-  const fit = (subRows: readonly TrialRow[], hs: string[], target: (r: TrialRow) => number, subspace: string, clip?: number, seedOffset = 0): { model: FanovaModel; forest: ModelForest } | undefined => {
+  const fit = (subRows: readonly TrialRow[], hs: string[], target: (r: TrialRow) => number, subspace: string, clip?: number, seedOffset = 0, withPairs = true): { model: FanovaModel; forest: ModelForest; marg: Marginals1D } | undefined => {
     const usable = hs.filter((h) => new Set(subRows.map((r) => valueLabel(r.hparams[h] ?? null))).size > 1);
     if (subRows.length < 2 || usable.length === 0) return undefined;
     const cs = usable.map((h) => cols.get(h)!);
@@ -177,7 +177,8 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
     const y = subRows.map(target);
     const forest = fitForest(X, y, { trees: options.trees ?? 64, maxDepth: options.maxDepth ?? 64, minSamplesLeaf: options.minSamplesLeaf ?? 1, seed: (options.seed ?? 0) + seedOffset, oob: true });
     const mf: ModelForest = { forest, cols: cs, clip };
-    return { model: decompose(mf, subspace, subRows.length, options.interactions ?? true, y), forest: mf };
+    const marg: Marginals1D = [];
+    return { model: decompose(mf, subspace, subRows.length, withPairs && (options.interactions ?? true), y, marg), forest: mf, marg };
   };
   const h = (c: Column) => c.name;
 
@@ -185,7 +186,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
   const main = fit(feasible, always, objTarget, "all trials", cap);
   const emptyModel: FanovaModel = { subspace: "all trials", n: feasible.length, hparams: [], main: [], pairs: [], oobR2: null, variance: 0 };
   const pds: PartialDependence[] = [];
-  if (main) pds.push(...partialDependence(main.forest, options.pdPoints ?? 40, sign, undefined));
+  if (main) pds.push(...partialDependence(main.forest, main.marg, options.pdPoints ?? 40, sign, undefined));
 
   // Conditional hyperparameters, grouped by the trials where they are active.
   const groups = new Map<string, string[]>();
@@ -203,14 +204,15 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
     const r = fit(sub, activeHere, objTarget, label, cap, 1000 * k++);
     if (!r) continue;
     subspaces.push({ ...r.model, conditional: hs, hparams: r.model.hparams.map((x) => (hs.includes(x.name) ? x : { name: x.name, scale: x.scale, domain: x.domain })) });
-    pds.push(...partialDependence(r.forest, options.pdPoints ?? 40, sign, label).filter((p) => hs.includes(p.hparam)));
+    pds.push(...partialDependence(r.forest, r.marg, options.pdPoints ?? 40, sign, label).filter((p) => hs.includes(p.hparam)));
   }
 
   // Feasibility model: every trial, 1 = feasible, 0 = infeasible, over the always-active hyperparameters.
   const nInf = rows.length - feasible.length;
   let feas: FanovaModel | undefined;
   if (nInf > 0 && feasible.length > 0) {
-    const r = fit(rows, always, (t) => (isFeasibleRow(t, by) ? 1 : 0), "feasibility", undefined, 7777);
+    // Main effects only: which hyperparameters decide feasibility.
+    const r = fit(rows, always, (t) => (isFeasibleRow(t, by) ? 1 : 0), "feasibility", undefined, 7777, false);
     if (r) feas = { ...r.model, subspace: "feasibility" };
   }
 
@@ -477,7 +479,10 @@ function summarize(hparams: string[], xs: number[]): FanovaEffect {
   return { hparams, fraction: mean, std, low: n ? quantileSorted(s, 0.1) : 0, high: n ? quantileSorted(s, 0.9) : 0 };
 }
 
-function decompose(mf: ModelForest, subspace: string, n: number, interactions: boolean, y: number[]): FanovaModel {
+/** Per tree and column: the main-effect marginal (cell values) and its cut points, for partial dependence. */
+type Marginals1D = Array<Array<{ values: Float64Array; cuts: Float64Array }>>;
+
+function decompose(mf: ModelForest, subspace: string, n: number, interactions: boolean, y: number[], keep?: Marginals1D): FanovaModel {
   const d = mf.cols.length;
   const perTreeMain: number[][] = mf.cols.map(() => []);
   const perTreePair = new Map<string, number[]>();
@@ -485,13 +490,14 @@ function decompose(mf: ModelForest, subspace: string, n: number, interactions: b
   let used = 0;
   for (const t of mf.forest.trees) {
     const tc = treeCells(t, mf.cols, mf.clip);
+    const ms = mf.cols.map((_, f) => marginal(tc, d, [f]));
+    keep?.push(ms.map((m, f) => ({ values: m.values, cuts: tc.cuts[f]! })));
     if (!(tc.variance > 0)) continue; // a constant tree carries no variance to share (as Optuna)
     used++;
     totalVar += tc.variance;
     const Vi: number[] = [];
     for (let f = 0; f < d; f++) {
-      const m = marginal(tc, d, [f]);
-      const v = weightedVariance(m.values, m.sizes, tc.mean);
+      const v = weightedVariance(ms[f]!.values, ms[f]!.sizes, tc.mean);
       Vi.push(v);
       perTreeMain[f]!.push(Math.max(0, v / tc.variance));
     }
@@ -554,15 +560,13 @@ function oobR2(f: RandomForest, y: number[]): number | null {
 }
 
 /** Main-effect marginal of each column on a grid, per tree; mean and 10–90% band over trees. */
-function partialDependence(mf: ModelForest, points: number, sign: number, subspace: string | undefined): PartialDependence[] {
-  const d = mf.cols.length;
-  const cells = mf.forest.trees.map((t) => treeCells(t, mf.cols, mf.clip));
+function partialDependence(mf: ModelForest, marg: Marginals1D, points: number, sign: number, subspace: string | undefined): PartialDependence[] {
   return mf.cols.map((c, f) => {
     const coords = c.labels ? c.labels.map((_, k) => k) : Array.from({ length: points }, (_, i) => (i + 0.5) / points);
     const perPoint: number[][] = coords.map(() => []);
-    for (const tc of cells) {
-      const m = marginal(tc, d, [f]);
-      const cut = tc.cuts[f]!;
+    for (const tree of marg) {
+      const m = tree[f]!;
+      const cut = m.cuts;
       coords.forEach((u, i) => {
         let k = lowerIndex(cut, u);
         if (cut[k]! > u) k--;
