@@ -354,3 +354,23 @@ export function studyTimeMatrices(result: AlgoPerfScoreResult, workloads: string
   }
   return { tasks: workloads, matrices };
 }
+
+/**
+ * Per (study, base workload) speed scores for `compareAlgorithms`, one matrix per submission
+ * (rows studies, columns base workloads): the fastest submission's median time on the workload
+ * divided by this study's time, so 1 is "as fast as the best submission's typical study", above 1
+ * faster, and 0 a study that never reached the target. Higher is better, as rliable assumes. The
+ * benchmark's held-out and 4× rules are not applied here: this asks how each study fared, not how
+ * the leaderboard counts it.
+ *
+ * @example
+ * const m = studySpeedMatrices(algoperfScore(logs));
+ * compareAlgorithms(m.matrices, { tasks: m.tasks });
+ */
+export function studySpeedMatrices(result: AlgoPerfScoreResult, workloads: string[] = result.baseWorkloads): { tasks: string[]; matrices: Record<string, number[][]> } {
+  const best = workloads.map((wl) => Math.min(...result.submissions.map((s) => result.perWorkload[s]![wl]!.medianTime).filter((t) => !Number.isNaN(t))));
+  const { tasks, matrices } = studyTimeMatrices(result, workloads);
+  const out: Record<string, number[][]> = Object.create(null);
+  for (const [sub, m] of Object.entries(matrices)) out[sub] = m.map((row) => row.map((t, j) => (Number.isFinite(t) && Number.isFinite(best[j]!) ? best[j]! / t : 0)));
+  return { tasks, matrices: out };
+}
