@@ -31,7 +31,7 @@
  * the default `"runner"` counts what the runner logged, as the published scores do.
  */
 import type { AlgoPerfLogs, AlgoPerfRuleset, AlgoPerfTrial, AlgoPerfWorkload } from "../study/formats/algoperfEvals.js";
-import { finding, sortFindings, type Finding } from "./finding.js";
+import { finding, sortFindings, type Finding } from "../core/findings.js";
 import { fmt } from "./common.js";
 
 export interface AlgoPerfScoreOptions {
@@ -108,7 +108,11 @@ export interface AlgoPerfScoreResult {
   findings: Finding[];
 }
 
-/** numpy's median (mean of the two middle values; ∞ propagates). */
+/**
+ * numpy's median (mean of the two middle values), as the benchmark takes it over studies. Not
+ * stats/median: its type-7 interpolation computes ∞ + 0·(∞ − ∞) = NaN when the middle study is ∞,
+ * where numpy (and the score) need ∞.
+ */
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);

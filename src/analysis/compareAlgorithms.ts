@@ -26,10 +26,11 @@
  * An interval of P(X > Y) that lies entirely above ½ says X's advantage is beyond run-to-run
  * (seed) noise at that confidence; one that contains ½ says it is not.
  */
-import { TunebookError } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import { finding, sortFindings, type Finding } from "../core/findings.js";
+import { quantileSorted } from "../stats/index.js";
 import { mulberry32 } from "../util/random.js";
-import { fmt, quantileSorted } from "./common.js";
-import { finding, sortFindings, type Finding } from "./finding.js";
+import { fmt } from "./common.js";
 
 /** runs × tasks; each algorithm may have its own number of runs, all have the same tasks. */
 export type ScoreMatrix = readonly (readonly number[])[];
