@@ -70,7 +70,8 @@ for (const [, cs] of byStudy) {
   const raw = cs[0]!.study;
   const s = toStudy(raw);
   const r = curveDiagnostics(s, { validationMetric: raw.objective.metric, validationDirection: raw.objective.direction, ...(raw.trainMetric ? { trainMetric: raw.trainMetric } : {}) });
-  const per = new Map(r.trials.map((d) => [d.trial, new Set(d.findings.map((f) => f.code))]));
+  // A noisy_late finding on the training curve is a different claim from the one labeled (the objective's noise).
+  const per = new Map(r.trials.map((d) => [d.trial, new Set(d.findings.filter((f) => f.code !== "curves.noisy_late" || f.evidence.metric === raw.objective.metric).map((f) => f.code))]));
   for (const c of cs) {
     const codes = per.get(c.trial) ?? new Set<string>();
     for (const [code, label] of Object.entries(c.labels)) score(code, label, codes.has(code), c.id);

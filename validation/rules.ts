@@ -49,7 +49,8 @@ export interface CurveLabelNumbers {
  *   record says diverged; false when every value is finite and the training loss ends below 2× its first value.
  * - short curves (< RULE_MIN_POINTS finite evaluations): every other curve code is false.
  * - still_improving: the mean of the last 20 % of points beats the mean of the 20 % before by
- *   ≥ 3 % of the level and by ≥ 2 × late noise → true; gain ≤ 0.5 % of the level → false.
+ *   ≥ 3 % of the level and by ≥ 2 × late noise, and the end is within 5 % of the level of the best
+ *   → true; gain ≤ 0.5 % of the level → false.
  * - saturated: the best of the first half is within 1 % of the level of the overall best (and the
  *   curve is not getting worse at the end) → true; the second half gains ≥ 4 % of the level → false.
  * - overfitting: the median of the last 20 % is ≥ 10 % of the level (and ≥ 3 × late noise) worse than
@@ -104,7 +105,8 @@ export function curveLabels(t: RawTrial, direction: "minimize" | "maximize"): { 
   const worsening = (median(W) - minAll) / L;
   const nz = Number.isFinite(noise) ? noise / L : 0;
 
-  if (lateGain >= 0.03 && lateGain * L >= 2 * (Number.isFinite(noise) ? noise : 0)) labels["curves.still_improving"] = true;
+  // A curve that ends far from its best is an overfitting or instability question, not "still improving".
+  if (lateGain >= 0.03 && lateGain * L >= 2 * (Number.isFinite(noise) ? noise : 0) && worsening <= 0.05) labels["curves.still_improving"] = true;
   else if (lateGain <= 0.005) labels["curves.still_improving"] = false;
 
   if (secondHalfGain <= 0.01 && worsening <= 0.05) labels["curves.saturated"] = true;
@@ -299,10 +301,11 @@ export interface InstabilityCase {
 }
 
 /**
- * Instability labels for a study with a learning rate: order the trials by learning rate; the
- * unstable region starts at the smallest learning rate r such that, among trials with lr ≥ r, at
- * least half are infeasible (diverged, failed or oom) and there are at least 3 of them.
- * `instability.unstable_above` is true when such a region exists and false when no trial at all is infeasible.
+ * Instability labels for a study with a learning rate: order the trials by learning rate and slide
+ * a window of w = max(3, ⌈n/10⌉) consecutive trials down from the top; the unstable region starts
+ * at the lowest window from which every window above is at least half infeasible (diverged, failed or oom).
+ * `instability.unstable_above` is true when such a region exists and false when no trial at all is
+ * infeasible and no training loss rises above its running minimum by more than 10 % of its first value.
  */
 export function instabilityCases(study: RawStudy): InstabilityCase[] {
   const out: InstabilityCase[] = [];
@@ -311,13 +314,28 @@ export function instabilityCases(study: RawStudy): InstabilityCase[] {
   for (const g of groupsOf({ ...study, sweepKeys: (study.sweepKeys ?? []).filter((k) => k !== "seed") })) {
     const ts = g.trials.filter((t) => typeof t.hparams[lrParam] === "number").sort((a, b) => (a.hparams[lrParam] as number) - (b.hparams[lrParam] as number));
     if (new Set(ts.map((t) => t.hparams[lrParam])).size < 3) continue;
+    // Windows of w consecutive trials in learning-rate order; the region starts at the lowest window
+    // from which every later window is at least half infeasible (and the last window is).
+    const w = Math.max(3, Math.ceil(ts.length / 10));
+    const badShare = (a: number) => ts.slice(a, a + w).filter((t) => t.status !== "complete").length / Math.min(w, ts.length - a);
     let start: number | null = null;
-    for (let i = ts.length - 1; i >= 0; i--) {
-      const tail = ts.slice(i);
-      const bad = tail.filter((t) => t.status !== "complete").length;
-      if (tail.length >= 3 && bad >= tail.length / 2) start = ts[i]!.hparams[lrParam] as number;
+    if (ts.length >= w) {
+      for (let a = ts.length - w; a >= 0; a--) {
+        if (badShare(a) >= 0.5) start = ts[a]!.hparams[lrParam] as number;
+        else break;
+      }
     }
-    const anyBad = ts.some((t) => t.status !== "complete");
+    // Stable also means no training loss rises above its running minimum by more than 10 % of its first value.
+    const rises = (t: RawTrial) => {
+      const v = (t.train?.values ?? []).filter(Number.isFinite);
+      let m = Infinity;
+      for (const x of v) {
+        if (x > m + 0.1 * v[0]!) return true;
+        m = Math.min(m, x);
+      }
+      return false;
+    };
+    const anyBad = ts.some((t) => t.status !== "complete" || rises(t));
     const labels: Labels = {};
     if (start !== null) labels["instability.unstable_above"] = true;
     else if (!anyBad) labels["instability.unstable_above"] = false;

@@ -202,5 +202,6 @@ export function readAll(): RawStudy[] {
     ...p("dropout", ["seed"]),
     ...p("long-train", ["seed"]),
     ...p("short-train", ["seed"]),
+    ...p("noisy", ["seed"]),
   ];
 }
