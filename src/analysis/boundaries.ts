@@ -198,8 +198,6 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
           ? `The best trial${where} has ${h} = ${fmt(check.bestValue)}, the ${upper ? "largest" : "smallest"} of the ${distinct} values tried: no measured value beyond it is worse, so the optimum may lie outside. Expand the range ${upper ? "upward" : "downward"} and rerun.`
           : `The best trials${where} sit near the ${upper ? "upper" : "lower"} ${edgeWord} edge of ${h} (${fmt(edge)}): ${n} of the top ${k} are in the edge band and the best has ${h} = ${fmt(check.bestValue)}. The optimum may lie outside; expand the range ${upper ? "upward" : "downward"} and rerun.`, {
           hparam: h,
-          design: check.design,
-          values: distinct,
           edge,
           expand: upper ? "up" : "down",
           inBand: n,
@@ -210,6 +208,8 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
           bestTrial: top[0]!.id,
           scale,
           source: range.source,
+          design: check.design,
+          values: distinct,
           ...(sciValue !== undefined ? { scientific: o.perScientific, scientificValue: sciValue } : {}),
         }),
       );
