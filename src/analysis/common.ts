@@ -7,6 +7,8 @@ import type { Study } from "../study/study.js";
 import { findParam, paramScale } from "../space/spec.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
 import { isInfeasible } from "../study/types.js";
+import { mean } from "../stats/mean.js";
+import { sampleStandardDeviation } from "../stats/sampleStandardDeviation.js";
 
 /** Which per-trial objective an analysis uses: the best value over training (playbook default) or the final one. */
 export type ObjectiveBy = "best" | "final";
@@ -158,19 +160,8 @@ export function valueLabel(v: HpValue | undefined): string {
  */
 export { mulberry32 } from "../util/random.js";
 
-/**
- * Quantile of an ascending-sorted array with linear interpolation (type 7, as numpy's default).
- *
- * @example
- * quantileSorted([1, 2, 3, 4], 0.5); // 2.5
- */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** Type-7 quantile of a sorted sample (NaN when empty): the one in stats/, kept importable from here. */
+export { quantileSorted } from "../stats/quantileSorted.js";
 
 /** Five quantiles for a box plot. */
 export interface BoxQuantiles {
@@ -193,15 +184,7 @@ export function betterFirst(direction: Direction): (a: number, b: number) => num
 
 /** Mean and sample standard deviation (n − 1); std is NaN for fewer than 2 values. */
 export function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std: NaN };
-  let s = 0;
-  for (const x of xs) s += x;
-  const mean = s / n;
-  if (n < 2) return { mean, std: NaN };
-  let ss = 0;
-  for (const x of xs) ss += (x - mean) ** 2;
-  return { mean, std: Math.sqrt(ss / (n - 1)) };
+  return { mean: mean(xs), std: sampleStandardDeviation(xs) };
 }
 
 /** Round for messages (4 significant digits). */

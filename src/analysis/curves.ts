@@ -17,6 +17,9 @@ import type { Direction } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles, type MetricRoles } from "./metricRoles.js";
 import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, movingAverage, r6, smooth } from "./curveMath.js";
+import { differencesStandardDeviation } from "../stats/differencesStandardDeviation.js";
+import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
+import { median } from "../stats/median.js";
 
 export type { CurveData } from "./curveMath.js";
 
@@ -206,17 +209,9 @@ const ADVICE: Record<CurveCode, string> = {
  * curveDiagnostics([{ trial: "a", train, validation }], { validationDirection: "minimize" });
  */
 export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOptions = {}): CurveDiagnosticsResult {
-  const outer = preparedCache;
-  // A Map, not a WeakMap: it lives for one call only, and ephemeron tables slow every GC down.
-  preparedCache = new Map();
-  try {
-    return diagnoseAll(input, options);
-  } finally {
-    preparedCache = outer;
-  }
-}
-
-function diagnoseAll(input: Study | TrialCurves[], options: CurveOptions): CurveDiagnosticsResult {
+  // The study-scale pass and the per-trial pass measure the same curves: smooth each once.
+  // A Map, not a WeakMap: it lives for this call only, and ephemeron tables slow every GC down.
+  const cache: PreparedCache = new Map();
   const th: CurveThresholds = { ...DEFAULT_CURVE_THRESHOLDS, ...options.thresholds };
   let roles: MetricRoles;
   let items: TrialCurves[];
@@ -261,23 +256,19 @@ function diagnoseAll(input: Study | TrialCurves[], options: CurveOptions): Curve
   // Study scale per metric: the median of the trials' own scales (finite curves only).
   const floors: { train?: number; validation?: number } = {};
   if (input instanceof Study && th.studyScaleFloor > 0 && items.length >= 3) {
-    const med = (xs: number[]) => {
-      const v = xs.sort((a, b) => a - b);
-      return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-    };
-    const own = (c: CurveData | undefined, dir: Direction) => (c && c.values.every(Number.isFinite) ? prepared(c, dir, th)?.ownScale : undefined);
+    const own = (c: CurveData | undefined, dir: Direction) => (c && c.values.every(Number.isFinite) ? prepared(c, dir, th, cache)?.ownScale : undefined);
     const ts = items.map((t) => own(t.train, "minimize")).filter((x): x is number => x !== undefined);
     const vs = items.map((t) => own(t.validation, roles.validationDirection)).filter((x): x is number => x !== undefined);
-    if (ts.length >= 3) floors.train = th.studyScaleFloor * med(ts);
-    if (vs.length >= 3) floors.validation = th.studyScaleFloor * med(vs);
+    if (ts.length >= 3) floors.train = th.studyScaleFloor * median(ts);
+    if (vs.length >= 3) floors.validation = th.studyScaleFloor * median(vs);
   }
   const trials: TrialCurveDiagnosis[] = [];
   for (const t of items) {
     if (!t.train && !t.validation && !markedDiverged.has(t.trial)) continue;
-    const d = diagnoseTrialCurves(t, roles.validationDirection, th, {
+    const d = diagnoseTrial(t, roles.validationDirection, th, {
       trainMetric: roles.train ?? "train_loss",
       validationMetric: roles.validation ?? "validation",
-    }, floors);
+    }, floors, cache);
     if (d.divergedStep === null && markedDiverged.has(t.trial) && !d.findings.some((f) => f.code === "curves.diverged")) {
       // The loader's step is the first non-finite value; without one, the values vanished: the
       // divergence is right after the last step that still logged a finite value.
@@ -364,7 +355,11 @@ function briefly(code: CurveCode, e: Record<string, unknown>): string {
  * curveStats("val_loss", { steps, values }, "minimize")?.saturationFraction;
  */
 export function curveStats(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds = DEFAULT_CURVE_THRESHOLDS, scaleFloor = 0): CurveStats | null {
-  const p = prepared(curve, direction, th);
+  return measureCurve(metric, curve, direction, th, scaleFloor, undefined);
+}
+
+function measureCurve(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds, scaleFloor: number, cache: PreparedCache | undefined): CurveStats | null {
+  const p = prepared(curve, direction, th, cache);
   if (!p) return null;
   const { steps, raw, lib, sm, kSm, bestSm, ownScale, level } = p;
   const m = steps.length;
@@ -374,42 +369,16 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
   const kRaw = argminFinite(lib);
   const scale = Math.max(level, scaleFloor);
   // Late noise: step-to-step differences remove a (locally linear) trend; stdev/√2 is the per-point noise.
-  // (Loops below compute exactly what slice/map + stdev/slope would, in the same order, without copies.)
   const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
   const lateLen = m - lateFrom;
   let noise = 0;
   // Too few late points give no reliable noise estimate (then 0: no noisy_late finding).
-  if (lateLen >= Math.max(3, th.minPoints)) {
-    const nd = lateLen - 1;
-    let sum = 0;
-    for (let i = lateFrom + 1; i < m; i++) sum += lib[i]! - lib[i - 1]!;
-    const mean = sum / nd;
-    let ss = 0;
-    for (let i = lateFrom + 1; i < m; i++) ss += (lib[i]! - lib[i - 1]! - mean) ** 2;
-    noise = (nd < 2 ? 0 : Math.sqrt(ss / (nd - 1))) / Math.SQRT2;
-  }
+  if (lateLen >= Math.max(3, th.minPoints)) noise = differencesStandardDeviation(lib, lateFrom, m) / Math.SQRT2;
   // At least the last 3 points: with sparse evaluations (8 over a run) the last 20% of steps holds one or two.
   const endFrom = Math.max(0, Math.min(firstIndexAtOrAfter(steps, lastStep - th.endFraction * span), m - 3));
   const endLen = m - endFrom;
   let endImp = 0;
-  if (endLen >= 3) {
-    let mx = 0;
-    let my = 0;
-    for (let i = endFrom; i < m; i++) {
-      mx += steps[i]!;
-      my += lib[i]!;
-    }
-    mx /= endLen;
-    my /= endLen;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = endFrom; i < m; i++) {
-      sxy += (steps[i]! - mx) * (lib[i]! - my);
-      sxx += (steps[i]! - mx) ** 2;
-    }
-    const b = sxx > 0 ? sxy / sxx : 0;
-    endImp = (-b * (steps[m - 1]! - steps[endFrom]!)) / scale;
-  }
+  if (endLen >= 3) endImp = (-linearRegressionSlope(steps, lib, endFrom, m) * (steps[m - 1]! - steps[endFrom]!)) / scale;
   const tol = th.saturationTolerance * scale;
   let kSat = -1;
   for (let i = 0; i < sm.length; i++) {
@@ -454,18 +423,14 @@ interface PreparedCurve {
   level: number;
 }
 
-/**
- * Prepared curves of the running {@link curveDiagnostics} call: the study-scale pass and the
- * per-trial pass measure the same curves, so the smoothing is done once (cleared after the call,
- * so curves changed later are never read from it).
- */
-let preparedCache: Map<CurveData, { direction: Direction; value: PreparedCurve | null }> | undefined;
+/** Prepared curves of one {@link curveDiagnostics} call (created by the call, dropped after it). */
+type PreparedCache = Map<CurveData, { direction: Direction; value: PreparedCurve | null }>;
 
-function prepared(curve: CurveData, direction: Direction, th: CurveThresholds): PreparedCurve | null {
-  const hit = preparedCache?.get(curve);
+function prepared(curve: CurveData, direction: Direction, th: CurveThresholds, cache: PreparedCache | undefined): PreparedCurve | null {
+  const hit = cache?.get(curve);
   if (hit && hit.direction === direction) return hit.value;
   const value = prepare(curve, direction, th);
-  preparedCache?.set(curve, { direction, value });
+  cache?.set(curve, { direction, value });
   return value;
 }
 
@@ -577,6 +542,17 @@ export function diagnoseTrialCurves(
   names: { trainMetric: string; validationMetric: string } = { trainMetric: "train_loss", validationMetric: "validation" },
   scaleFloors: { train?: number; validation?: number } = {},
 ): TrialCurveDiagnosis {
+  return diagnoseTrial(t, validationDirection, th, names, scaleFloors, undefined);
+}
+
+function diagnoseTrial(
+  t: TrialCurves,
+  validationDirection: Direction,
+  th: CurveThresholds,
+  names: { trainMetric: string; validationMetric: string },
+  scaleFloors: { train?: number; validation?: number },
+  cache: PreparedCache | undefined,
+): TrialCurveDiagnosis {
   const findings: Finding[] = [];
   const trial = t.trial;
   // Divergence first: nothing else is meaningful after it. A blow-up that recovers is a spike.
@@ -623,8 +599,8 @@ export function diagnoseTrialCurves(
       }),
     );
   }
-  const tr = t.train ? curveStats(names.trainMetric, t.train, "minimize", th, scaleFloors.train ?? 0) : null;
-  const va = t.validation ? curveStats(names.validationMetric, t.validation, validationDirection, th, scaleFloors.validation ?? 0) : null;
+  const tr = t.train ? measureCurve(names.trainMetric, t.train, "minimize", th, scaleFloors.train ?? 0, cache) : null;
+  const va = t.validation ? measureCurve(names.validationMetric, t.validation, validationDirection, th, scaleFloors.validation ?? 0, cache) : null;
 
   if (tr) {
     const rise = (tr.smoothedFinal - tr.smoothedBest) / tr.scale;
