@@ -16,6 +16,7 @@
 import { createRequire } from "node:module";
 import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
 import { type Figure, figureTitle, MAX_FIGURE_WIDTH } from "../plots/theme.js";
+import { formatNumber } from "../util/format.js";
 
 /** A Jupyter MIME bundle: mime type → content. */
 export type MimeBundle = Record<string, unknown>;
@@ -198,13 +199,8 @@ function isTableLike(x: unknown): x is TableLike {
 
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (typeof v === "number") {
-    if (Number.isNaN(v)) return "NaN";
-    if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-4 || a >= 1e6) ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
-  }
+  // Tables keep two more digits than messages: readers compare neighbouring rows.
+  if (typeof v === "number") return formatNumber(v, { digits: 6 });
   if (v instanceof Date) return v.toISOString();
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);

@@ -3,6 +3,7 @@
  * points, and the red X for infeasible trials (DESIGN.md "Infeasible trial": kept, counted, shown).
  */
 import type { Direction, HpValue } from "../study/types.js";
+import { formatNumber } from "../util/format.js";
 
 /** A plotly trace: plain JSON (plotly.js has no bundled types here, and figures must serialize). */
 export type Trace = Record<string, unknown>;
@@ -98,12 +99,7 @@ export function metricTitle(metric: string, direction?: Direction): string {
 /** Format a hyperparameter value for hover text. */
 export function formatValue(v: HpValue | number | undefined): string {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) return String(v);
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
-  }
+  if (typeof v === "number") return formatNumber(v);
   return String(v);
 }
 

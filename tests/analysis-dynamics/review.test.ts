@@ -46,7 +46,7 @@ describe("training-dynamics analyses in review()", () => {
     // Checked by hand against the CSVs and plots: the lr 0.00496 trials' train/loss rises early;
     // grad_norm p90 over the 10 runs is 6.43856; all best checkpoints are in the last 25%.
     expect(text).toMatch(/instability\.unstable_above: 2 trials with learning_rate above lr\* = 0\.00174864 are unstable/);
-    expect(text).toContain("study_0/imagenet_resnet_jax/trial_4 at learning_rate 0.00495846");
+    expect(text).toContain("study_0/imagenet_resnet_jax/trial_4 at learning_rate 0.004958");
     expect(text).toMatch(/clipping\.threshold: .*p90 6\.43856/);
     expect(text).toMatch(/checkpoints\.best_late: In 10 of 10 trials/);
     expect(text).toMatch(/curves\.still_improving: 10 of 10 trials/);
