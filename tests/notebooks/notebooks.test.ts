@@ -126,6 +126,30 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(n).toBeGreaterThanOrEqual(20);
   });
 
+  it("every figure output travels: a PNG fallback, no wider than the output area, plotly.js once per notebook", () => {
+    for (const name of NOTEBOOKS) {
+      const figs = cells[name].flatMap((c) => plotly(c));
+      expect(figs.length, name).toBeGreaterThan(0);
+      let carriers = 0;
+      for (const f of figs) {
+        const d = f.data!;
+        const layout = (d["application/vnd.plotly.v1+json"] as { layout: { width?: number; title?: { text?: string } } }).layout;
+        const what = `${name}: ${String(layout.title?.text ?? "").slice(0, 60)}`;
+        // The PNG's own header says its size (bytes 16-23 of the IHDR chunk).
+        const png = Buffer.from(String(join1(d["image/png"] as string)), "base64");
+        expect(png.subarray(1, 4).toString(), what).toBe("PNG");
+        const width = png.readUInt32BE(16);
+        expect(width, what).toBeGreaterThan(300);
+        expect(width, what).toBeLessThanOrEqual(960);
+        expect(layout.width ?? 0, what).toBeLessThanOrEqual(960);
+        const html = String(join1(d["text/html"] as string));
+        expect(html, what).toContain("data:image/png;base64,");
+        if (html.includes('<script type="text/x-tunebook-plotly">')) carriers++;
+      }
+      expect(carriers, `${name}: outputs carrying plotly.js`).toBe(1);
+    }
+  });
+
   it("01-quickstart: review, isolation, boundaries and bootstrap say what the library says", async () => {
     const algoperf = await loadStudy(join(DATA, "algoperf_v05", "trials_summary.csv"));
     const resnet = algoperf.filter((t) => t.group === "imagenet_resnet_jax").withObjective({ metric: "validation/accuracy", direction: "maximize" });
