@@ -47,8 +47,10 @@ export class KernelFigures {
     if (this.mode === "interactive" || this.imageProblem) return;
     void this.ensureExporter()
       .toPng({ data: [], layout: { width: 10, height: 10 } })
-      .catch((e: Error) => {
-        this.imageProblem = e.message;
+      .catch(async () => {
+        // Not fatal: the first figure tries again (and reports the problem if it persists).
+        await this.exporter?.close();
+        this.exporter = undefined;
       });
   }
 
@@ -84,7 +86,8 @@ export class KernelFigures {
   }
 
   private ensureExporter(): FigureExporter {
-    return (this.exporter ??= new FigureExporter());
+    // SIGINT interrupts a cell here: playwright must not exit the kernel on it.
+    return (this.exporter ??= new FigureExporter({ handleSignals: false }));
   }
 
   private async image(fig: Figure): Promise<FigureImage | undefined> {
@@ -93,13 +96,19 @@ export class KernelFigures {
     const width = Math.min(MAX_FIGURE_WIDTH, typeof fig.layout.width === "number" ? fig.layout.width : MAX_FIGURE_WIDTH);
     const height = typeof fig.layout.height === "number" ? fig.layout.height : 480;
     const t0 = performance.now();
-    try {
-      const png = await this.ensureExporter().toPng(fig, { width, height });
-      this.timings.push(performance.now() - t0);
-      return { png, width, height };
-    } catch (e) {
-      this.imageProblem = (e as Error).message;
-      return undefined;
+    // A browser that died (killed, out of memory) is started again once before giving up.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const png = await this.ensureExporter().toPng(fig, { width, height });
+        this.timings.push(performance.now() - t0);
+        return { png, width, height };
+      } catch (e) {
+        await this.exporter?.close();
+        this.exporter = undefined;
+        if (attempt === 0 && findChromium()) continue;
+        this.imageProblem = (e as Error).message;
+        return undefined;
+      }
     }
   }
 

@@ -23,18 +23,20 @@ const LANGUAGE_INFO = {
 };
 
 /**
- * How long after a failed cell requests still count as "queued behind it" and are aborted: Run
- * All sends every cell at once, but a cell that blocks the event loop lets them be read only
- * after it finished (ipykernel's stop_on_error_timeout plays the same role).
+ * A request sent before the client could have seen a failed cell's reply belongs to the same Run
+ * All. Requests waiting in the queue are such; so are requests the client sent earlier but the
+ * kernel read only after the failure (a cell that blocks the event loop delays reading): those are
+ * recognised by their header's date, trusted only within this window after the failure (a client
+ * on another machine may have a skewed clock).
  */
-const ABORT_GRACE_MS = 100;
+const LATE_READ_WINDOW_MS = 1000;
 
 /** The request handler tslab's ZmqServer calls (same interface as its JupyterHandlerImpl). */
 export class TunebookHandler {
   private execCount = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  /** Requests that arrived before this time (ms) are aborted: a cell before them failed with stop_on_error. */
-  private abortBefore = 0;
+  /** When the last cell with stop_on_error failed (ms), or -Infinity. */
+  private failedAt = -Infinity;
 
   /** @param onClose called after a shutdown_request closed the kernel (the process should exit) */
   constructor(
@@ -64,11 +66,13 @@ export class TunebookHandler {
     writeDisplayData: DisplayWriter,
     writeError?: WriteError,
     onStart?: (count: number) => void,
-    meta: { cellId?: string } = {},
+    meta: { cellId?: string; sentAt?: number } = {},
   ): Promise<Record<string, unknown>> {
     const arrived = Date.now();
     const run = async (): Promise<Record<string, unknown>> => {
-      if (arrived < this.abortBefore) return { status: "aborted", execution_count: null };
+      const queuedBehindError = arrived <= this.failedAt;
+      const sentBeforeError = meta.sentAt !== undefined && meta.sentAt < this.failedAt && arrived - this.failedAt < LATE_READ_WINDOW_MS;
+      if (queuedBehindError || sentBeforeError) return { status: "aborted", execution_count: null };
       try {
         // Like ipykernel, output that arrives after the cell finished still goes to this cell.
         process.stdout.write = streamWriter("stdout", writeStream) as typeof process.stdout.write;
@@ -80,7 +84,7 @@ export class TunebookHandler {
         const r = await this.kernel.execute(req.code, { cellId: meta.cellId, count });
         if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
         writeError?.(r.error!);
-        if (req.stop_on_error !== false) this.abortBefore = Date.now() + ABORT_GRACE_MS;
+        if (req.stop_on_error !== false) this.failedAt = Date.now();
         return { status: "error", execution_count: count, ...r.error };
       } catch (e) {
         return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
@@ -237,13 +241,14 @@ export function createServer(handler: TunebookHandler, configPath: string): ZmqS
       // JupyterLab and VS Code name the cell in the request's metadata; classic Notebook does not.
       const md = (msg as unknown as { metadata?: Record<string, unknown> }).metadata ?? {};
       const cellId = typeof md.cellId === "string" ? md.cellId : undefined;
+      const sentAt = Date.parse(String(msg.header.date ?? ""));
       const content = await handler.handleExecute(
         msg.content as { code: string },
         writeStream,
         writeDisplayData,
         writeError,
         (count) => pub("execute_input", { code: msg.content.code, execution_count: count }),
-        { cellId },
+        { cellId, sentAt: Number.isFinite(sentAt) ? sentAt : undefined },
       );
       const reply = msg.createReply();
       reply.header.msg_type = "execute_reply";

@@ -94,7 +94,7 @@ export const ts = patchedTs as unknown as {
 
 /** A message as tslab's ZmqServer hands it around (its ZmqMessage class). */
 export interface WireMessage {
-  header: { msg_type: string; msg_id: string; session: string; username: string };
+  header: { msg_type: string; msg_id: string; session: string; username: string; date?: string };
   content: Record<string, unknown>;
   createReply(): WireMessage;
   signAndSend(key: string, sock: unknown): void;

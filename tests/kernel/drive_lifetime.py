@@ -2,7 +2,7 @@
 middle (stop_on_error), is_complete / complete / inspect requests, then print the kernel's PID and
 wait to be killed (the test kills this client and checks that the kernel goes away on its own).
 
-argv: kernel name, working folder, kernel log file. stdin: JSON {"cells": [...], "complete": [[code, pos]...],
+argv: kernel name, working folder, kernel log file. stdin: JSON {"cells": [...], "figure": code, "complete": [[code, pos]...],
 "inspect": [[code, pos]...], "is_complete": [code...]}. Prints one JSON line.
 """
 import json
@@ -35,6 +35,24 @@ def main():
     out["is_complete"] = [reply_to(kc, kc.is_complete(c)) for c in spec["is_complete"]]
     out["complete"] = [reply_to(kc, kc.complete(c, p)) for c, p in spec["complete"]]
     out["inspect"] = [reply_to(kc, kc.inspect(c, p)) for c, p in spec["inspect"]]
+    # An interrupt (SIGINT to the kernel's process group, as Jupyter sends it), then a figure:
+    # the kernel and its browser both survive, the figure still gets its PNG.
+    loop = kc.execute("for (let i = 0; i < 600; i++) await new Promise((r) => setTimeout(r, 100));")
+    time.sleep(2)
+    km.interrupt_kernel()
+    out["interrupted"] = reply_to(kc, loop)
+    fig = kc.execute(spec["figure"])
+    out["figure"] = reply_to(kc, fig)
+    shown = []
+    while True:
+        m = kc.get_iopub_msg(timeout=60)
+        if m["parent_header"].get("msg_id") != fig:
+            continue
+        if m["msg_type"] == "display_data":
+            shown.append(sorted(m["content"]["data"].keys()))
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            break
+    out["figure_views"] = shown
     out["kernel_pid"] = km.provisioner.process.pid if getattr(km, "provisioner", None) else km.kernel.pid
     print(json.dumps(out, default=str), flush=True)
     # Now the test kills this process (SIGKILL: no shutdown request reaches the kernel).

@@ -33,7 +33,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
   const work = mkdtempSync(join(tmpdir(), "tunebook-lifetime-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it("aborts queued cells after an error, answers completion requests, and exits when its client dies", { timeout: 180_000 }, async () => {
+  it("aborts queued cells after an error, answers completion requests, survives interrupts, and exits when its client dies", { timeout: 180_000 }, async () => {
     const kernel = installTestKernel("tunebook-lifetime");
     const data = join(DATA, "deepcave_mnist", "run_1");
     const spec = {
@@ -45,6 +45,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
         "%axis learning_rate",
       ],
       after: "marker + ' after'",
+      figure: "%isolation activation",
       is_complete: ["for (let i = 0; i < 3; i++) {", "const x = 1", "%isolaton activation"],
       complete: [
         ["%iso", 4],
@@ -97,6 +98,11 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
       expect(r.found).toBe(true);
       expect(r.data["text/plain"]).toMatch(/^%isolation <scientific>/);
     }
+
+    // After an interrupt (SIGINT to the process group) the kernel and its browser live on.
+    expect(out.interrupted.ename).toBe("KeyboardInterrupt");
+    expect(out.figure.status).toBe("ok");
+    expect(out.figure_views[0]).toEqual(["application/vnd.plotly.v1+json", "image/png", "text/html", "text/plain"]);
 
     // Kill the client (no shutdown request): the kernel notices its parent is gone and exits.
     const pid = out.kernel_pid as number;
