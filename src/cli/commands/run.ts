@@ -36,12 +36,19 @@ export function register(program: Command): void {
       process.off("SIGINT", onSigint);
       process.off("SIGTERM", onSigint);
       const s = summary.byStatus;
+      const state = summary.storageError ? "stopped" : summary.interrupted ? "interrupted" : "done";
       process.stdout.write(
-        `${summary.interrupted ? "interrupted" : "done"}: ${summary.ran} trial(s) run, ${summary.skipped} already done; ` +
-          `${s.complete} complete, ${s.diverged} diverged, ${s.failed} failed, ${s.oom} oom` +
+        `${state}: ${summary.ran} trial(s) run, ${summary.skipped} already done` +
+          (summary.elsewhere ? `, ${summary.elsewhere} being run by another runner` : "") +
+          (summary.lost ? `, ${summary.lost} taken over by another runner (results discarded)` : "") +
+          `; ${s.complete} complete, ${s.diverged} diverged, ${s.failed} failed, ${s.oom} oom` +
+          (s.running ? `, ${s.running} unfinished (rerun with --resume)` : "") +
           (summary.best ? `; best ${summary.best.value} (${summary.best.trial})` : "") +
           `\nstudy: ${relative(process.cwd(), summary.dir) || "."}\n`,
       );
-      if (summary.interrupted) process.exitCode = 130;
+      if (summary.storageError) {
+        process.stderr.write(`tunebook: ${summary.storageError}\nthe study's records are intact; free space and finish with --resume\n`);
+        process.exitCode = 1;
+      } else if (summary.interrupted) process.exitCode = 130;
     });
 }
