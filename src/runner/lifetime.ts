@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const live = new Set<number>();
 let reaper: ChildProcess | undefined;
+let ready: Promise<void> | undefined;
 let hooked = false;
 
 function reaperEntry(): { file: string; execArgv: string[] } {
@@ -25,6 +26,16 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     /* already gone */
   }
+}
+
+/**
+ * Start the reaper (once per process) and wait until it listens, so that no trainer is started
+ * before the reaper can know about it.
+ * @example await startReaper(); const child = spawn(cmd, args, { detached: true }); guardTrainer(child.pid!);
+ */
+export function startReaper(): Promise<void> {
+  ensureReaper();
+  return ready ?? Promise.resolve();
 }
 
 function ensureReaper(): void {
@@ -42,6 +53,7 @@ function ensureReaper(): void {
     });
   }
   if (reaper && reaper.connected) return;
+  ready = undefined;
   const entry = reaperEntry();
   const r = fork(entry.file, [String(process.pid)], {
     execArgv: entry.execArgv,
@@ -56,7 +68,20 @@ function ensureReaper(): void {
   r.unref();
   (r as unknown as { channel?: { unref(): void } }).channel?.unref();
   reaper = r;
-  for (const g of live) r.send({ add: g });
+  ready = new Promise<void>((resolveReady) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolveReady();
+    };
+    // A reaper that cannot start must not stop the study: the exit hook still kills trainers.
+    const timer = setTimeout(done, 15_000); // (kept referenced: the runner waits for it)
+    r.on("message", (m: { ready?: boolean }) => {
+      if (!m?.ready) return;
+      for (const g of live) r.send({ add: g });
+      done();
+    });
+    r.on("exit", done);
+  });
 }
 
 /**

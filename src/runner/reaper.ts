@@ -33,6 +33,8 @@ setInterval(() => {
   }
   if (!process.connected) reap();
 }, 500);
+// Listening now: tell the runner it may start trainers (a message sent earlier would be lost).
+process.send?.({ ready: true });
 // The runner's own SIGINT/SIGTERM handling stops trainers; the reaper outlives only a SIGKILL.
 process.on("SIGINT", () => {});
 process.on("SIGHUP", () => {});

@@ -15,7 +15,7 @@ import { fillArgs, runCommandTrial, splitCommand } from "./command.js";
 import { StudyStore, trialId, type Manifest, type TrialRecord } from "./store.js";
 import { studyPoints } from "./points.js";
 import { Claims, DEFAULT_LEASE_SECONDS } from "./claims.js";
-import { stopReaper } from "./lifetime.js";
+import { startReaper, stopReaper } from "./lifetime.js";
 import { divergenceMetric, processStatus, withDivergence } from "../study/status.js";
 
 export interface Shard {
@@ -194,6 +194,7 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
 
   const workers = Math.max(1, Math.min(options.workers ?? config.workers ?? availableParallelism(), Math.max(1, total - finishedBefore)));
   const executor = config.trainer.type === "command" ? commandExecutor(config) : tfjsExecutor(config);
+  if (config.trainer.type === "command") await startReaper();
   let interrupted = false;
   let storageError: string | undefined;
   let lostCount = 0;
