@@ -12,8 +12,8 @@ import { TunebookError, isBetter } from "../study/types.js";
 import { VERSION } from "../version.js";
 import type { StudyConfig } from "./config.js";
 import { fillArgs, runCommandTrial, splitCommand } from "./command.js";
-import { StudyStore, trialId, type Manifest, type TrialRecord } from "./store.js";
-import { studyPoints } from "./points.js";
+import { StudyStore, trialId, type Manifest, type TrialRecord } from "../study/store.js";
+import { trialSampler } from "./points.js";
 import { Claims, DEFAULT_LEASE_SECONDS } from "./claims.js";
 import { startReaper, stopReaper } from "./lifetime.js";
 import { divergenceMetric, processStatus, withDivergence } from "../study/status.js";
@@ -116,7 +116,7 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   const t0 = Date.now();
   const store = new StudyStore(resolve(options.dir));
   const shard = options.shard ?? { index: 0, count: 1 };
-  const pointAt = studyPoints(config);
+  const sampler = await trialSampler(config);
   const manifest: Manifest = {
     format: "tunebook-study",
     version: 1,
@@ -243,7 +243,8 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   heartbeat.unref();
 
   const runOne = async (index: number, attempt: number): Promise<void> => {
-    const hparams = pointAt(index);
+    // Asked when the trial starts: a model-based sampler sees every finished and running trial.
+    const hparams = await sampler.pointFor(index, { records: config.sampler === "bo" ? store.readRecords() : records });
     const id = trialId(index);
     const startedAt = new Date().toISOString();
     const rec: TrialRecord = { index, id, status: "running", hparams, startedAt };
