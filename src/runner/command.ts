@@ -252,6 +252,17 @@ export function runCommandTrial(o: CommandTrialOptions): Promise<CommandTrialRes
     let spawnError: Error | undefined;
     child.on("error", (e) => (spawnError = e));
     child.on("close", (code, signal) => {
+      // A scheduler (Slurm's scancel, a pod's termination) signals every process of the job at
+      // once: the trainer may end before the runner has handled its own SIGTERM. Give that a
+      // moment, so the trial is recorded as interrupted (rerun by --resume), not failed.
+      if (signal && ["SIGTERM", "SIGINT", "SIGHUP"].includes(signal) && !interrupted && !timedOut) {
+        setTimeout(() => ended(code, signal), 750);
+        return;
+      }
+      ended(code, signal);
+    });
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (o.signal?.aborted) interrupted = true;
       if (timer) clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       if (pgid) {
@@ -265,6 +276,6 @@ export function runCommandTrial(o: CommandTrialOptions): Promise<CommandTrialRes
       if (timedOut) return resolvePromise({ status: "failed", exitCode: code, error: `timed out after ${o.timeout} s` });
       const r = processStatus({ code, signal, stderrTail });
       resolvePromise({ status: r.status, exitCode: code, ...(r.reason ? { error: r.reason } : {}) });
-    });
+    };
   });
 }

@@ -96,6 +96,43 @@ function identity(m: Pick<Manifest, "name" | "sampler" | "seed" | "trials" | "co
 
 const emptyCounts = (): Record<TrialStatus, number> => ({ complete: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
 
+/** The manifest a run of `config` writes (and must match in a folder it resumes or joins). */
+function studyManifest(config: StudyConfig, command?: string): Manifest {
+  return {
+    format: "tunebook-study",
+    version: 1,
+    name: config.name,
+    objective: config.objective,
+    sampler: config.sampler,
+    seed: config.seed,
+    trials: config.trials,
+    config: { ...stripInternal(config), ...(config.spaceObject !== undefined ? { space: config.spaceObject as Record<string, unknown> } : {}) },
+    tunebook: VERSION,
+    code: gitRevision(config.baseDir),
+    command,
+  };
+}
+
+/**
+ * Make `dir` the folder of this study before handing it to other machines (a Slurm job array, an
+ * Indexed Job): refuses a folder holding a different study, and one holding trials of this
+ * study unless `resume`.
+ *
+ * @example
+ * prepareStudy(loadStudyConfig("study.yaml"), "runs/s", { resume: false });
+ */
+export function prepareStudy(config: StudyConfig, dir: string, o: { resume?: boolean; command?: string }): StudyStore {
+  const store = new StudyStore(resolve(dir));
+  const manifest = studyManifest(config, o.command);
+  const different = () => new TunebookError("this folder holds a different study (its name, sampler, seed, trial count or config differ); choose another --out folder", store.manifestPath);
+  if (store.exists()) {
+    if (identity(store.readManifest()) !== identity(manifest)) throw different();
+    const n = store.readRecords().size;
+    if (n > 0 && !o.resume) throw new TunebookError(`${n} trial(s) of this study already ran here; add --resume to submit the unfinished ones`, store.dir);
+  } else if (identity(store.createManifest(manifest)) !== identity(manifest)) throw different();
+  return store;
+}
+
 /** Trial indices of a shard, in order, without materializing them. */
 function* shardIndices(trials: number, shard: Shard): Generator<number> {
   for (let i = shard.index; i < trials; i += shard.count) yield i;
@@ -117,19 +154,7 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   const store = new StudyStore(resolve(options.dir));
   const shard = options.shard ?? { index: 0, count: 1 };
   const sampler = await trialSampler(config);
-  const manifest: Manifest = {
-    format: "tunebook-study",
-    version: 1,
-    name: config.name,
-    objective: config.objective,
-    sampler: config.sampler,
-    seed: config.seed,
-    trials: config.trials,
-    config: { ...stripInternal(config), ...(config.spaceObject !== undefined ? { space: config.spaceObject as Record<string, unknown> } : {}) },
-    tunebook: VERSION,
-    code: gitRevision(config.baseDir),
-    command: options.command,
-  };
+  const manifest = studyManifest(config, options.command);
   const different = () =>
     new TunebookError("this folder holds a different study (its name, sampler, seed, trial count or config differ); choose another --out folder", store.manifestPath);
   if (store.exists() && identity(store.readManifest()) !== identity(manifest)) throw different();
