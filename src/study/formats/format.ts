@@ -1,6 +1,7 @@
 /** The contract every log-format loader implements (one module per format in this folder). */
 import type { Study } from "../study.js";
 import type { Direction, Objective } from "../types.js";
+import type { TextEncoding } from "./decode.js";
 
 export type FormatName =
   | "jsonl"
@@ -21,6 +22,11 @@ export interface LoadOptions {
   direction?: Direction;
   /** Study name (default: the file or folder name). */
   name?: string;
+  /**
+   * Text encoding of the files (default: UTF-8, strict, or UTF-16 when the file starts with its
+   * byte-order mark). See ./decode.ts.
+   */
+  encoding?: TextEncoding;
   /** Called with (done, total) for long loads so the CLI / notebook can show progress. */
   onProgress?: (done: number, total: number) => void;
 }

@@ -19,7 +19,7 @@ import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./
  * const study = await loadJsonl("runs.jsonl", { onProgress: (d, t) => console.log(d / t) });
  */
 export async function loadJsonl(path: string, options: LoadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "JSONL");
+  await checkTextFile(path, "JSONL", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
   const lines = await forEachLineSpan(
@@ -44,6 +44,7 @@ export async function loadJsonl(path: string, options: LoadOptions = {}): Promis
       sink.addObject(obj as Record<string, unknown>, n);
     },
     options.onProgress,
+    options.encoding,
   );
   if (lastBad === lines) {
     const issue = sink.log.issues.find((i) => i.line === lines);
