@@ -1,6 +1,6 @@
 /**
- * loadStudy: auto-detect a log format and load it into a Study.
- * Formats register themselves in FORMATS below (one module each in ./formats).
+ * loadStudy: auto-detect a log format and load it into a Study. The formats are the static list
+ * FORMATS in ./formats/index.ts (one module each in ./formats).
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
@@ -10,21 +10,36 @@ import type { Readable } from "node:stream";
 import type { Study } from "./study.js";
 import { TunebookError, formatLocation } from "./types.js";
 import { type TextEncoding, decodingFor, textDecoderLabel } from "./formats/decode.js";
-import type { FormatLoader, FormatName, LoadOptions, Probe } from "./formats/format.js";
+import type { FormatLoader, Probe, ReadOptions } from "./formats/format.js";
+import { FORMATS, FORMAT_NAMES, type FormatName } from "./formats/index.js";
 
-export type { LoadOptions, FormatName } from "./formats/format.js";
+export { FORMAT_NAMES, type FormatName } from "./formats/index.js";
+export type { ReadOptions } from "./formats/format.js";
 
-const FORMATS: FormatLoader[] = [];
-
-/** Register a format loader (called by each format module at import). */
-export function registerFormat(loader: FormatLoader): void {
-  const i = FORMATS.findIndex((f) => f.name === loader.name);
-  if (i >= 0) FORMATS[i] = loader;
-  else FORMATS.push(loader);
+/** Options of {@link loadStudy}: what every format reads, plus forcing a format. */
+export interface LoadOptions extends ReadOptions {
+  /** Force a format instead of auto-detecting it. */
+  format?: FormatName;
 }
 
+/**
+ * The format names loadStudy accepts, in detection order.
+ *
+ * @example
+ * formatNames().includes("tensorboard"); // true
+ */
 export function formatNames(): FormatName[] {
-  return FORMATS.map((f) => f.name);
+  return [...FORMAT_NAMES];
+}
+
+/**
+ * Is `name` a format loadStudy knows? (For validating a `--format` given as a string.)
+ *
+ * @example
+ * isFormatName("csv"); // true
+ */
+export function isFormatName(name: string): name is FormatName {
+  return (FORMAT_NAMES as readonly string[]).includes(name);
 }
 
 export async function probePath(path: string, encoding?: TextEncoding): Promise<Probe> {
@@ -64,9 +79,8 @@ export async function probePath(path: string, encoding?: TextEncoding): Promise<
 
 /** Which format would read `path` (or undefined). */
 export async function detectFormat(path: string, encoding?: TextEncoding): Promise<FormatName | undefined> {
-  await import("./formats/index.js");
   const probe = await probePath(path, encoding);
-  let best: FormatLoader | undefined;
+  let best: FormatLoader<FormatName> | undefined;
   let score = 0;
   for (const f of FORMATS) {
     const s = f.detect(probe);
@@ -87,7 +101,6 @@ export async function detectFormat(path: string, encoding?: TextEncoding): Promi
  * console.log(study.size, study.statusCounts());
  */
 export async function loadStudy(path: string, options: LoadOptions = {}): Promise<Study> {
-  await import("./formats/index.js");
   if (path === "-" || (await isStream(path))) return loadStream(path, options);
   let name = options.format;
   if (!name) {
