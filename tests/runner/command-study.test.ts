@@ -121,7 +121,7 @@ describe("runStudy with command trials", () => {
     const r = runCli(["run", other.file, "--out", out, "--resume"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/different study/);
-  }, 30_000);
+  }, 90_000);
 
   it("reports config errors with the file and field", () => {
     const { file } = writeConfig({ trials: -1 });

@@ -70,8 +70,12 @@ const reason = slurmUnavailable();
 
 describe.skipIf(reason !== undefined)(`on the local Slurm${reason ? ` (skipped: ${reason})` : ""}`, () => {
   it("submit, watch, scancel one task, resubmit with --resume: each trial exactly once, identical to an unsharded run", async () => {
-    const s = tinyStudy({ trials: 5 });
-    const env = { TINY_LEDGER: s.ledger, TINY_DELAY_MS: "500" };
+    // Trial 2 holds after its last step until its task is cancelled (TINY_HOLD); the resubmission
+    // and the local run do not hold, so their results must be identical.
+    const points = [0.1, 0.3, 0.5, 0.7, 0.9].map((x, i) => ({ x, mode: i === 2 ? "hold" : "ok" }));
+    const s = tinyStudy({ points });
+    const victim = 2;
+    const env = { TINY_LEDGER: s.ledger, TINY_DELAY_MS: "200", TINY_HOLD: "600000" };
     const sub = runCli(["run", s.file, "--out", s.out, "--slurm", "--max-parallel", "2"], { env });
     expect(sub.code, sub.stderr).toBe(0);
     const job = /submitted job (\d+): 5 trial\(s\) as array 0-4%2/.exec(sub.stdout)?.[1];
@@ -80,23 +84,18 @@ describe.skipIf(reason !== undefined)(`on the local Slurm${reason ? ` (skipped: 
     expect(script).toMatch(/#SBATCH --array=0-4%2/);
     expect(script).toMatch(/#SBATCH --requeue/);
 
-    // Watch until a task's trainer is running its trial, then cancel that task.
-    const seen = await until(
-      s.out,
-      (st) => st.running.some((i) => ledgerCounts(s.ledger).has(`trial-${String(i).padStart(6, "0")}`) && records(s.out).find((r) => r.index === i)?.status === "running"),
-      120_000,
-      "a running trial",
-    );
+    // Watch until the held trial is running in its task (its trainer has started), then cancel that task.
+    const seen = await until(s.out, (st) => st.running.includes(victim) && ledgerCounts(s.ledger).has("trial-000002"), 180_000, "trial 2 running");
     expect(seen.jobs.map((j) => j.id)).toEqual([job]);
     expect(seen.running.length).toBeLessThanOrEqual(2); // the %2 throttle
-    const victim = seen.running.find((i) => records(s.out).find((r) => r.index === i)?.status === "running")!;
+    expect(records(s.out).find((r) => r.index === victim)?.status).toBe("running");
     execFileSync("scancel", [`${job}_${victim}`]);
-    const drained = await until(s.out, (st) => st.pending.length === 0 && st.running.length === 0, 180_000, "the job array to end");
+    const drained = await until(s.out, (st) => st.pending.length === 0 && st.running.length === 0, 240_000, "the job array to end");
     expect(drained.byStatus).toMatchObject({ complete: 4, interrupted: 1, failed: 0 });
     expect(records(s.out).find((r) => r.index === victim)!.status).toBe("running");
 
     // Resubmit: only the cancelled trial goes back to Slurm.
-    const again = runCli(["run", s.file, "--out", s.out, "--slurm", "--resume"], { env });
+    const again = runCli(["run", s.file, "--out", s.out, "--slurm", "--resume"], { env: { ...env, TINY_HOLD: "0" } });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`1 trial\\(s\\) as array ${victim}\\n`));
     expect(existsSync(join(s.out, "slurm/submit-2.sbatch"))).toBe(true);
@@ -109,7 +108,7 @@ describe.skipIf(reason !== undefined)(`on the local Slurm${reason ? ` (skipped: 
     for (let i = 0; i < 5; i++) expect([i, counts.get(`trial-${String(i).padStart(6, "0")}`)]).toEqual([i, i === victim ? 2 : 1]);
 
     // Identical to one unsharded local run of the same config.
-    const local = runCli(["run", s.file, "--out", join(s.dir, "local")]);
+    const local = runCli(["run", s.file, "--out", join(s.dir, "local")], { env: { TINY_HOLD: "0" } });
     expect(local.code, local.stderr).toBe(0);
     const a = await loadStudy(s.out);
     const b = await loadStudy(join(s.dir, "local"));
@@ -117,5 +116,5 @@ describe.skipIf(reason !== undefined)(`on the local Slurm${reason ? ` (skipped: 
     expect(strip(a)).toEqual(strip(b));
     expect(a.measurementCount).toBe(b.measurementCount);
     for (const id of a.trialIds()) expect(a.curve(id, "objective").values).toEqual(b.curve(id, "objective").values);
-  }, 420_000);
+  }, 600_000);
 });

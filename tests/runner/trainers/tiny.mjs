@@ -2,7 +2,7 @@
 // A tiny command trainer for runner tests. Usage: tiny.mjs --x <value> [--mode <mode>]
 // Appends "<trial id> <pid>" to $TINY_LEDGER when it starts (so tests count how often each trial
 // ran), then prints steps 0..4 of a loss that depends on x, sleeping $TINY_DELAY_MS between them.
-// Modes: ok | nan-objective | nan-loss | oom-message | oom-mention | sigkill | bad-step | bad-value
+// Modes: ok | hold (then sleeps $TINY_HOLD ms before exiting) | nan-objective | nan-loss | oom-message | oom-mention | sigkill | bad-step | bad-value
 //        | long-line (one $TINY_LONG_MB MB line without a newline, then normal steps) | spawn-child
 import { appendFileSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -50,4 +50,4 @@ if (mode === "oom-mention") {
   process.exit(1);
 }
 if (mode === "sigkill") process.kill(process.pid, "SIGKILL");
-if (mode === "spawn-child") await sleep(Number(process.env.TINY_HOLD ?? 60_000));
+if (mode === "spawn-child" || mode === "hold") await sleep(Number(process.env.TINY_HOLD ?? 60_000));
