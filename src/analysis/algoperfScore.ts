@@ -31,7 +31,7 @@
  * the default `"runner"` counts what the runner logged, as the published scores do.
  */
 import type { AlgoPerfLogs, AlgoPerfRuleset, AlgoPerfTrial, AlgoPerfWorkload } from "../study/formats/algoperfEvals.js";
-import { finding, sortFindings, type Finding } from "./finding.js";
+import { finding, sortFindings, type Finding } from "../core/findings.js";
 import { fmt } from "./common.js";
 
 export interface AlgoPerfScoreOptions {
@@ -108,7 +108,11 @@ export interface AlgoPerfScoreResult {
   findings: Finding[];
 }
 
-/** numpy's median (mean of the two middle values; ∞ propagates). */
+/**
+ * numpy's median (mean of the two middle values), as the benchmark takes it over studies. Not
+ * stats/median: its type-7 interpolation computes ∞ + 0·(∞ − ∞) = NaN when the middle study is ∞,
+ * where numpy (and the score) need ∞.
+ */
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -353,4 +357,24 @@ export function studyTimeMatrices(result: AlgoPerfScoreResult, workloads: string
     );
   }
   return { tasks: workloads, matrices };
+}
+
+/**
+ * Per (study, base workload) speed scores for `compareAlgorithms`, one matrix per submission
+ * (rows studies, columns base workloads): the fastest submission's median time on the workload
+ * divided by this study's time, so 1 is "as fast as the best submission's typical study", above 1
+ * faster, and 0 a study that never reached the target. Higher is better, as rliable assumes. The
+ * benchmark's held-out and 4× rules are not applied here: this asks how each study fared, not how
+ * the leaderboard counts it.
+ *
+ * @example
+ * const m = studySpeedMatrices(algoperfScore(logs));
+ * compareAlgorithms(m.matrices, { tasks: m.tasks });
+ */
+export function studySpeedMatrices(result: AlgoPerfScoreResult, workloads: string[] = result.baseWorkloads): { tasks: string[]; matrices: Record<string, number[][]> } {
+  const best = workloads.map((wl) => Math.min(...result.submissions.map((s) => result.perWorkload[s]![wl]!.medianTime).filter((t) => !Number.isNaN(t))));
+  const { tasks, matrices } = studyTimeMatrices(result, workloads);
+  const out: Record<string, number[][]> = Object.create(null);
+  for (const [sub, m] of Object.entries(matrices)) out[sub] = m.map((row) => row.map((t, j) => (Number.isFinite(t) && Number.isFinite(best[j]!) ? best[j]! / t : 0)));
+  return { tasks, matrices: out };
 }
