@@ -65,7 +65,7 @@ export function fillArgs(template: string[], hparams: Record<string, HpValue>): 
   const out: string[] = [];
   for (const arg of template) {
     let missing = false;
-    const filled = arg.replace(/\{([^{}\s]*)\}/g, (_m, name: string) => {
+    const filled = arg.replace(/\{([A-Za-z_][\w.-]*)\}/g, (_m, name: string) => {
       const v = Object.prototype.hasOwnProperty.call(hparams, name) ? hparams[name] : undefined;
       if (v === undefined || v === null) {
         missing = true;

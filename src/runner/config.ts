@@ -172,7 +172,7 @@ function hyperparameterNames(spaceObject: unknown, points: Array<Record<string, 
 export function placeholders(command: string | string[]): string[] {
   const words = typeof command === "string" ? [command] : command;
   const out: string[] = [];
-  for (const w of words) for (const m of w.matchAll(/\{([^{}\s]*)\}/g)) out.push(m[1]!);
+  for (const w of words) for (const m of w.matchAll(/\{([A-Za-z_][\w.-]*)\}/g)) out.push(m[1]!);
   return out;
 }
 
@@ -185,7 +185,7 @@ function checkPlaceholders(command: string | string[], unused: string[], names: 
   const used = new Set<string>();
   const words = typeof command === "string" ? [command] : command;
   words.forEach((w, i) => {
-    for (const m of w.matchAll(/\{([^{}\s]*)\}/g)) {
+    for (const m of w.matchAll(/\{([A-Za-z_][\w.-]*)\}/g)) {
       const name = m[1]!;
       if (!known.has(name)) fail(`placeholder {${name}} names no hyperparameter of the study${didYouMean(name, names)}`, ["trainer", "command", ...(typeof command === "string" ? [] : [i])]);
       used.add(name);
