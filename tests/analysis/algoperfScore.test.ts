@@ -151,6 +151,15 @@ describe("algoperfScore rules (hand-computed)", () => {
     expect(r.submissions).toEqual(["X", "Z", "W", "Y"]);
   });
 
+  it("what the held-out rule costs: the score with rule 6 off", () => {
+    // Without it, Y's A counts: 30 / 20 = 1.5 -> ρ_Y = [0, ½, ½, ½] -> (¼ + ½ + ½) / 3; W's A (20) -> ratio 1, ρ_W = 1.
+    expect(r.scores.Y!.lostToHeldOut).toEqual(["A"]);
+    expect(r.scores.Y!.scoreWithoutHeldOutRule).toBeCloseTo(1.25 / 3, 12);
+    expect(r.scores.W!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.scores.X!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.findings.find((f) => f.code === "algoperf.variant_missed" && f.evidence.submission === "Y")!.message).toContain("Counted, the score would be 0.4167 instead of 0.");
+  });
+
   it("a study's time: the trial needing the fewest evaluations (the benchmark's code) or the fastest", () => {
     // trial_1 meets the target at its 2nd evaluation at 50 s; trial_2 at its 4th at 40 s.
     const two = logs([trial("S", "A", 0, 50, 1, "trial_1"), trial("S", "A", 0, 40, 3, "trial_2"), trial("S", "B", 0, 10), trial("S", "A_v", 0, 10)]);
