@@ -40,7 +40,7 @@ const PUBLISHED_SELF: Array<[string, number]> = [
 ];
 
 describe("tunebook algoperf score on the bundled v0.5 logs", () => {
-  it("external tuning: all 11 published scores within 0.02, same ranking", () => {
+  it("external tuning: all 11 published scores within 0.02, same ranking", { timeout: 180_000 }, () => {
     const r = runCli(["algoperf", "score", join(DATA, "algoperf_v05"), "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -75,7 +75,7 @@ describe("tunebook algoperf score on the bundled v0.5 logs", () => {
     for (const wl of Object.keys(a)) expect(a[wl]!.studies.map((s) => r7(s.time)), wl).toEqual(b[wl]!.studies.map((s) => s.time));
   });
 
-  it("text output and a clear error for a missing folder", async () => {
+  it("text output and a clear error for a missing folder", { timeout: 180_000 }, async () => {
     const self = algoperfScore(await readAlgoPerfLogs(join(DATA, "algoperf_v05"), { ruleset: "self" }));
     expect(formatLeaderboard(self)).toMatch(/\n\s+1\s+schedule_free_adamw\s+0\.8542\s+\d\/8/);
     const bad = runCli(["algoperf", "score", "no/such/folder"]);
