@@ -103,29 +103,39 @@ export class StudyBuilder {
    * Repeated measurements: the same (trial, step, metric) logged more than once. Identical repeats
    * are merged; conflicting ones follow one policy, **the last written wins**, with a warning that
    * counts them and shows the first. The discarded rows leave the columns, so no analysis sees them.
-   * Cheap when there are none: one pass checks that each trial's steps of each metric increase,
-   * and only trials where they do not are looked at closely.
+   * Cheap when there are none: one pass checks that each trial's rows come together with steps
+   * that never go back and no metric twice at one step; only trials where that fails are looked
+   * at closely.
    */
   private resolveRepeats(): void {
     const { trial, step, metric, value } = this.cols;
     const n = trial.length;
     let suspects: Set<string> | undefined;
     const finished = new Set<string>();
-    const lastStep = new Map<string, number>();
     let cur: string | undefined;
+    let runStart = 0; // first row of the current trial's run of rows at one step
     for (let i = 0; i < n; i++) {
       const t = trial[i]!;
+      const s = step[i]!;
       if (t !== cur) {
         if (cur !== undefined) finished.add(cur);
         cur = t;
-        lastStep.clear();
+        runStart = i;
         if (finished.has(t)) (suspects ??= new Set()).add(t); // the trial's rows are not together
+        continue;
       }
-      const m = metric[i]!;
-      const s = step[i]!;
-      const last = lastStep.get(m);
-      if (last !== undefined && !(s > last)) (suspects ??= new Set()).add(t);
-      lastStep.set(m, s);
+      const prev = step[i - 1]!;
+      if (s > prev) runStart = i;
+      else if (s === prev && i - runStart < 64) {
+        // Same step as the row before: fine while its metric is new within this step's rows
+        // (a linear scan over a few metrics is cheaper than a map per row).
+        const m = metric[i]!;
+        for (let j = runStart; j < i; j++)
+          if (metric[j] === m) {
+            (suspects ??= new Set()).add(t);
+            break;
+          }
+      } else (suspects ??= new Set()).add(t); // steps go back (or too many rows at one step): look closely
     }
     if (!suspects) return;
     const groups = new Map<string, number[]>();
@@ -167,7 +177,7 @@ export class StudyBuilder {
         severity: "warn",
         file,
         line: lineOf(firstConflict),
-        message: `${conflicts} measurement${conflicts === 1 ? "" : "s"} repeat a (trial, step, metric) with a different value; the last written of each is kept, the others are discarded (first: ${where(firstConflict)}: ${shown})`,
+        message: `${conflicts} measurement${conflicts === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with a different value; the last written of each is kept, the others are discarded (first: ${where(firstConflict)}: ${shown})`,
       });
     }
     if (firstMerged) {
@@ -175,7 +185,7 @@ export class StudyBuilder {
         severity: "warn",
         file,
         line: lineOf(firstMerged),
-        message: `${merged} measurement${merged === 1 ? "" : "s"} repeat a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${firstMerged.map(at).join("")})`,
+        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${hasLines && this.lines[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => this.lines[i]).join(", ")}` : ""})`,
       });
     }
     let w = 0;

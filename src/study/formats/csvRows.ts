@@ -112,7 +112,7 @@ export async function forEachCsvRow(
     let n = 0;
     let fast: CsvLineFn | undefined;
     try {
-      await forEachTextChunk(path, (s, done, _final, ending) => {
+      await forEachTextChunk(path, (s, done, final, ending) => {
         if (ending === "cr") {
           rest = { byte: 0, line: 0 };
           return "stop";
@@ -128,6 +128,7 @@ export async function forEachCsvRow(
           }
           n++;
           const end = stop > start && s.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
+          if (final && i === -1 && header !== undefined && cutOff(s.slice(start, end), delimiter, n, header, log)) break;
           if (end > start) {
             if (fast !== undefined && fast(s, start, end, n)) rows++;
             else {
@@ -149,6 +150,20 @@ export async function forEachCsvRow(
   if (rest) await parseRest(path, rest.byte, rest.line, delimiter, log, onRecord, (err) => failed(err, rest!.line), onProgress, total, encoding);
   onProgress?.(total, total);
   return { header, rows };
+}
+
+/**
+ * True (and a warning) when `line`, the file's last line with no line end after it, ends in a
+ * number cut short (`0.`, `1e-`): a file cut while being written. Read as it stands, `0.` would
+ * be 0 and could become the study's best; the row is skipped instead.
+ */
+function cutOff(text: string, delimiter: string, line: number, header: string[] | undefined, log: IssueLog): boolean {
+  const at = text.lastIndexOf(delimiter);
+  const last = text.slice(at + 1);
+  if (!looksCutOff(last)) return false;
+  const fields = text.split(delimiter).length;
+  log.add(line, header?.[fields - 1], `the file ends in the middle of a number (${JSON.stringify(last.trim())}, no line end after it): the last row is cut off; row skipped`);
+  return true;
 }
 
 /** csv-parse's messages count lines from where it started reading; make them file lines. */
@@ -173,8 +188,12 @@ async function parseRest(
   let bytesRead = 0;
   const input = Readable.from(
     (async function* () {
+      let lines = lineOffset;
       for await (const c of textChunks(path, byte, encoding)) {
         bytesRead = c.bytesDone - byte;
+        // The file's last line, without a line end: is it cut in the middle of a number?
+        if (c.final && !c.text.includes('"') && !/[\r\n]/.test(c.text) && cutOff(c.text, delimiter, lines + 1, undefined, log)) return;
+        for (let i = c.text.indexOf("\n"); i !== -1; i = c.text.indexOf("\n", i + 1)) lines++;
         yield c.text;
       }
     })(),

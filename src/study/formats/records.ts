@@ -171,7 +171,14 @@ export class RecordSink implements FastSink {
       this.lastMetric = metric;
       this.metricOrder.add(metric);
     }
-    this.builder.measure(trial, step, metric, value, line);
+    // The trial exists (fast paths take only known trials): write the columns directly.
+    const b = this.builder;
+    const c = b.cols;
+    c.trial.push(trial);
+    c.step.push(step);
+    c.metric.push(metric);
+    c.value.push(value);
+    b.lines.push(line);
   }
 
 
