@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it as vitestIt } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tunebook-cli-edges-"));
@@ -15,6 +15,8 @@ const put = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
+// Each case starts the CLI a few times: give them room on a loaded machine.
+const it = (name: string, fn: () => void) => vitestIt(name, fn, 240_000);
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const runs = put("runs.csv", "trial,step,metric,value\na,1,loss,0.5\na,2,loss,0.4\nb,1,loss,0.6\nb,2,loss,0.3\n");
 
