@@ -168,3 +168,14 @@ describe("gradient-norm spikes are placed against the run's length", () => {
     expect(spikes[0]!.phase).toBe("early");
   });
 });
+
+describe("the notebook's %review display lists what was not checked", () => {
+  it("DeepCAVE: the bundle's text and HTML carry the not-checked reasons", async () => {
+    const { findingsBundle } = await import("../../src/kernel/render.js");
+    const r = review(await loadStudy(new URL("../../datasets/deepcave_mnist/run_1", import.meta.url).pathname));
+    const b = findingsBundle(r.findings, "review", r.notChecked);
+    expect(b["text/plain"]).toMatch(/Not checked \(\d+\):\n {2}trialVariance: no configuration was trained more than once/);
+    expect(b["text/plain"]).toContain("curves — curve shapes of 798 of 798 trials: fewer than 6 finite evaluations");
+    expect(b["text/html"]).toContain("<summary>Not checked (");
+  });
+});
