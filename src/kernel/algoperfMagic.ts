@@ -45,7 +45,7 @@ export const algoperfMagic: Magic = {
     const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), { trialChoice: tc as "fewestEvals" | "fastest" | undefined, maxRuntime: mr as "runner" | "enforce" | undefined });
     ctx.show(
       tableBundle(
-        Object.values(r.scores).map((s) => ({ rank: s.rank, submission: s.submission, score: Number(s.score.toFixed(4)), solved: `${s.workloadsSolved}/${r.baseWorkloads.length}`, "fastest on": s.fastestOn.join(", ") })),
+        Object.values(r.scores).map((s) => ({ rank: s.rank, submission: s.submission, score: Number(s.score.toFixed(4)), solved: `${s.workloadsSolved}/${r.baseWorkloads.length}`, "without held-out rule": Number(s.scoreWithoutHeldOutRule.toFixed(4)), "fastest on": s.fastestOn.join(", ") })),
         { caption: `AlgoPerf ${ruleset}-tuning leaderboard` },
       ),
     );
