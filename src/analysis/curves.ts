@@ -467,13 +467,25 @@ function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): P
   }
   const lib = lowerIsBetter(raw, direction);
   // lib is all finite here, so smooth() would only copy the steps: the moving average alone.
-  const sm = movingAverage(lib, th.smoothWindow);
+  // The window never spans more than about a quarter of the points: 5 of 8 evaluations would average
+  // away a late drop (a best at 75% of training followed by a fall read as "saturated").
+  const sm = movingAverage(lib, effectiveWindow(th.smoothWindow, lib.length));
   const kSm = argminFinite(sm);
   const bestSm = sm[kSm]!;
   let scale = Math.abs(lib[0]! - bestSm);
   if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
   if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
   return { steps, raw, lib, sm, kSm, bestSm, ownScale: scale, level: curveLevel(raw, direction, direction === "minimize" ? bestSm : -bestSm, scale) };
+}
+
+/**
+ * The smoothing window used on a curve of `n` points: `window`, but at most 2·⌊n/8⌋ + 1 points.
+ *
+ * @example
+ * effectiveWindow(5, 8); // 3
+ */
+export function effectiveWindow(window: number, n: number): number {
+  return Math.max(1, Math.min(window, 2 * Math.floor(n / 8) + 1));
 }
 
 /**
@@ -637,7 +649,7 @@ function diagnoseTrial(
       let trainImproving: boolean | null = null;
       let trainAtBest: number | null = null;
       if (tr && t.train) {
-        const sm = smooth(t.train, th.smoothWindow);
+        const sm = smooth(t.train, effectiveWindow(th.smoothWindow, t.train.values.length));
         const k = Math.min(firstIndexAtOrAfter(sm.steps, va.smoothedBestStep), sm.steps.length - 1);
         trainAtBest = sm.values[k]!;
         trainImproving = tr.smoothedFinal <= trainAtBest;

@@ -417,7 +417,7 @@ register(
       checkHparams(study, a.options.scientific ? [String(a.options.scientific)] : undefined, "scientific hyperparameter");
       const { review } = await import("../analysis/review.js");
       const r = review(study, { scientific: a.options.scientific as string | undefined, by: by(a.options.by) });
-      ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`));
+      ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`, r.notChecked));
       return r;
     },
   }),
