@@ -24,6 +24,7 @@ import { learningRateSweep } from "../../src/analysis/warmup.js";
 import { checkpointSelection } from "../../src/analysis/checkpoints.js";
 import { splitByWorkload } from "../../src/study/formats/algoperf.js";
 import { findingsText } from "../../src/kernel/render.js";
+import { fanova } from "../../src/analysis/fanova.js";
 
 const py = jupyterPython();
 if (!py) console.warn(`tests/notebooks/notebooks.test.ts ${SKIP_MESSAGE}`);
@@ -192,6 +193,26 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(shown(cell("02-workshop", "stability.trials"))).toContain("diverged");
     expect(shown(cell("02-workshop", "%bootstrap"))).toContain("[bootstrap.");
     expect(shown(cell("02-workshop", "%checkpoints"))).toContain(findingsText(checkpointSelection(expanded).findings, "checkpoint selection"));
+
+    // Round 4: fANOVA on round 2 prints what the library finds; bo, warm-started from round 2, ran
+    // 4 trials; as the narrative says, none diverged and their median accuracy beats round 2's
+    // feasible median.
+    const imp = fanova(expanded, { seed: 0 });
+    const impText = shown(cell("02-workshop", "import { fanova"));
+    for (const f of imp.findings) expect(impText).toContain(f.message);
+    expect(plotly(cell("02-workshop", "import { fanova")).length).toBe(1);
+    const exploit = await loadStudy(join(runsDir, "exploit"));
+    expect(exploit.size).toBe(4);
+    expect(exploit.source.sampler).toBe("bo");
+    const acc = (st: typeof expanded) => st.trialRows().filter((r) => r.status === "complete" && r.best !== null).map((r) => r.best as number);
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      const m = v.length >> 1;
+      return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+    };
+    expect(exploit.trialRows().every((r) => r.status === "complete")).toBe(true);
+    expect(median(acc(exploit))).toBeGreaterThan(median(acc(expanded)));
+    expect(shown(cell("02-workshop", "const acc ="))).toContain(`exploitation: 0 of 4 trials infeasible; median accuracy ${median(acc(exploit)).toFixed(4)} vs round 2's feasible median ${median(acc(expanded)).toFixed(4)}`);
   });
 
   it("03-algoperf-case-study: clipping threshold, best-step fractions and study-to-study variance", async () => {
