@@ -156,14 +156,14 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(expanded.statusCounts().failed).toBe(0);
     // Round 1: the learning-rate range was too narrow: the best trials crowd its upper edge.
     const b1 = boundaries(explore, { band: 0.25, topK: 4 });
-    const edge = b1.findings.find((f) => f.code.startsWith("boundary.") && f.message.includes("learning_rate") && f.message.includes("upper"));
+    const edge = b1.findings.find((f) => f.code.startsWith("boundary.") && f.message.includes("learning_rate") && f.code.includes("upper"));
     expect(edge, findingsText(b1.findings, "explore")).toBeDefined();
     const boundaryCells = cells["02-workshop"].filter((c) => src(c).startsWith("%boundaries"));
     expect(boundaryCells).toHaveLength(2);
     expect(shown(boundaryCells[0]!)).toContain(edge!.message);
     // Round 2: no best-trials-at-the-edge warning for learning_rate any more; the top is infeasible.
     const b2 = boundaries(expanded, { band: 0.25, topK: 4 });
-    expect(b2.findings.filter((f) => f.message.includes("learning_rate") && /sit near the upper/.test(f.message))).toEqual([]);
+    expect(b2.findings.filter((f) => f.message.includes("learning_rate") && f.code === "boundary.near_upper")).toEqual([]);
     expect(shown(boundaryCells[1]!)).toContain(findingsText(b2.findings, "search-space boundaries"));
     expect(expanded.statusCounts().diverged).toBeGreaterThan(0);
     // The best learning rate moved inside the expanded range, above round 1's upper edge.
