@@ -194,6 +194,11 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(shown(cell("02-workshop", "%bootstrap"))).toContain("[bootstrap.");
     expect(shown(cell("02-workshop", "%checkpoints"))).toContain(findingsText(checkpointSelection(expanded).findings, "checkpoint selection"));
 
+  });
+
+  it("02-workshop round 4: fANOVA on round 2, then sampler: bo warm-started from it", async () => {
+    const runsDir = join(dir, "runs");
+    const expanded = await loadStudy(join(runsDir, "expanded"));
     // Round 4: fANOVA on round 2 prints what the library finds; bo, warm-started from round 2, ran
     // 4 trials; as the narrative says, none diverged and their median accuracy beats round 2's
     // feasible median.
