@@ -78,7 +78,7 @@ function identity(m: Pick<Manifest, "name" | "sampler" | "seed" | "trials" | "co
   return JSON.stringify([m.name, m.sampler, m.seed, m.trials, m.config]);
 }
 
-const emptyCounts = (): Record<TrialStatus, number> => ({ complete: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
+const emptyCounts = (): Record<TrialStatus, number> => ({ complete: 0, pruned: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
 
 /**
  * Run (or resume, or run one shard of) a study.

@@ -161,7 +161,7 @@ export class StudyBuilder {
       const attrs = t.attrs!;
       const nf = nonFinite.get(id);
       const objectiveNonFinite = (final !== null && !Number.isFinite(final)) || (best !== null && !Number.isFinite(best));
-      if ((nf || objectiveNonFinite) && (status === "complete" || status === "running")) {
+      if ((nf || objectiveNonFinite) && (status === "complete" || status === "pruned" || status === "running")) {
         status = "diverged";
         if (nf) {
           attrs.divergedStep = nf.step;

@@ -43,9 +43,26 @@ export async function probePath(path: string): Promise<Probe> {
   }
 }
 
+/** `scheme://…` (a database URL) rather than a path; one-letter schemes are Windows drives. */
+export function isUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:\/\//i.test(path);
+}
+
 /** Which format would read `path` (or undefined). */
 export async function detectFormat(path: string): Promise<FormatName | undefined> {
   await import("./formats/index.js");
+  if (isUrl(path)) {
+    let best: FormatLoader | undefined;
+    let score = 0;
+    for (const f of FORMATS) {
+      const s = f.detectUrl?.(path) ?? 0;
+      if (s > score) {
+        score = s;
+        best = f;
+      }
+    }
+    return best?.name;
+  }
   const probe = await probePath(path);
   let best: FormatLoader | undefined;
   let score = 0;

@@ -106,7 +106,7 @@ describe("CSV shapes", () => {
     ].join("\n"));
     const s = await loadStudy(p);
     expect(s.objective).toEqual({ metric: "objective", direction: "minimize" });
-    expect(s.statusCounts()).toEqual({ complete: 2, diverged: 1, failed: 2, oom: 0, running: 1 });
+    expect(s.statusCounts()).toEqual({ complete: 2, pruned: 0, diverged: 1, failed: 2, oom: 0, running: 1 });
     expect("beta1" in s.trial("b")!.hparams).toBe(false);
     expect(s.trial("a")!.hparams).toEqual(Object.assign(Object.create(null), { lr: 0.1, beta1: 0.9, opt: "adam" }));
     expect(s.bestTrial()!.id).toBe("b");

@@ -12,12 +12,14 @@ export function register(program: Command): void {
     .option("-f, --format <format>", "log format (default: detected)")
     .option("-o, --objective <metric>", "objective metric")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal)")
     .option("--json", "print a machine-readable summary")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; json?: boolean }) => {
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; json?: boolean }) => {
       const study = await loadStudy(path, {
         format: opts.format as FormatName | undefined,
         objective: opts.objective,
         direction: parseDirection(opts.direction),
+        study: opts.study,
       });
       const summary = summarizeStudy(study);
       process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : formatSummary(summary) + "\n");

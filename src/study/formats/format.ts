@@ -11,7 +11,10 @@ export type FormatName =
   | "optuna-journal"
   | "wandb-csv"
   | "deepcave"
-  | "tunebook";
+  | "tunebook"
+  | "optuna-rdb"
+  | "mlflow"
+  | "parquet";
 
 export interface LoadOptions {
   /** Force a format instead of auto-detecting it. */
@@ -21,6 +24,8 @@ export interface LoadOptions {
   direction?: Direction;
   /** Study name (default: the file or folder name). */
   name?: string;
+  /** Which study to read from a storage that holds several (Optuna RDB and journal storages). */
+  study?: string;
   /** Called with (done, total) for long loads so the CLI / notebook can show progress. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -39,6 +44,8 @@ export interface FormatLoader {
   name: FormatName;
   /** Cheap check on the path, its first bytes or its directory entries. Higher wins; 0 = no. */
   detect(probe: Probe): number;
+  /** For formats read from a URL (e.g. `postgresql://…`): higher wins; 0 = no. */
+  detectUrl?(url: string): number;
   load(path: string, options: LoadOptions): Promise<Study>;
 }
 

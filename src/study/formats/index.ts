@@ -7,5 +7,6 @@ import "./csv.js";
 import "./tensorboard.js";
 import "./algoperf.js";
 import "./optuna.js";
+import "./optunaRdb.js";
 import "./deepcave.js";
 import "./wandb.js";
