@@ -17,6 +17,10 @@ export type { ScalarEvent, EventFileResult } from "./study/formats/tensorboard.j
 export { loadOptunaJournal, loadOptunaCsv, distributionToParam, optunaStatus } from "./study/formats/optuna.js";
 export type { OptunaDistribution } from "./study/formats/optuna.js";
 export { loadWandbCsv, parsePyLiteral, isWandbMetricColumn } from "./study/formats/wandb.js";
+export { readAlgoPerfLogs, algoperfBenchmark, workloadName } from "./study/formats/algoperfEvals.js";
+export type { AlgoPerfLogs, AlgoPerfTrial, AlgoPerfWorkload, AlgoPerfBenchmark, AlgoPerfRuleset } from "./study/formats/algoperfEvals.js";
+export * from "./analysis/algoperfScore.js";
+export * from "./analysis/compareAlgorithms.js";
 export { loadDeepCave, configSpaceToSearchSpace } from "./study/formats/deepcave.js";
 export * from "./plots/index.js";
 export * from "./notebook/index.js";

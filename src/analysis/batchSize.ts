@@ -8,6 +8,7 @@
 import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
+import { quantileSorted } from "../stats/quantileSorted.js";
 
 export interface BatchSizePoint {
   batchSize: number;
@@ -250,7 +251,7 @@ export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}
         for (const r of trs) {
           const v = study.curve(r.id, throughputMetric).values.filter((x) => Number.isFinite(x) && x > 0).sort((x, y) => x - y);
           if (v.length) {
-            const med = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+            const med = quantileSorted(v, 0.5);
             eps = eps === null ? med : Math.max(eps, med);
           }
         }

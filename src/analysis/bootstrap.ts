@@ -6,7 +6,9 @@
 import type { Study } from "../study/study.js";
 import type { Direction } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
-import { type BoxQuantiles, type ObjectiveBy, fmt, isFeasibleRow, mulberry32, objectiveOf, quantileSorted } from "./common.js";
+import { type BoxQuantiles, type ObjectiveBy, fmt, isFeasibleRow, mulberry32, objectiveOf } from "./common.js";
+import { mean as sampleMean } from "../stats/mean.js";
+import { quantileSorted } from "../stats/quantileSorted.js";
 
 export interface BestOfNOptions {
   /** Budgets N to report (default: 1, 2, 3, 5, 10, 20, 50, 100, … up to n, and n). */
@@ -230,7 +232,7 @@ function resampledSummary(values: number[], N: number, dir: Direction, R: number
   };
   const s: NonNullable<BestOfNBudget["resampled"]> = {
     resamples: R,
-    mean: fin.length ? fin.reduce((a, b) => a + b, 0) / fin.length : null,
+    mean: fin.length ? sampleMean(fin) : null,
     quantiles: { p5: qq(0.05), p25: qq(0.25), p50: qq(0.5), p75: qq(0.75), p95: qq(0.95) },
     pAllInfeasible: allInf / R,
     pWithinTolerance: within / R,

@@ -5,7 +5,8 @@
  * first 10% of training, max_train_steps is too high; if they are consistently in the last
  * 25%, training longer (and re-tuning the decay schedule) may help.
  */
-import { quantileSorted } from "simple-statistics";
+import { mean } from "../stats/mean.js";
+import { quantileSorted } from "../stats/quantileSorted.js";
 import { Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
@@ -98,7 +99,7 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
         median: quantileSorted(fr, 0.5),
         q75: quantileSorted(fr, 0.75),
         max: fr[fr.length - 1]!,
-        mean: fr.reduce((a, b) => a + b, 0) / fr.length,
+        mean: mean(fr),
       }
     : null;
   const edges = Array.from({ length: 11 }, (_, i) => i / 10);

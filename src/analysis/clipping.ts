@@ -6,7 +6,8 @@
  * Quantiles use simple-statistics `quantileSorted`: linear interpolation between order
  * statistics at index (n − 1)·p (R/numpy "type 7", numpy's default).
  */
-import { quantileSorted } from "simple-statistics";
+import { quantileSorted as ssQuantileSorted } from "simple-statistics";
+import { quantileSorted } from "../stats/quantileSorted.js";
 import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
@@ -109,8 +110,7 @@ function sortedFinite(...arrays: number[][]): Float64Array {
   return out.sort();
 }
 
-/** simple-statistics' type-7 quantile; it only reads `length` and indices, so a typed array is fine. */
-const quantileOf = (xs: Float64Array, p: number): number => quantileSorted(xs as unknown as number[], p);
+const quantileOf = quantileSorted;
 
 function quantilesOfSorted(xs: Float64Array): NormQuantiles | null {
   if (!xs.length) return null;
@@ -180,7 +180,7 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
     const v = series.norms[i]!;
     if (!Number.isFinite(v)) continue;
     if (len >= minHistory) {
-      if (len === 0) quantileSorted([], 0.5); // window ≤ 0: the same error as a median of nothing
+      if (len === 0) ssQuantileSorted([], 0.5); // window ≤ 0: the same error as a median of nothing
       // The median as simple-statistics' quantileSorted(sorted, 0.5) computes it (type 7).
       const idx = (len - 1) * 0.5;
       const lo = Math.floor(idx);

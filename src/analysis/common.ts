@@ -7,6 +7,8 @@ import type { Study } from "../study/study.js";
 import { findParam, paramScale } from "../space/spec.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
 import { isInfeasible } from "../study/types.js";
+import { mean } from "../stats/mean.js";
+import { sampleStandardDeviation } from "../stats/sampleStandardDeviation.js";
 
 /** Which per-trial objective an analysis uses: the best value over training (playbook default) or the final one. */
 export type ObjectiveBy = "best" | "final";
@@ -38,9 +40,8 @@ export function isFeasibleRow(row: TrialRow, by: ObjectiveBy = "best"): boolean 
 }
 
 /**
- * Scale of one hyperparameter: the declared space's scale when there is one, else `categorical`
- * for non-numeric values, `log` when every value is positive and the values span at least two
- * decades, `linear` otherwise.
+ * Scale of one hyperparameter: the declared space's scale when there is one, else inferred from
+ * the name and the values (see {@link scaleOfValues}).
  *
  * @example
  * hparamScale(study, "learning_rate"); // "log"
@@ -48,16 +49,27 @@ export function isFeasibleRow(row: TrialRow, by: ObjectiveBy = "best"): boolean 
 export function hparamScale(study: Study, name: string): Scale {
   const p = findParam(study.space, name);
   if (p && p.type !== "fixed") return paramScale(p);
-  return scaleOfValues(study.trialRows().map((r) => r.hparams[name] ?? null));
+  return scaleOfValues(study.trialRows().map((r) => r.hparams[name] ?? null), name);
 }
 
 /**
- * Scale from the values alone (see {@link hparamScale}).
+ * Names whose values are log-scaled by convention (learning rates, weight decay, epsilon, batch
+ * sizes, 1 − β): a sweep of them is read in log scale even when it spans less than two decades.
+ */
+const LOG_BY_NAME = /(learning_rate|(^|[_.])lr($|[_.])|weight_decay|(^|[_.])l2($|[_.])|epsilon|(^|[_.])eps($|[_.])|batch_size|one_minus_)/i;
+
+/**
+ * Scale from the values alone (and the name, when given): `categorical` for non-numeric values;
+ * for positive values, `log` when the name is log-scaled by convention, when the distinct values
+ * are evenly spaced in ratio (a geometric grid: consecutive ratios within 25 % of each other) or
+ * when they span at least two decades; `linear` otherwise (and for evenly spaced differences).
  *
  * @example
  * scaleOfValues([1e-4, 1e-3, 1e-1]); // "log"
+ * scaleOfValues([0.01, 0.014, 0.02, 0.028, 0.04]); // "log" (a geometric grid of 0.6 decades)
+ * scaleOfValues([0.1, 0.2, 0.3], "learning_rate"); // "log"
  */
-export function scaleOfValues(values: readonly HpValue[]): Scale {
+export function scaleOfValues(values: readonly HpValue[], name?: string): Scale {
   const nums: number[] = [];
   for (const v of values) {
     if (v === null || v === undefined) continue;
@@ -71,7 +83,22 @@ export function scaleOfValues(values: readonly HpValue[]): Scale {
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  return lo > 0 && hi / lo >= 100 ? "log" : "linear";
+  if (!(lo > 0)) return "linear";
+  if (name !== undefined && LOG_BY_NAME.test(name)) return "log";
+  const d = [...new Set(nums)].sort((a, b) => a - b);
+  if (d.length >= 3 && d.length <= 50) {
+    const ratios: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 1; i < d.length; i++) {
+      ratios.push(d[i]! / d[i - 1]!);
+      diffs.push(d[i]! - d[i - 1]!);
+    }
+    const even = (xs: number[]) => Math.max(...xs) <= 1.25 * Math.min(...xs);
+    // Evenly spaced differences read linear even when they also look geometric (never both for ≥ 3 values).
+    if (even(diffs)) return "linear";
+    if (even(ratios) && ratios[0]! >= 1.2) return "log";
+  }
+  return hi / lo >= 100 ? "log" : "linear";
 }
 
 /**
@@ -133,19 +160,8 @@ export function valueLabel(v: HpValue | undefined): string {
  */
 export { mulberry32 } from "../util/random.js";
 
-/**
- * Quantile of an ascending-sorted array with linear interpolation (type 7, as numpy's default).
- *
- * @example
- * quantileSorted([1, 2, 3, 4], 0.5); // 2.5
- */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** Type-7 quantile of a sorted sample (NaN when empty): the one in stats/, kept importable from here. */
+export { quantileSorted } from "../stats/quantileSorted.js";
 
 /** Five quantiles for a box plot. */
 export interface BoxQuantiles {
@@ -168,15 +184,7 @@ export function betterFirst(direction: Direction): (a: number, b: number) => num
 
 /** Mean and sample standard deviation (n − 1); std is NaN for fewer than 2 values. */
 export function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std: NaN };
-  let s = 0;
-  for (const x of xs) s += x;
-  const mean = s / n;
-  if (n < 2) return { mean, std: NaN };
-  let ss = 0;
-  for (const x of xs) ss += (x - mean) ** 2;
-  return { mean, std: Math.sqrt(ss / (n - 1)) };
+  return { mean: mean(xs), std: sampleStandardDeviation(xs) };
 }
 
 /** Round for messages (4 significant digits). */

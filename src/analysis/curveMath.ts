@@ -4,6 +4,8 @@
  * divergence and are skipped by the smoothers.
  */
 import type { Direction } from "../study/types.js";
+import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
+import { sampleStandardDeviation } from "../stats/sampleStandardDeviation.js";
 
 /** Step/value arrays of one metric, sorted by step. */
 export interface CurveData {
@@ -109,23 +111,7 @@ export function firstIndexAtOrAfter(steps: number[], fromStep: number): number {
  * slope([0, 1, 2], [1, 3, 5]); // 2
  */
 export function slope(x: number[], y: number[]): number {
-  const n = Math.min(x.length, y.length);
-  if (n < 2) return 0;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-  }
-  return sxx > 0 ? sxy / sxx : 0;
+  return linearRegressionSlope(x, y);
 }
 
 /**
@@ -135,9 +121,7 @@ export function slope(x: number[], y: number[]): number {
  * stdev([1, 3]); // 1.4142…
  */
 export function stdev(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return xs.length < 2 ? 0 : sampleStandardDeviation(xs);
 }
 
 /**

@@ -1,23 +1,2 @@
-/** A conclusion a person can act on (DESIGN.md). Every analysis returns a list of these. */
-export type Severity = "info" | "warn" | "error";
-
-export interface Finding {
-  severity: Severity;
-  /** Stable dotted code, e.g. `boundary.near_upper`. */
-  code: string;
-  /** One or two sentences, in the playbook's words, saying what to do. */
-  message: string;
-  /** The numbers behind the message (steps, values, trial ids, thresholds). */
-  evidence: Record<string, unknown>;
-}
-
-const ORDER: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
-
-/** Sort findings most severe first, then by code (stable, deterministic). */
-export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code));
-}
-
-export function finding(severity: Severity, code: string, message: string, evidence: Record<string, unknown> = {}): Finding {
-  return { severity, code, message, evidence };
-}
+/** Findings live in the core layer (space and study report them too); this module keeps the analysis-side import path. */
+export { type Finding, type Severity, finding, sortFindings } from "../core/findings.js";

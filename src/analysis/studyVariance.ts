@@ -8,6 +8,7 @@ import type { Study } from "../study/study.js";
 import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
+import { quantileSorted } from "../stats/quantileSorted.js";
 
 export interface StudyVarianceOptions {
   /** Which repeated study a trial belongs to (default: `attrs.study`, else a `study_<k>`/`seed_<k>` segment of its group). */
@@ -92,7 +93,7 @@ export function studyVariance(study: Study, options: StudyVarianceOptions = {}):
   }
   const rep = entries.filter((e) => e.n >= 2);
   const stds = rep.map((e) => e.std).sort((a, b) => a - b);
-  const medianStd = stds.length ? (stds[Math.floor((stds.length - 1) / 2)]! + stds[Math.ceil((stds.length - 1) / 2)]!) / 2 : null;
+  const medianStd = stds.length ? quantileSorted(stds, 0.5) : null;
   const findings: Finding[] = [];
   if (rep.length > 0) {
     const widest = [...rep].sort((a, b) => b.std - a.std)[0]!;

@@ -5,12 +5,14 @@
  */
 import type { Study } from "../study/study.js";
 import type { Direction, HpValue, TrialRow } from "../study/types.js";
-import { TunebookError, safeRecord } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import { SEED_LIKE, safeRecord } from "../core/values.js";
 import { type Finding, finding } from "./finding.js";
-import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, quantileSorted, trialValue } from "./common.js";
+import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, trialValue } from "./common.js";
+import { quantileSorted } from "../stats/quantileSorted.js";
+import { welchTTest } from "../stats/welchTTest.js";
 
-/** Hyperparameter names that identify a repeat rather than a configuration (seeds, run ids). */
-export const SEED_LIKE = /(^|[._/-])(seed|rng|random_state|run|repeat|rep|replicate|study)([._/-]|$)|seed$/i;
+export { SEED_LIKE } from "../core/values.js";
 
 export interface TrialVarianceOptions {
   /** Key identifying a configuration (default: its group without repeat segments such as `study_0`,
@@ -98,7 +100,7 @@ export function trialVariance(input: Study | ReadonlyArray<{ key: string; values
   }
   const pooledStd = den > 0 ? Math.sqrt(num / den) : null;
   const stds = rep.map((c) => c.std).sort((a, b) => a - b);
-  const medianStd = stds.length ? stds[Math.floor((stds.length - 1) / 2)]! / 2 + stds[Math.ceil((stds.length - 1) / 2)]! / 2 : null;
+  const medianStd = stds.length ? quantileSorted(stds, 0.5) : null;
   const means = rep.map((c) => c.mean);
   const betweenStd = means.length >= 2 ? meanStd(means).std : null;
   const findings: Finding[] = [];
@@ -193,9 +195,7 @@ export interface CompareResult {
 /**
  * Is candidate B better than baseline A beyond the seed noise? Welch's two-sample t-test (unequal
  * variances), one-sided in the objective's direction, plus the effect size against the pooled std.
- * simple-statistics only has the equal-variance t statistic (`tTestTwoSample`) and no t
- * distribution, so the p-value comes from the Student t CDF via the regularized incomplete beta
- * function ({@link studentTCdf}).
+ * The test is stats/welchTTest (simple-statistics has only the equal-variance statistic).
  *
  * @example
  * const c = compareToBaseline([0.71, 0.72, 0.70], [0.75, 0.76, 0.74], { direction: "maximize" });
@@ -212,25 +212,8 @@ export function compareToBaseline(a: readonly number[], b: readonly number[], op
   const nB = B.length;
   const sign = options.direction === "minimize" ? -1 : 1;
   const improvement = sign * (sb.mean - sa.mean);
-  const va = nA > 1 ? sa.std ** 2 / nA : NaN;
-  const vb = nB > 1 ? sb.std ** 2 / nB : NaN;
-  const se = Math.sqrt(va + vb);
-  let t: number;
-  let df: number;
-  let pValue: number;
-  if (nA < 2 || nB < 2) {
-    t = NaN;
-    df = NaN;
-    pValue = NaN;
-  } else if (se === 0) {
-    t = improvement > 0 ? Infinity : improvement < 0 ? -Infinity : 0;
-    df = nA + nB - 2;
-    pValue = improvement > 0 ? 0 : improvement < 0 ? 1 : 0.5;
-  } else {
-    t = improvement / se;
-    df = (va + vb) ** 2 / (va ** 2 / (nA - 1) + vb ** 2 / (nB - 1));
-    pValue = 1 - studentTCdf(t, df);
-  }
+  // One-sided in the objective's direction: "is B's improvement over A positive?"
+  const { t, df, pValue } = sign > 0 ? welchTTest(A, B) : welchTTest(A.map((x) => -x), B.map((x) => -x));
   const pooledStd = nA + nB > 2 ? Math.sqrt(((nA - 1) * (nA > 1 ? sa.std ** 2 : 0) + (nB - 1) * (nB > 1 ? sb.std ** 2 : 0)) / (nA + nB - 2)) : NaN;
   const effectSize = pooledStd > 0 ? improvement / pooledStd : improvement === 0 ? 0 : sign * Infinity;
   const better = improvement > 0 && pValue < alpha;
@@ -249,77 +232,7 @@ export function compareToBaseline(a: readonly number[], b: readonly number[], op
   return { better, nA, nB, meanA: sa.mean, meanB: sb.mean, stdA: sa.std, stdB: sb.std, improvement, t, df, pValue, pooledStd, effectSize, alpha, findings };
 }
 
-/**
- * CDF of Student's t distribution with `df` degrees of freedom (df may be fractional, as Welch's is):
- * P(T ≤ t) = 1 − ½ I_{df/(df+t²)}(df/2, ½) for t ≥ 0.
- *
- * @example
- * studentTCdf(2.0, 10); // ≈ 0.9633
- */
-export function studentTCdf(t: number, df: number): number {
-  if (Number.isNaN(t) || !(df > 0)) return NaN;
-  if (t === Infinity) return 1;
-  if (t === -Infinity) return 0;
-  const x = df / (df + t * t);
-  const tail = 0.5 * regularizedIncompleteBeta(x, df / 2, 0.5);
-  return t >= 0 ? 1 - tail : tail;
-}
-
-/**
- * Regularized incomplete beta function I_x(a, b), by its continued fraction (modified Lentz, as in
- * Numerical Recipes §6.4), using the symmetry I_x(a,b) = 1 − I_{1−x}(b,a) for fast convergence.
- *
- * @example
- * regularizedIncompleteBeta(0.5, 2, 2); // 0.5
- */
-export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(lnFront) * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (Math.exp(lnFront) * betaContinuedFraction(1 - x, b, a)) / b;
-}
-
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const TINY = 1e-300;
-  const EPS = 1e-15;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < EPS) break;
-  }
-  return h;
-}
-
-/** log Γ(x) by the Lanczos approximation (g = 7, 9 coefficients; ~15 digits). */
-export function lnGamma(x: number): number {
-  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
-  x -= 1;
-  let s = g[0]!;
-  for (let i = 1; i < 9; i++) s += g[i]! / (x + i);
-  const t = x + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(s);
-}
+export { studentTCdf } from "../stats/studentTCdf.js";
 
 export interface CompareTrialsOptions {
   /** Hyperparameter or trial attribute whose values name the two arms (e.g. `optimizer`, `submission`). */

@@ -18,7 +18,7 @@
  *   suggests a ~500-step run at 2 × the current best learning rate evaluating every step.
  */
 import { Study } from "../study/study.js";
-import type { HpValue } from "../study/types.js";
+import { type HpValue, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
@@ -39,7 +39,8 @@ export interface LrSweepOptions {
   earlyFraction?: number;
 }
 
-export type InstabilityKind = "diverged" | "blowup" | "loss_rise";
+/** How a trial was unstable: from its curve (blow-up, loss rise, non-finite) or its status (diverged, failed, out of memory). */
+export type InstabilityKind = "diverged" | "blowup" | "loss_rise" | "failed" | "oom";
 
 export interface LrTrialStability {
   trial: string;
@@ -159,9 +160,10 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
     const c = study.curveView(row.id, metric);
     const curve = { steps: c.steps, values: lowerIsBetter(c.values, lossLike) };
     let inst: { kind: InstabilityKind; step: number | null; value: number; reference: number | null } | null = c.steps.length ? lossInstability(curve, options) : null;
-    if (!inst && row.status === "diverged") {
+    // Every infeasible status counts: a failed or out-of-memory run at a high learning rate is not a stable one.
+    if (!inst && isInfeasible(row.status)) {
       const s = row.attrs.divergedStep;
-      inst = { kind: "diverged", step: typeof s === "number" ? s : null, value: NaN, reference: null };
+      inst = { kind: row.status as InstabilityKind, step: typeof s === "number" ? s : null, value: NaN, reference: null };
     }
     const first = c.steps[0] ?? 0;
     const last = Math.max(c.steps[c.steps.length - 1] ?? 0, row.steps ?? 0);
@@ -183,7 +185,27 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   // One pass instead of a filter per learning rate (a continuous sweep has one trial per rate: O(n²)).
   const unstableAt = new Set<number>();
   for (const t of trials) if (!t.stable) unstableAt.add(t.learningRate);
-  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr));
+  // lr* = the largest stable rate below the unstable region: the run of half-decade buckets of the
+  // learning rate, reaching the top of the sweep, in which at least half of the trials are
+  // unstable. In a random search a few lucky stable runs among mostly failing ones do not make a
+  // rate stable; in a one-trial-per-rate sweep this is the classic "largest stable rate below the
+  // first unstable one from the top".
+  const bucketOf = (lr: number) => (lr > 0 ? Math.floor(2 * Math.log10(lr) + 1e-9) : -Infinity);
+  const buckets = new Map<number, { n: number; bad: number }>();
+  for (const t of trials) {
+    const b = bucketOf(t.learningRate);
+    const e = buckets.get(b) ?? { n: 0, bad: 0 };
+    e.n++;
+    if (!t.stable) e.bad++;
+    buckets.set(b, e);
+  }
+  let regionFrom = Infinity;
+  for (const b of [...buckets.keys()].sort((x, y) => y - x)) {
+    const e = buckets.get(b)!;
+    if (e.bad >= e.n / 2) regionFrom = b;
+    else break;
+  }
+  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr) && bucketOf(lr) < regionFrom);
   const lrStar = stableLrs.length ? stableLrs[stableLrs.length - 1]! : null;
   const unstableAbove = trials.filter((t) => !t.stable && (lrStar === null || t.learningRate > lrStar));
   const unstableBelow = trials.filter((t) => !t.stable && lrStar !== null && t.learningRate <= lrStar);

@@ -18,6 +18,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/kernel.js"),
   () => import("./commands/space.js"),
   () => import("./commands/plot.js"),
+  () => import("./commands/algoperf.js"),
 ];
 
 export async function main(argv: string[] = process.argv): Promise<number> {

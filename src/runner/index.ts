@@ -1,5 +1,5 @@
 export * from "./config.js";
-export * from "./store.js";
+export * from "../study/store.js";
 export * from "./command.js";
 export * from "./run.js";
 export * from "./progress.js";

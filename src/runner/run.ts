@@ -12,7 +12,7 @@ import { TunebookError, isBetter } from "../study/types.js";
 import { VERSION } from "../version.js";
 import type { StudyConfig } from "./config.js";
 import { fillArgs, runCommandTrial, splitCommand } from "./command.js";
-import { StudyStore, trialId, type Manifest, type TrialRecord } from "./store.js";
+import { StudyStore, trialId, type Manifest, type TrialRecord } from "../study/store.js";
 import { sampleStudyPoints } from "./points.js";
 
 export interface Shard {

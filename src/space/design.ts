@@ -5,9 +5,10 @@
  * values is fair; fixed hyperparameters are filled in. When the optimizer is Adam, the playbook's
  * Adam budget advice is applied to the trials available per scientific value.
  */
-import { adamBudgetAdvice, ADAM_DEFAULTS, type AdamBudgetAdvice, type AdamHyperparameter } from "../analysis/adamBudget.js";
-import { finding, type Finding } from "../analysis/finding.js";
-import { TunebookError, safeRecord, type HpValue } from "../study/types.js";
+import { adamBudgetAdvice, ADAM_DEFAULTS, type AdamBudgetAdvice, type AdamHyperparameter } from "./adamBudget.js";
+import { finding, type Finding } from "../core/findings.js";
+import { TunebookError } from "../core/errors.js";
+import { safeRecord, type HpValue } from "../core/values.js";
 import { haltonPoints } from "./halton.js";
 import { counterUniform } from "./prng.js";
 import { activeRecord, compileSpace, mapUnit, type Trial } from "./sample.js";

@@ -7,7 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
-import { TunebookError, formatLocation } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import { formatLocation } from "../core/locations.js";
 import type { Condition, FloatParam, IntParam, Param, Role, SearchSpace } from "./spec.js";
 
 type Scalar = string | number | boolean;

@@ -15,7 +15,8 @@
  * A parameter whose condition fails (or whose parent is itself inactive) is left out of the
  * trial's record.
  */
-import { TunebookError, safeRecord, type HpValue } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import { safeRecord, type HpValue } from "../core/values.js";
 import { haltonPoints } from "./halton.js";
 import { counterUniform } from "./prng.js";
 import type { Param, SearchSpace } from "./spec.js";

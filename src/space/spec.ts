@@ -2,7 +2,7 @@
  * Search-space specification types (see DESIGN.md "Search space"). Validation, parsing of
  * JSON/YAML files and the samplers live beside this file; the study model only needs the types.
  */
-import type { HpValue } from "../study/types.js";
+import type { HpValue } from "../core/values.js";
 
 /** Role of a hyperparameter in a study (playbook: scientific / nuisance / fixed). */
 export type Role = "scientific" | "nuisance" | "fixed";

@@ -1,25 +1,40 @@
 /**
- * loadStudy: auto-detect a log format and load it into a Study.
- * Formats register themselves in FORMATS below (one module each in ./formats).
+ * loadStudy: auto-detect a log format and load it into a Study. The formats are the static list
+ * FORMATS in ./formats/index.ts (one module each in ./formats).
  */
 import { open, readdir, stat } from "node:fs/promises";
 import type { Study } from "./study.js";
 import { TunebookError } from "./types.js";
-import type { FormatLoader, FormatName, LoadOptions, Probe } from "./formats/format.js";
+import type { FormatLoader, Probe, ReadOptions } from "./formats/format.js";
+import { FORMATS, FORMAT_NAMES, type FormatName } from "./formats/index.js";
 
-export type { LoadOptions, FormatName } from "./formats/format.js";
+export { FORMAT_NAMES, type FormatName } from "./formats/index.js";
+export type { ReadOptions } from "./formats/format.js";
 
-const FORMATS: FormatLoader[] = [];
-
-/** Register a format loader (called by each format module at import). */
-export function registerFormat(loader: FormatLoader): void {
-  const i = FORMATS.findIndex((f) => f.name === loader.name);
-  if (i >= 0) FORMATS[i] = loader;
-  else FORMATS.push(loader);
+/** Options of {@link loadStudy}: what every format reads, plus forcing a format. */
+export interface LoadOptions extends ReadOptions {
+  /** Force a format instead of auto-detecting it. */
+  format?: FormatName;
 }
 
+/**
+ * The format names loadStudy accepts, in detection order.
+ *
+ * @example
+ * formatNames().includes("tensorboard"); // true
+ */
 export function formatNames(): FormatName[] {
-  return FORMATS.map((f) => f.name);
+  return [...FORMAT_NAMES];
+}
+
+/**
+ * Is `name` a format loadStudy knows? (For validating a `--format` given as a string.)
+ *
+ * @example
+ * isFormatName("csv"); // true
+ */
+export function isFormatName(name: string): name is FormatName {
+  return (FORMAT_NAMES as readonly string[]).includes(name);
 }
 
 export async function probePath(path: string): Promise<Probe> {
@@ -48,14 +63,13 @@ export function isUrl(path: string): boolean {
   return /^[a-z][a-z0-9+.-]+:\/\//i.test(path);
 }
 
-/** Which format would read `path` (or undefined). */
+/** Which format would read `path` (or undefined). A URL is offered to the formats that read URLs. */
 export async function detectFormat(path: string): Promise<FormatName | undefined> {
-  await import("./formats/index.js");
   if (isUrl(path)) {
-    let best: FormatLoader | undefined;
+    let best: FormatLoader<FormatName> | undefined;
     let score = 0;
     for (const f of FORMATS) {
-      const s = f.detectUrl?.(path) ?? 0;
+      const s = (f as FormatLoader<FormatName>).detectUrl?.(path) ?? 0;
       if (s > score) {
         score = s;
         best = f;
@@ -64,7 +78,7 @@ export async function detectFormat(path: string): Promise<FormatName | undefined
     return best?.name;
   }
   const probe = await probePath(path);
-  let best: FormatLoader | undefined;
+  let best: FormatLoader<FormatName> | undefined;
   let score = 0;
   for (const f of FORMATS) {
     const s = f.detect(probe);
@@ -85,7 +99,6 @@ export async function detectFormat(path: string): Promise<FormatName | undefined
  * console.log(study.size, study.statusCounts());
  */
 export async function loadStudy(path: string, options: LoadOptions = {}): Promise<Study> {
-  await import("./formats/index.js");
   let name = options.format;
   if (!name) {
     name = await detectFormat(path);

@@ -1,4 +1,11 @@
 /** Core value types of the study model. See DESIGN.md "Concepts". */
+import { formatLocation } from "../core/locations.js";
+import type { HpValue } from "../core/values.js";
+
+// Shared with space/ and analysis/: defined in core/, re-exported here for the study-side import path.
+export { TunebookError } from "../core/errors.js";
+export { formatLocation, type Location } from "../core/locations.js";
+export { type HpValue, safeRecord } from "../core/values.js";
 
 /**
  * Status of a trial. `diverged`, `failed` and `oom` are the infeasible statuses. `pruned` is a
@@ -16,9 +23,6 @@ export interface Objective {
   metric: string;
   direction: Direction;
 }
-
-/** A hyperparameter value as loaded. `null` means "not used by this trial" (inactive/conditional). */
-export type HpValue = number | string | boolean | null;
 
 /** One trial as a plain object (a row of the trials table, hyperparameters gathered). */
 export interface TrialRow {
@@ -58,36 +62,8 @@ export interface LoadIssue {
   message: string;
 }
 
-/** Raised when nothing sensible can be loaded. The CLI prints `message` without a stack trace. */
-export class TunebookError extends Error {
-  constructor(
-    message: string,
-    readonly file?: string,
-    readonly line?: number,
-    readonly field?: string,
-  ) {
-    super(formatLocation({ file, line, field }) + message);
-    this.name = "TunebookError";
-  }
-}
-
-/** `file:line: field "x": ` prefix used by every error and warning. */
-export function formatLocation(loc: { file?: string; line?: number; field?: string }): string {
-  let s = "";
-  if (loc.file) s += loc.file;
-  if (loc.line !== undefined) s += `:${loc.line}`;
-  if (s) s += ": ";
-  if (loc.field) s += `field "${loc.field}": `;
-  return s;
-}
-
 export function formatIssue(issue: LoadIssue): string {
   return `${issue.severity}: ${formatLocation(issue)}${issue.message}`;
-}
-
-/** A record with no prototype, so user keys like `__proto__` or `constructor` are plain data. */
-export function safeRecord<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
 }
 
 /** True for statuses that count as infeasible (diverged, failed, oom). */

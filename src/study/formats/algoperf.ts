@@ -14,11 +14,10 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { StudyBuilder, parseNumber } from "../builder.js";
-import { registerFormat } from "../load.js";
 import { type Study, summarizeCurve } from "../study.js";
 import { type Direction, type HpValue, type Objective, type TrialRow, TunebookError, safeRecord } from "../types.js";
 import { forEachCsvRow } from "./csv.js";
-import { type FormatLoader, type LoadOptions, type Probe, guessDirection, objectiveFrom } from "./format.js";
+import { defineFormat, type ReadOptions, type Probe, guessDirection, objectiveFrom } from "./format.js";
 import { defaultObjectiveMetric, flattenHparams } from "./records.js";
 import { IssueLog, parseJsonLine, studyNameFrom } from "./text.js";
 
@@ -235,7 +234,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
  * study.size; // 10
  * study.curve("study_0/imagenet_resnet_jax/trial_1", "grad_norm").steps.length;
  */
-export async function loadAlgoPerf(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Promise<Study> {
   let st;
   try {
     st = await stat(path);
@@ -437,5 +436,4 @@ function detect(p: Probe): number {
   return hasTrialBelow(p.path, p.entries, 5) ? 90 : 0;
 }
 
-export const algoperfFormat: FormatLoader = { name: "algoperf", detect, load: loadAlgoPerf };
-registerFormat(algoperfFormat);
+export const algoperfFormat = defineFormat({ name: "algoperf", detect, load: loadAlgoPerf });

@@ -6,12 +6,11 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { parse } from "csv-parse";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
-import type { FormatLoader, LoadOptions, Probe } from "./format.js";
+import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { IssueLog, checkTextFile, forEachTextChunk, looksBinary, readHead, studyNameFrom } from "./text.js";
+import { type CsvLineFn, IssueLog, checkTextFile, forEachTextChunk, looksBinary, readHead, studyNameFrom } from "./text.js";
 
 /**
  * Tab for .tsv files or a first line with more tabs than commas, else comma.
@@ -27,11 +26,7 @@ export function sniffDelimiter(path: string, head: Buffer): string {
   return tabs > commas ? "\t" : ",";
 }
 
-/**
- * A fast path for one data line `text.slice(start, end)` (no quotes in it, CR already removed):
- * returns true when it consumed the line, false to send it through the general row handling.
- */
-export type CsvLineFn = (text: string, start: number, end: number, line: number) => boolean;
+export type { CsvLineFn } from "./text.js";
 
 /**
  * Stream the records of a CSV file: `fn(header, row, line)` for every data row, with the header
@@ -218,7 +213,7 @@ async function parseRest(
  * const study = await loadCsv("datasets/algoperf_v05/trials_summary.csv");
  * study.size; // 3700
  */
-export async function loadCsv(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadCsv(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "CSV");
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d));
@@ -242,5 +237,4 @@ function detect(p: Probe): number {
   return 0;
 }
 
-export const csvFormat: FormatLoader = { name: "csv", detect, load: loadCsv };
-registerFormat(csvFormat);
+export const csvFormat = defineFormat({ name: "csv", detect, load: loadCsv });

@@ -23,10 +23,9 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Condition, Param, SearchSpace } from "../../space/spec.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type LoadIssue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { guessDirection, type LoadOptions, type Probe } from "./format.js";
+import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
 import { describe as describeValue } from "./records.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine } from "./text.js";
 
@@ -149,7 +148,7 @@ function isRunDir(dir: string): boolean {
 }
 
 /** Load one run folder into `b` (trial ids prefixed by `prefix` when several runs share a study). */
-async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, group: string | null, options: LoadOptions): Promise<{ objectives: MetaObjective[]; space?: SearchSpace }> {
+async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, group: string | null, options: ReadOptions): Promise<{ objectives: MetaObjective[]; space?: SearchSpace }> {
   const histPath = join(dir, "history.jsonl");
   await checkTextFile(histPath, "DeepCAVE history (JSON lines)");
   const configs = await readJson(join(dir, "configs.json"), "configs.json");
@@ -260,7 +259,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
  * study.size; // 1000
  * study.space?.params.length; // 7
  */
-export async function loadDeepCave(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadDeepCave(path: string, options: ReadOptions = {}): Promise<Study> {
   let root = path;
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new TunebookError("no such file or folder", path);
@@ -293,7 +292,7 @@ export async function loadDeepCave(path: string, options: LoadOptions = {}): Pro
   return b.build();
 }
 
-registerFormat({
+export const deepcaveFormat = defineFormat({
   name: "deepcave",
   detect(p: Probe): number {
     if (!p.isDirectory) return basename(p.path) === "history.jsonl" && existsSync(join(dirname(p.path), "configs.json")) ? 50 : 0;

@@ -2,23 +2,8 @@
 import type { Study } from "../study.js";
 import type { Direction, Objective } from "../types.js";
 
-export type FormatName =
-  | "jsonl"
-  | "csv"
-  | "algoperf"
-  | "tensorboard"
-  | "optuna-csv"
-  | "optuna-journal"
-  | "wandb-csv"
-  | "deepcave"
-  | "tunebook"
-  | "optuna-rdb"
-  | "mlflow"
-  | "parquet";
-
-export interface LoadOptions {
-  /** Force a format instead of auto-detecting it. */
-  format?: FormatName;
+/** What a format loader is told (loadStudy's `LoadOptions` adds the choice of format). */
+export interface ReadOptions {
   /** Objective metric name (default: the format's own, or the first validation metric found). */
   objective?: string;
   direction?: Direction;
@@ -40,13 +25,26 @@ export interface Probe {
   entries: string[];
 }
 
-export interface FormatLoader {
-  name: FormatName;
+export interface FormatLoader<N extends string = string> {
+  /** The name users pass as `--format`; the list of names is the static list in ./index.ts. */
+  name: N;
   /** Cheap check on the path, its first bytes or its directory entries. Higher wins; 0 = no. */
   detect(probe: Probe): number;
   /** For formats read from a URL (e.g. `postgresql://…`): higher wins; 0 = no. */
   detectUrl?(url: string): number;
-  load(path: string, options: LoadOptions): Promise<Study>;
+  load(path: string, options: ReadOptions): Promise<Study>;
+}
+
+/**
+ * Declare a format loader; the literal name is kept in the type, so the static list in ./index.ts
+ * yields `FormatName`. Adding a format: write its module exporting `defineFormat({...})`, add it
+ * to `FORMATS` in ./index.ts. Nothing registers itself on import.
+ *
+ * @example
+ * export const myFormat = defineFormat({ name: "my-format", detect: (p) => (p.path.endsWith(".my") ? 50 : 0), load: loadMy });
+ */
+export function defineFormat<const N extends string>(loader: FormatLoader<N>): FormatLoader<N> {
+  return loader;
 }
 
 /** Pick the direction for a metric name when the log does not say: accuracy-like up, else down. */
@@ -56,7 +54,7 @@ export function guessDirection(metric: string): Direction {
     : "minimize";
 }
 
-export function objectiveFrom(options: LoadOptions, fallback: Objective): Objective {
+export function objectiveFrom(options: ReadOptions, fallback: Objective): Objective {
   const metric = options.objective ?? fallback.metric;
   const direction = options.direction ?? (options.objective ? guessDirection(metric) : fallback.direction);
   return { metric, direction };

@@ -5,10 +5,9 @@
  * Streams the file in large chunks; bare NaN/Infinity (Python's json.dumps) are values. Lines shaped
  * like the first one are scanned in place (./scan.ts); the rest go through JSON.parse.
  */
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
-import type { FormatLoader, LoadOptions, Probe } from "./format.js";
+import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
 import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
 
@@ -18,7 +17,7 @@ import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./
  * @example
  * const study = await loadJsonl("runs.jsonl", { onProgress: (d, t) => console.log(d / t) });
  */
-export async function loadJsonl(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadJsonl(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "JSONL");
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
@@ -65,5 +64,4 @@ function detect(p: Probe): number {
   return 0;
 }
 
-export const jsonlFormat: FormatLoader = { name: "jsonl", detect, load: loadJsonl };
-registerFormat(jsonlFormat);
+export const jsonlFormat = defineFormat({ name: "jsonl", detect, load: loadJsonl });

@@ -23,11 +23,10 @@
  */
 import type { CategoricalParam, Param, SearchSpace } from "../../space/spec.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { forEachCsvRow } from "./csv.js";
-import { guessDirection, type LoadOptions, type Probe } from "./format.js";
+import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
 import { describe as describeValue } from "./records.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
 
@@ -210,7 +209,7 @@ function assignOne(into: Record<string, unknown>, v: unknown): boolean {
  * const study = await loadOptunaJournal("optuna_journal_storage.log");
  * study.space?.params.map((p) => p.name); // ["lr", "layers", "optimizer"]
  */
-export async function loadOptunaJournal(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadOptunaJournal(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "Optuna journal (JSON lines)");
   const log = new IssueLog(path);
   const studies: JStudy[] = [];
@@ -478,7 +477,7 @@ function parseDuration(s: string): number | undefined {
  * const study = await loadOptunaCsv("trials.csv", { direction: "maximize" });
  * study.trial("0")?.hparams.lr;
  */
-export async function loadOptunaCsv(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "Optuna trials_dataframe CSV");
   const log = new IssueLog(path);
   const b = new StudyBuilder(options.name ?? studyNameFrom(path), { metric: "value", direction: options.direction ?? "minimize" });
@@ -568,7 +567,7 @@ function firstLine(head: Buffer): string {
   return head.toString("utf8").replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
 }
 
-registerFormat({
+export const optunaJournalFormat = defineFormat({
   name: "optuna-journal",
   detect(p: Probe): number {
     if (p.isDirectory) return 0;
@@ -578,7 +577,7 @@ registerFormat({
   load: loadOptunaJournal,
 });
 
-registerFormat({
+export const optunaCsvFormat = defineFormat({
   name: "optuna-csv",
   detect(p: Probe): number {
     if (p.isDirectory) return 0;

@@ -26,10 +26,9 @@
  */
 import type { Param, SearchSpace } from "../../space/spec.js";
 import { StudyBuilder } from "../builder.js";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, TunebookError, safeRecord } from "../types.js";
-import type { LoadOptions, Probe } from "./format.js";
+import { defineFormat, type ReadOptions as LoadOptions, type Probe } from "./format.js";
 import { distributionToParam, optunaStatus, type OptunaDistribution } from "./optuna.js";
 import { parseJsonLine } from "./text.js";
 
@@ -551,7 +550,7 @@ export async function loadOptunaRdb(target: string, options: LoadOptions = {}): 
   }
 }
 
-registerFormat({
+export const optunaRdbFormat = defineFormat({
   name: "optuna-rdb",
   detect(p: Probe): number {
     return !p.isDirectory && p.head.length >= 16 && p.head.subarray(0, 16).equals(SQLITE_MAGIC) ? 70 : 0;

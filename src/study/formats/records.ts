@@ -12,10 +12,9 @@
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { guessDirection, type LoadOptions } from "./format.js";
-import type { CsvLineFn } from "./csv.js";
+import { guessDirection, type ReadOptions } from "./format.js";
 import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
-import { IssueLog, Interner, detach, parseStatus } from "./text.js";
+import { type CsvLineFn, IssueLog, Interner, detach, parseStatus } from "./text.js";
 
 export type RecordShape = "long" | "wide" | "trial";
 
@@ -117,7 +116,7 @@ const OBJECTIVE_KEYS = ["objective", "value", "final_value", "final", "score", "
  * @example
  * planTrialColumns(["trial", "hp.lr", "final_acc", "best_acc"], {}, "t.csv").metric; // "acc"
  */
-export function planTrialColumns(keys: readonly string[], options: LoadOptions, file: string): TrialPlan {
+export function planTrialColumns(keys: readonly string[], options: ReadOptions, file: string): TrialPlan {
   const has = new Set(keys);
   const lower = new Map(keys.map((k) => [k.toLowerCase(), k]));
   const pick = (...names: string[]): string | undefined => {
@@ -244,7 +243,7 @@ export class RecordSink {
   constructor(
     readonly file: string,
     name: string,
-    readonly options: LoadOptions,
+    readonly options: ReadOptions,
   ) {
     this.builder = new StudyBuilder(name, { metric: options.objective ?? "objective", direction: options.direction ?? "minimize" });
     this.log = new IssueLog(file);

@@ -23,10 +23,9 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import CRC32C from "crc-32/crc32c.js";
 import protobuf from "protobufjs";
 import { StudyBuilder, toHpValue } from "../builder.js";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type HpValue, type LoadIssue, TunebookError, safeRecord } from "../types.js";
-import { guessDirection, objectiveFrom, type LoadOptions, type Probe } from "./format.js";
+import { defineFormat, guessDirection, objectiveFrom, type ReadOptions, type Probe } from "./format.js";
 
 // Subset of tensorflow/core/util/event.proto, framework/summary.proto, tensor.proto,
 // tensor_shape.proto and types.proto: only what scalar summaries need. Unknown fields are skipped.
@@ -570,7 +569,7 @@ async function readHparams(dir: string, b: StudyBuilder): Promise<Record<string,
  * const study = await loadTensorboard("runs/", { objective: "val/loss" });
  * study.curve(study.trialIds()[0], "val/loss");
  */
-export async function loadTensorboard(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadTensorboard(path: string, options: ReadOptions = {}): Promise<Study> {
   const st = await stat(path);
   const files = st.isDirectory() ? await findEventFiles(path) : [path];
   if (files.length === 0) throw new TunebookError("no TensorBoard event files (events.out.tfevents.*) in this folder", path);
@@ -636,7 +635,7 @@ export async function loadTensorboard(path: string, options: LoadOptions = {}): 
   return b.build();
 }
 
-registerFormat({
+export const tensorboardFormat = defineFormat({
   name: "tensorboard",
   detect(probe: Probe): number {
     if (!probe.isDirectory) {

@@ -369,3 +369,9 @@ export class Interner {
 export function detach(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
+
+/**
+ * A fast path for one data line `text.slice(start, end)` (no quotes in it, CR already removed):
+ * returns true when it consumed the line, false to send it through the general row handling.
+ */
+export type CsvLineFn = (text: string, start: number, end: number, line: number) => boolean;

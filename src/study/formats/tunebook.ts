@@ -1,15 +1,15 @@
 /**
- * Loader for study directories written by `tunebook run` (see src/runner/store.ts for the layout).
+ * Loader for study directories written by `tunebook run` (see ../store.ts for the layout).
  * Readable at any moment: a study still running, or killed, loads what is finished plus the
  * `running` trials, and a partial last measurement line is reported, not fatal.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { StudyBuilder, parseNumber } from "../builder.js";
-import { registerFormat } from "../load.js";
 import { TunebookError, type HpValue, type TrialStatus, TRIAL_STATUSES } from "../types.js";
-import { objectiveFrom, type LoadOptions } from "./format.js";
-import type { SearchSpace } from "../../space/spec.js";
+import { defineFormat, objectiveFrom, type ReadOptions } from "./format.js";
+import { parseSpace } from "../../space/parse.js";
+import { StudyStore } from "../store.js";
 
 interface ManifestLike {
   format?: string;
@@ -23,7 +23,7 @@ interface ManifestLike {
   tunebook?: string;
 }
 
-async function load(path: string, options: LoadOptions) {
+async function load(path: string, options: ReadOptions) {
   const manifestPath = join(path, "study.json");
   let m: ManifestLike;
   try {
@@ -37,13 +37,11 @@ async function load(path: string, options: LoadOptions) {
   b.source = { path, format: "tunebook" };
   if (m.config?.space) {
     try {
-      const space = await import("../../space/parse.js");
-      b.space = space.parseSpace(m.config.space as never, manifestPath) as SearchSpace;
+      b.space = parseSpace(m.config.space as never, manifestPath);
     } catch (e) {
       b.warn({ file: manifestPath, field: "config.space", message: `search space not attached: ${(e as Error).message}` });
     }
   }
-  const { StudyStore } = await import("../../runner/store.js");
   const store = new StudyStore(path);
   const records = store.readRecords((file, message) => b.warn({ file, message: `trial record skipped: ${message}` }));
   for (const [index, r] of [...records].sort((x, y) => x[0] - y[0])) {
@@ -76,7 +74,7 @@ async function load(path: string, options: LoadOptions) {
   return study;
 }
 
-registerFormat({
+export const tunebookFormat = defineFormat({
   name: "tunebook",
   detect: (p) => (p.isDirectory && p.entries.includes("study.json") && p.entries.includes("trials") ? 100 : p.isDirectory && p.entries.includes("study.json") ? 60 : 0),
   load,

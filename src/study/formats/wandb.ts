@@ -26,11 +26,10 @@
  * trial's group.
  */
 import { StudyBuilder, isLossMetric, parseNumber, toHpValue } from "../builder.js";
-import { registerFormat } from "../load.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { forEachCsvRow } from "./csv.js";
-import { guessDirection, type LoadOptions, type Probe } from "./format.js";
+import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
 import { describe as describeValue } from "./records.js";
 import { IssueLog, checkTextFile, studyNameFrom } from "./text.js";
 
@@ -266,7 +265,7 @@ interface RunRow {
  * const study = await loadWandbCsv("wandb_export.csv", { objective: "val_loss" });
  * study.trialRows()[0].hparams.lr;
  */
-export async function loadWandbCsv(path: string, options: LoadOptions = {}): Promise<Study> {
+export async function loadWandbCsv(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "W&B runs CSV");
   const log = new IssueLog(path);
   const runs: RunRow[] = [];
@@ -390,7 +389,7 @@ export async function loadWandbCsv(path: string, options: LoadOptions = {}): Pro
   return b.build();
 }
 
-registerFormat({
+export const wandbCsvFormat = defineFormat({
   name: "wandb-csv",
   detect(p: Probe): number {
     if (p.isDirectory) return 0;

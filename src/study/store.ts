@@ -12,8 +12,9 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HpValue, TrialStatus } from "../study/types.js";
-import { TunebookError } from "../study/types.js";
+import type { HpValue } from "../core/values.js";
+import type { TrialStatus } from "./types.js";
+import { TunebookError } from "../core/errors.js";
 import { stringifyJson, writeFileAtomic } from "../util/fs.js";
 
 export const MANIFEST = "study.json";
