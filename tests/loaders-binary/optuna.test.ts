@@ -123,7 +123,8 @@ describe("Optuna trials_dataframe() CSV (real, Optuna 3.1)", () => {
     expect(study.size).toBe(csvRows.length);
     const counts = study.statusCounts();
     expect(counts.failed).toBe(csvRows.filter((r) => r.state === "FAIL").length);
-    expect(counts.complete).toBe(csvRows.filter((r) => r.state === "COMPLETE" || r.state === "PRUNED").length);
+    expect(counts.complete).toBe(csvRows.filter((r) => r.state === "COMPLETE").length);
+    expect(counts.pruned).toBe(csvRows.filter((r) => r.state === "PRUNED").length);
     for (const row of csvRows) {
       const t = study.trial(row.number!)!;
       expect(t.hparams.lr).toBe(Number(row.params_lr));

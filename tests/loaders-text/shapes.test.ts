@@ -141,7 +141,7 @@ describe("helpers", () => {
 
   it("maps status spellings", () => {
     expect(["COMPLETE", "success", "finished", "FAIL", "failed", "crashed", "diverged", "nan", "oom", "OutOfMemory", "running", "TrialState.PRUNED"].map(parseStatus))
-      .toEqual(["complete", "complete", "complete", "failed", "failed", "failed", "diverged", "diverged", "oom", "oom", "running", "complete"]);
+      .toEqual(["complete", "complete", "complete", "failed", "failed", "failed", "diverged", "diverged", "oom", "oom", "running", "pruned"]);
     expect(parseStatus("zombie")).toBeUndefined();
   });
 
