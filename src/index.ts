@@ -7,6 +7,7 @@ export * from "./space/index.js";
 export * from "./analysis/finding.js";
 export * from "./train/index.js";
 export * from "./analysis/index.js";
+export * from "./surrogate/index.js";
 export * from "./runner/index.js";
 export * from "./report/index.js";
 export { loadJsonl } from "./study/formats/jsonl.js";

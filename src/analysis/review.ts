@@ -22,6 +22,7 @@ import { boundaries } from "./boundaries.js";
 import { type ObjectiveBy, hparamScale, isFeasibleRow, trialValue } from "./common.js";
 import { type Finding, finding, sortFindings } from "./finding.js";
 import { importance } from "./importance.js";
+import { fanova } from "./fanova.js";
 import { infeasible } from "./infeasible.js";
 import { isolation } from "./isolation.js";
 import { defaultStudyKey, studyVariance } from "./studyVariance.js";
@@ -165,6 +166,12 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
     run: (s, o) => compareTrials(s, { by: o.by, ...(opt(o, "adoption") as CompareTrialsOptions) }),
   },
   { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
+  {
+    // fANOVA on a random forest: interactions, intervals, conditional subspaces, feasibility (issue 22).
+    name: "fanova",
+    applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2,
+    run: (s, o) => fanova(s, { by: o.by, seed: o.seed ?? 0, trees: 32, pdPoints: 20, ...opt(o, "fanova") }),
+  },
   { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },
   // Training dynamics (issue 5): curves, checkpoints, clipping, instability + warmup, trainingSteps.
   ...DYNAMICS_ANALYSES,

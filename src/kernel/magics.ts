@@ -16,6 +16,7 @@ import { loadStudy, type FormatName } from "../study/load.js";
 import { summarizeStudy } from "../study/summary.js";
 import { TunebookError, type Direction } from "../study/types.js";
 import type { ObjectiveBy } from "../analysis/common.js";
+import { algoperfMagic } from "./algoperfMagic.js";
 
 /** What a magic gets besides its arguments. */
 export interface MagicContext {
@@ -478,6 +479,7 @@ register(
     },
   }),
 );
+register(algoperfMagic);
 
 /** `%lsmagic` as text. */
 export function lsmagicText(magics: Record<string, Magic>): string {

@@ -150,7 +150,7 @@ function evidenceText(e: Record<string, unknown>): string {
   );
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root{--fg:#1b1f24;--muted:#5c6570;--line:#d8dde3;--err:#b42318;--warn:#b54708;--info:#175cd3}
 *{box-sizing:border-box}body{font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);margin:0 auto;max-width:1180px;padding:24px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:32px}
@@ -166,7 +166,7 @@ table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-
 tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
 `;
 
-const SORT_JS = `
+export const REPORT_JS = `
 document.querySelectorAll("table.trials").forEach(function (table) {
   table.querySelectorAll("th").forEach(function (th, col) {
     th.addEventListener("click", function () {
@@ -218,7 +218,7 @@ export function renderHtml(c: ReportContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tunebook ${e(c.environment.tunebook)}">
 <title>${e(`tunebook report — ${t.study}`)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 <script>${inlinePlotlyJs()}</script>
 </head>
 <body>
@@ -275,7 +275,7 @@ ${kv("Sampler / seed", e(env.sampler ? `${env.sampler} / ${env.seed ?? "–"}` :
 ${kv("Code revision", env.code ? `<code>${e(env.code)}</code>` : "–")}
 </table>
 </section>
-<script>${SORT_JS}</script>
+<script>${REPORT_JS}</script>
 </body>
 </html>
 `);

@@ -6,7 +6,8 @@
  * name: mnist-lr
  * objective: { metric: validation/accuracy, direction: maximize }
  * space: spaces/mnist.yaml            # or the space inline
- * sampler: halton                      # halton | random | grid
+ * sampler: halton                      # halton | random | grid | bo
+ * bo: { warmStart: runs/explore, acquisition: ei }   # bo only: exploitation after exploration
  * seed: 0
  * trials: 16
  * workers: 2
@@ -53,7 +54,19 @@ export const studyConfigSchema = z.object({
    * (e.g. the warmup sweep of `warmupPlan`, or a hand-picked comparison). `trials` defaults to its length.
    */
   points: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))).min(1).optional(),
-  sampler: z.enum(["halton", "random", "grid"]).default("halton"),
+  sampler: z.enum(["halton", "random", "grid", "bo"]).default("halton"),
+  /** `sampler: bo` options: Gaussian-process Bayesian optimization (see src/space/bo.ts). */
+  bo: z
+    .object({
+      /** Study folder(s), relative to the config, whose trials are observations from the start (e.g. the exploration study). */
+      warmStart: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+      acquisition: z.enum(["ei", "ucb"]).optional(),
+      kappa: z.number().positive().optional(),
+      /** Feasible observations needed before the model is used (Halton points until then). */
+      initial: z.number().int().nonnegative().optional(),
+    })
+    .strict()
+    .optional(),
   seed: z.number().int().nonnegative().default(0),
   scramble: z.boolean().default(true),
   trials: z.number().int().positive().optional(),

@@ -3,4 +3,5 @@ export * from "../study/store.js";
 export * from "./command.js";
 export * from "./run.js";
 export * from "./progress.js";
-export { sampleStudyPoints } from "./points.js";
+export { sampleStudyPoints, trialSampler, studyObservations, warmStartObservations, recordObservation } from "./points.js";
+export type { TrialSampler, SamplerState } from "./points.js";

@@ -13,7 +13,7 @@ import { VERSION } from "../version.js";
 import type { StudyConfig } from "./config.js";
 import { fillArgs, runCommandTrial, splitCommand } from "./command.js";
 import { StudyStore, trialId, type Manifest, type TrialRecord } from "../study/store.js";
-import { sampleStudyPoints } from "./points.js";
+import { trialSampler } from "./points.js";
 
 export interface Shard {
   index: number;
@@ -92,7 +92,7 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   const t0 = Date.now();
   const store = new StudyStore(resolve(options.dir));
   const shard = options.shard ?? { index: 0, count: 1 };
-  const points = await sampleStudyPoints(config);
+  const sampler = await trialSampler(config);
   const manifest: Manifest = {
     format: "tunebook-study",
     version: 1,
@@ -159,7 +159,8 @@ export async function runStudy(config: StudyConfig, options: RunOptions): Promis
   const queue = [...todo];
 
   const runOne = async (index: number): Promise<void> => {
-    const hparams = points[index]!;
+    // Asked when the trial starts: a model-based sampler sees every finished and running trial.
+    const hparams = await sampler.pointFor(index, { records: config.sampler === "bo" ? store.readRecords() : records });
     const id = trialId(index);
     const startedAt = new Date().toISOString();
     const rec: TrialRecord = { index, id, status: "running", hparams, startedAt };

@@ -88,4 +88,19 @@ export function register(program: Command): void {
       const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
       process.stdout.write((opts.json ? stringifyJson(scoreJson(r), 2) : formatLeaderboard(r)) + "\n");
     });
+  common(cmd.command("report").description("self-contained HTML: leaderboard, performance profiles, time-to-target table, study spread, aggregate statistics"))
+    .requiredOption("-o, --out <file>", "output .html file")
+    .option("--seed <n>", "seed of the bootstrap", "0")
+    .option("--reps <n>", "bootstrap repetitions", "2000")
+    .action(async (path: string, opts: ScoreOpts & { out: string; seed?: string; reps?: string }) => {
+      const { ruleset, options } = scoreOptions(opts);
+      const { writeAlgoPerfReport } = await import("../../report/algoperf.js");
+      const seed = Number(opts.seed ?? 0);
+      const reps = Number(opts.reps ?? 2000);
+      if (!Number.isInteger(seed) || seed < 0) throw new TunebookError(`--seed must be an integer ≥ 0, not "${opts.seed}"`);
+      if (!Number.isInteger(reps) || reps < 100) throw new TunebookError(`--reps must be an integer ≥ 100, not "${opts.reps}"`);
+      const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
+      await writeAlgoPerfReport(r, opts.out, { seed, reps, command: `tunebook algoperf report ${path} --ruleset ${ruleset} --out ${opts.out}` });
+      process.stderr.write(`wrote ${opts.out}\n`);
+    });
 }

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
-import { parseDirection } from "../options.js";
+import { ENCODING_HELP, parseDirection, parseEncodingOption } from "../options.js";
+import { escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
@@ -13,15 +14,18 @@ export function register(program: Command): void {
     .option("-o, --objective <metric>", "objective metric")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
     .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal)")
+    .option("--encoding <name>", ENCODING_HELP)
     .option("--json", "print a machine-readable summary")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; json?: boolean }) => {
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; encoding?: string; json?: boolean }) => {
       const study = await loadStudy(path, {
         format: opts.format as FormatName | undefined,
         objective: opts.objective,
         direction: parseDirection(opts.direction),
         study: opts.study,
+        encoding: parseEncodingOption(opts.encoding),
       });
       const summary = summarizeStudy(study);
-      process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : formatSummary(summary) + "\n");
+      // JSON escapes control characters itself; the text summary escapes each user string.
+      process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : escapeTerminalBlock(formatSummary(summary)) + "\n");
     });
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { parseDirection } from "../options.js";
+import { parseEncodingOption, ENCODING_HELP, parseDirection } from "../options.js";
 
 export function register(program: Command): void {
   program
@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .option("-d, --direction <dir>", "minimize or maximize")
     .option("--notes <text>", "notes for the experiment-tracking table")
     .option("--config <file>", "study config to link in the tracking table")
+    .option("--encoding <name>", ENCODING_HELP)
     .option("--timestamp", "add the generation time (off: the same input gives byte-identical output)")
-    .action(async (path: string, opts: { out: string; format?: string; logFormat?: string; objective?: string; direction?: string; notes?: string; config?: string; timestamp?: boolean }) => {
+    .action(async (path: string, opts: { out: string; format?: string; logFormat?: string; objective?: string; direction?: string; notes?: string; config?: string; timestamp?: boolean; encoding?: string }) => {
       if (opts.format && opts.format !== "html" && opts.format !== "md") throw new TunebookError(`--format must be html or md, not "${opts.format}"`);
       let studyPath = path;
       let config = opts.config;
@@ -37,7 +38,7 @@ export function register(program: Command): void {
           if (!existsSync(studyPath)) throw new TunebookError(`this study has not run yet (no ${studyPath}); run: tunebook run ${path}`, path);
         }
       }
-      const study = await loadStudy(studyPath, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction) });
+      const study = await loadStudy(studyPath, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) });
       const { writeReport } = await import("../../report/report.js");
       const written = await writeReport(study, {
         out: opts.out,
