@@ -9,6 +9,7 @@ import { deepcaveFormat } from "./deepcave.js";
 import { jsonlFormat } from "./jsonl.js";
 import { optunaCsvFormat, optunaJournalFormat } from "./optuna.js";
 import { optunaRdbFormat } from "./optunaRdb.js";
+import { parquetFormat } from "./parquet.js";
 import { tensorboardFormat } from "./tensorboard.js";
 import { tunebookFormat } from "./tunebook.js";
 import { wandbCsvFormat } from "./wandb.js";
@@ -22,6 +23,7 @@ export const FORMATS = [
   optunaJournalFormat,
   optunaCsvFormat,
   optunaRdbFormat,
+  parquetFormat,
   deepcaveFormat,
   wandbCsvFormat,
 ] as const;
