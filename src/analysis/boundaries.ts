@@ -82,6 +82,8 @@ export interface BoundaryResult {
   checks: BoundaryCheck[];
   regions: InfeasibleRegionCheck[];
   findings: Finding[];
+  /** Edge checks that could not run, with the reason (the review lists them as "not checked"). */
+  notChecked: Array<{ check: string; reason: string }>;
 }
 
 /**
@@ -101,7 +103,7 @@ export interface BoundaryResult {
  * b.findings.filter((f) => f.code === "boundary.near_upper"); // [{ evidence: { hparam: "learning_rate", expand: "up", … } }]
  */
 export function boundaries(study: Study, options: BoundaryOptions = {}): BoundaryResult {
-  const out: BoundaryResult = { checks: [], regions: [], findings: [] };
+  const out: BoundaryResult = { checks: [], regions: [], findings: [], notChecked: [] };
   checkStudy(study, study.trialRows(), options, undefined, out);
   const sci = options.perScientific;
   if (sci) {
@@ -113,6 +115,7 @@ export function boundaries(study: Study, options: BoundaryOptions = {}): Boundar
     }
     for (const [k, rows] of vals) checkStudy(study, rows, { ...options, hparams: (options.hparams ?? numericHparams(study)).filter((h) => h !== sci) }, k, out);
   }
+  for (const c of out.checks) if (c.skipped) out.notChecked.push({ check: `edge of ${c.hparam}${c.scientificValue !== undefined ? ` (${sci} = ${c.scientificValue})` : ""}`, reason: c.skipped });
   return out;
 }
 
@@ -133,7 +136,10 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
   const minDistinct = o.minDistinct ?? 3;
   const maxGrid = o.maxGridValues ?? 12;
   const where = sciValue === undefined ? "" : ` (${o.perScientific} = ${sciValue})`;
+  const seedLike = /seed|(^|_)rng($|_)/i;
+  const varyingAll = study.hyperparameters().filter((x) => !seedLike.test(x) && new Set(rows.map((r) => r.hparams[x] ?? null)).size > 1);
   for (const h of o.hparams ?? numericHparams(study)) {
+    const others = varyingAll.filter((x) => x !== h && x !== o.perScientific);
     const scale = hparamScale(study, h);
     const range = hparamRange(study, h);
     if (scale === "categorical" || !range || !(range.high > range.low)) continue;
@@ -144,7 +150,18 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
     const values = [...new Set(used.map((r) => r.hparams[h] as number))].sort((a, b) => a - b);
     const distinct = values.length;
     const feas = used.filter((r) => isFeasibleRow(r, by));
-    const grid = distinct <= maxGrid;
+    // A sweep or grid: the other hyperparameters repeat, so each of their combinations tries several
+    // values of h (a 1-D sweep, or a learning-rate × batch-size grid). A random search with few
+    // values of h is not one: each trial changes several hyperparameters at once.
+    const configs = new Map<string, Set<number>>();
+    for (const r of used) {
+      const k = JSON.stringify(others.map((x) => r.hparams[x] ?? null));
+      let g = configs.get(k);
+      if (!g) configs.set(k, (g = new Set()));
+      g.add(r.hparams[h] as number);
+    }
+    const grid = distinct <= maxGrid && [...configs.values()].every((g) => g.size >= 2);
+    const distinctConfigs = new Set(feas.map((r) => JSON.stringify([r.hparams[h], ...others.map((x) => r.hparams[x] ?? null)]))).size;
     const k = Math.min(feas.length, o.topK ?? Math.max(5, Math.ceil(0.1 * feas.length)));
     const cmp = betterFirst(study.objective.direction);
     const top = [...feas].sort((a, b) => cmp(objectiveOf(a, by)!, objectiveOf(b, by)!)).slice(0, k);
@@ -172,6 +189,7 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
     if (distinct < minDistinct) check.skipped = `only ${distinct} distinct value${distinct === 1 ? "" : "s"} (< ${minDistinct})`;
     else if (grid && feasDistinct < minDistinct) check.skipped = `only ${feasDistinct} distinct feasible value${feasDistinct === 1 ? "" : "s"} (< ${minDistinct})`;
     else if (!grid && feas.length < minTrials) check.skipped = `only ${feas.length} feasible trials (< ${minTrials})`;
+    else if (!grid && distinctConfigs < minTrials) check.skipped = `only ${distinctConfigs} distinct feasible configurations (< ${minTrials}), each changing several hyperparameters at once: too few to place an optimum along ${h}`;
     else if (grid) {
       // A sweep or grid: the edge is the first/last value tried. A best there is the finding (the
       // playbook's "best trials near the edge"): there is no measured neighbour beyond it. Two

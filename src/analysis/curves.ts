@@ -158,6 +158,8 @@ export interface CurveDiagnosticsResult {
   trials: TrialCurveDiagnosis[];
   /** Trials flagged per code. */
   counts: Record<CurveCode, number>;
+  /** Checks that could not run (e.g. curves too short for shape findings), with the reason. */
+  notChecked: Array<{ check: string; reason: string }>;
   /** Study-level summary: one finding per code that occurred, listing the trials. */
   findings: Finding[];
 }
@@ -322,7 +324,12 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
       }),
     );
   }
-  return { roles, thresholds: th, trials, counts, findings };
+  // Trials whose curves are too short for a shape finding are listed, not silently passed over.
+  const short = trials.filter((d) => !d.train && !d.validation && d.divergedStep === null && d.findings.length === 0).map((d) => d.trial);
+  const notChecked = short.length
+    ? [{ check: `curve shapes of ${short.length} of ${trials.length} trial${trials.length === 1 ? "" : "s"}`, reason: `fewer than ${th.minPoints} finite evaluations per curve: too short to call saturated, still improving, overfitting or noisy (e.g. ${short.slice(0, 3).join(", ")})` }]
+    : [];
+  return { roles, thresholds: th, trials, counts, notChecked, findings };
 }
 
 /** One trial's evidence in a few words, for the study-level message (the CLI prints messages in full). */

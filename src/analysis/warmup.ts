@@ -37,6 +37,8 @@ export interface LrSweepOptions {
   smoothWindow?: number;
   /** Instability within this fraction of training is "early" (warmup territory), later "mid". Default 0.2. */
   earlyFraction?: number;
+  /** Curves with fewer finite points are judged by status only (no blow-up or rise). Default 6. */
+  minPoints?: number;
 }
 
 /** How a trial was unstable: from its curve (blow-up, loss rise, non-finite) or its status (diverged, failed, out of memory). */
@@ -97,13 +99,15 @@ export function findLrParam(names: readonly string[], preferred?: string): strin
  */
 export function lossInstability(
   curve: CurveData,
-  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number } = {},
+  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number; minPoints?: number } = {},
 ): { kind: InstabilityKind; step: number; value: number; reference: number | null } | null {
-  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3);
+  // Blow-ups and rises need a curve with a shape (the curve checks' minimum of 6 points); a non-finite value always counts.
+  const minPoints = opts.minPoints ?? 6;
+  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3, minPoints);
   if (d) return { kind: d.reason === "non_finite" ? "diverged" : "blowup", step: d.step, value: d.value, reference: d.reference ?? null };
   const window = opts.smoothWindow ?? 5;
   const sm = smooth(curve, window);
-  if (sm.values.length < 3) return null;
+  if (sm.values.length < Math.max(3, minPoints)) return null;
   const first = sm.values[0]!;
   let minAll = Infinity;
   // A loop with Math.min(...values)'s result (NaN wins), without spreading 500+ arguments.
@@ -217,7 +221,7 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   if (unstableAbove.length) {
     const early = unstableAbove.filter((t) => t.phase === "early").length;
     const edge = bestLr !== null && lrStar !== null && bestLr === lrStar;
-    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)}` : "diverged"} at step ${t.step ?? "?"}`);
+    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)} at step ${t.step ?? "?"}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)} at step ${t.step ?? "?"}` : t.kind === "failed" ? "failed" : t.kind === "oom" ? "ran out of memory" : `diverged${t.step !== null ? ` at step ${t.step}` : ""}`}`);
     findings.push(
       finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
         { lrParam, metric, lrStar, unstableLr, bestLr, bestAtEdge: edge, earlyCount: early, trials: ev(unstableAbove) },

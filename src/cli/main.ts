@@ -15,6 +15,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/export.js"),
   () => import("./commands/review.js"),
   () => import("./commands/run.js"),
+  () => import("./commands/status.js"),
   () => import("./commands/report.js"),
   () => import("./commands/demo.js"),
   () => import("./commands/kernel.js"),

@@ -27,7 +27,15 @@ export interface ReportOptions {
   /** Report on at most this many figures (default 12). */
   maxFigures?: number;
   /** Findings of a `review(study)` the caller already ran (otherwise the report runs it). */
-  reviewed?: { findings: Finding[] };
+  reviewed?: { findings: Finding[]; notChecked?: NotCheckedItem[] };
+}
+
+/** A check the review could not run, with its reason (see `review().notChecked`). */
+export interface NotCheckedItem {
+  analysis: string;
+  check?: string;
+  reason: string;
+  group?: string;
 }
 
 export interface ReportFigure {
@@ -41,6 +49,8 @@ export interface ReportFigure {
 export interface ReportContent {
   tracking: TrackingRow;
   findings: Finding[];
+  /** What the review could not check, and why (nothing is skipped silently). */
+  notChecked: NotCheckedItem[];
   figures: ReportFigure[];
   environment: Environment;
   trials: Array<Record<string, unknown>>;
@@ -110,6 +120,7 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
   return {
     tracking: trackingRow(study, { config: opts.config, notes: opts.notes, reportCommand: opts.command }),
     findings,
+    notChecked: reviewed.notChecked ?? [],
     figures,
     environment: environmentOf(study),
     trials,
@@ -247,6 +258,11 @@ ${kv("Reproduce", `<code>${e(t.reproduce)}</code>`)}
 <p>${e(f.message)}</p>${fig >= 0 ? `<p class="sub">Figure: <a href="#figure-${fig + 1}">${e(c.figures[fig]!.title)}</a></p>` : ""}
 <details><summary>Evidence</summary><pre>${e(evidenceText(f.evidence))}</pre></details></div>`);
   }
+  if (c.notChecked.length) {
+    parts.push(`<details class="notchecked"><summary>Not checked (${c.notChecked.length})</summary><ul>`);
+    for (const n of c.notChecked) parts.push(`<li>${n.group ? `[${e(n.group)}] ` : ""}<code>${e(n.analysis)}</code>${n.check ? ` — ${e(n.check)}` : ""}: ${e(n.reason)}</li>`);
+    parts.push(`</ul></details>`);
+  }
   parts.push(`</section>\n<section id="figures">\n<h2>Figures</h2>`);
   if (c.figures.length === 0) parts.push(`<p>No figures.</p>`);
   c.figures.forEach((f, i) => {
@@ -306,6 +322,10 @@ export function renderMarkdown(c: ReportContent, images: Array<string | null> = 
   out.push("## Findings", "");
   if (c.findings.length === 0) out.push("No findings: nothing in this study calls for action.", "");
   for (const f of c.findings) out.push(`- **${f.severity}** \`${f.code}\` — ${m(f.message)}`);
+  if (c.notChecked.length) {
+    out.push("", `**Not checked (${c.notChecked.length}):**`, "");
+    for (const n of c.notChecked) out.push(`- ${n.group ? `[${m(n.group)}] ` : ""}\`${n.analysis}\`${n.check ? ` — ${m(n.check)}` : ""}: ${m(n.reason)}`);
+  }
   out.push("", "## Figures", "");
   c.figures.forEach((f, i) => {
     const img = images[i];

@@ -13,6 +13,7 @@ import {
   type TrialStatus,
   safeRecord,
 } from "./types.js";
+import { divergenceMetric, withDivergence } from "./status.js";
 
 export interface TrialInput {
   id: string;
@@ -27,10 +28,7 @@ export interface TrialInput {
   attrs?: Record<string, unknown>;
 }
 
-/** Metrics whose NaN/Inf marks a trial as diverged (besides the objective). */
-export function isLossMetric(metric: string): boolean {
-  return /(^|[/_.])loss($|[/_.])|^loss|loss$/i.test(metric);
-}
+export { isLossMetric } from "./status.js";
 
 /**
  * @example
@@ -134,8 +132,8 @@ export class StudyBuilder {
       }
       if (!Number.isFinite(v)) {
         let loss = lossLike.get(m);
-        if (loss === undefined) lossLike.set(m, (loss = isLossMetric(m)));
-        if (m === obj.metric || loss) {
+        if (loss === undefined) lossLike.set(m, (loss = divergenceMetric(m, obj.metric)));
+        if (loss) {
           const prev = nonFinite.get(t);
           if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
         }
@@ -162,8 +160,9 @@ export class StudyBuilder {
       const attrs = t.attrs!;
       const nf = nonFinite.get(id);
       const objectiveNonFinite = (final !== null && !Number.isFinite(final)) || (best !== null && !Number.isFinite(best));
-      if ((nf || objectiveNonFinite) && (status === "complete" || status === "pruned" || status === "running")) {
-        status = "diverged";
+      const diverged = withDivergence(status, Boolean(nf || objectiveNonFinite));
+      if (diverged !== status) {
+        status = diverged;
         if (nf) {
           attrs.divergedStep = nf.step;
           attrs.divergedMetric = nf.metric;

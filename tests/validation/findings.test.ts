@@ -8,6 +8,9 @@ import { boundaries } from "../../src/analysis/boundaries.js";
 import { scaleOfValues } from "../../src/analysis/common.js";
 import { curveDiagnostics } from "../../src/analysis/curves.js";
 import { learningRateSweep } from "../../src/analysis/warmup.js";
+import { importance } from "../../src/analysis/importance.js";
+import { review } from "../../src/analysis/review.js";
+import { isLrSweep, regimeHparam } from "../../src/analysis/dynamicsReview.js";
 import { loadStudy } from "../../src/study/load.js";
 import { readAlgoPerf, readDeepCave, readRunnerStudy } from "../../validation/sources.js";
 import { boundaryCases, curveCases } from "../../validation/rules.js";
@@ -94,5 +97,49 @@ describe("instability counts every infeasible status", () => {
       expect(r.lrStar!).toBeLessThan(Math.max(...lrs) / 2);
       expect(r.findings.map((f) => f.code)).toContain("instability.unstable_above");
     }
+  });
+});
+
+describe("applicability: a rule whose preconditions fail stays silent and says so", () => {
+  it("DeepCAVE review: no curve, checkpoint, training-steps or warmup finding; each is in the not-checked list with its reason", async () => {
+    const s = await loadStudy(new URL("../../datasets/deepcave_mnist/run_2", import.meta.url).pathname);
+    const r = review(s);
+    expect(r.findings.filter((f) => /^(curves|checkpoints|training_steps|warmup)\./.test(f.code))).toEqual([]);
+    const nc = new Map(r.notChecked.map((n) => [n.analysis, n.reason]));
+    expect(nc.get("curves")).toMatch(/fewer than 6 finite evaluations/);
+    expect(nc.get("checkpoints")).toMatch(/fewer than 6 finite evaluations/);
+    expect(nc.get("trainingSteps")).toMatch(/not a learning-rate sweep/);
+    expect(nc.get("instability")).toMatch(/at most 8 steps/);
+    // Every analysis of the review either ran or is listed with a reason (adoption runs only on request).
+    for (const a of r.skipped) if (a !== "adoption") expect(nc.has(a), a).toBe(true);
+  });
+
+  it("isLrSweep: a random search is not a sweep; the planted learning-rate sweeps (per optimizer and seed) are", () => {
+    expect(isLrSweep(toStudy(readDeepCave()[0]!))).toBe(false);
+    expect(isLrSweep(toStudy(planted("lr-seeds", ["optimizer", "seed"])))).toBe(true);
+    expect(isLrSweep(toStudy(planted("lr-batch")))).toBe(true);
+  });
+
+  it("importance is not identifiable from AlgoPerf's 5 configurations repeated over 5 studies", async () => {
+    const s = await loadStudy(new URL("../../datasets/algoperf_v05/trials_summary.csv", import.meta.url).pathname);
+    const one = s.filter((t) => t.attrs.submission === "prize_qualification_baseline" && t.attrs.workload === "imagenet_resnet_jax");
+    expect(one.size).toBeGreaterThanOrEqual(20);
+    const r = importance(one);
+    expect(r.findings.map((f) => f.code)).toEqual(["importance.not_identifiable"]);
+    expect(r.findings[0]!.evidence.configurations).toBeLessThanOrEqual(5);
+  });
+
+  it("instability keeps optimizer regimes apart: Adam and SGD-momentum sweeps get their own lr*", () => {
+    const s = toStudy(planted("lr-seeds", ["optimizer", "seed"]));
+    expect(regimeHparam(s)).toBe("optimizer");
+    const r = review(s, { only: ["instability"] });
+    const above = r.findings.filter((f) => f.code === "instability.unstable_above");
+    const star = new Map(above.map((f) => [f.evidence.regimeValue, f.evidence.lrStar as number]));
+    expect([...star.keys()].sort()).toEqual(["adam", "momentum"]);
+    // Adam diverges at smaller learning rates than SGD with momentum (the raw statuses say so).
+    const firstDiverged = (opt: string) => Math.min(...planted("lr-seeds").trials.filter((t) => t.hparams.optimizer === opt && t.status === "diverged").map((t) => t.hparams.learning_rate as number));
+    expect(firstDiverged("adam")).toBeLessThan(firstDiverged("momentum"));
+    expect(star.get("adam")!).toBeLessThan(star.get("momentum")!);
+    expect(star.get("adam")!).toBeLessThan(firstDiverged("adam"));
   });
 });

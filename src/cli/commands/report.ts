@@ -46,8 +46,34 @@ export function register(program: Command): void {
         notes: opts.notes,
         config,
         timestamp: opts.timestamp,
-        command: `tunebook report ${path} --out ${opts.out}`,
+        command: reportCommand(path, opts),
       });
       process.stdout.write(`report: ${written[0]}${written.length > 1 ? ` (+${written.length - 1} figure files)` : ""}\n`);
     });
+}
+
+/** A shell word, quoted only when it needs to be (spaces, quotes, shell metacharacters). */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The command that reproduces this report: every option that was given, in a fixed order.
+ *
+ * @example
+ * reportCommand("logs/run", { out: "r.html", objective: "loss" }); // "tunebook report logs/run --out r.html --objective loss"
+ */
+export function reportCommand(path: string, opts: { out: string; format?: string; logFormat?: string; objective?: string; direction?: string; notes?: string; config?: string; timestamp?: boolean }): string {
+  const words = ["tunebook", "report", path, "--out", opts.out];
+  const pairs: Array<[string, string | undefined]> = [
+    ["--format", opts.format],
+    ["--log-format", opts.logFormat],
+    ["--objective", opts.objective],
+    ["--direction", opts.direction],
+    ["--notes", opts.notes],
+    ["--config", opts.config],
+  ];
+  for (const [flag, v] of pairs) if (v !== undefined) words.push(flag, v);
+  if (opts.timestamp) words.push("--timestamp");
+  return words.map(shellWord).join(" ");
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type Finding, type Severity } from "../../analysis/finding.js";
 import { trialValue } from "../../analysis/common.js";
-import { review, type ReviewOptions } from "../../analysis/review.js";
+import { type NotChecked, review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
 import { ENCODING_HELP, parseDirection, parseEncodingOption, parseIntOption } from "../options.js";
@@ -58,6 +58,7 @@ export function register(program: Command): void {
           trials: r.trials,
           groups: r.groups ? Object.keys(r.groups) : undefined,
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
+          notChecked: r.notChecked,
         };
         process.stdout.write(stringifyJson(out, 2) + "\n");
         return;
@@ -65,8 +66,22 @@ export function register(program: Command): void {
       const head = r.groups
         ? `${r.study}: ${r.trials} trials, reviewed per group (${Object.keys(r.groups).length} groups, each with its own objective)`
         : `${r.study}: ${r.trials} trials, objective ${r.objective.metric} (${r.objective.direction})`;
-      process.stdout.write(escapeTerminalBlock(formatFindings(r.findings, escapeTerminal(head))) + "\n");
+      process.stdout.write(escapeTerminalBlock(formatFindings(r.findings, escapeTerminal(head))) + "\n" + escapeTerminalBlock(formatNotChecked(r.notChecked)));
     });
+}
+
+/**
+ * The review's "not checked" list: every analysis or check that could not run, with its reason.
+ *
+ * @example
+ * formatNotChecked([{ analysis: "importance", reason: "only 12 feasible trials (< 20)" }]);
+ * // "\nNot checked (1):\n  importance: only 12 feasible trials (< 20)\n"
+ */
+export function formatNotChecked(items: readonly NotChecked[]): string {
+  if (!items.length) return "";
+  const lines = ["", `Not checked (${items.length}):`];
+  for (const n of items) lines.push(`  ${n.group ? `[${n.group}] ` : ""}${n.analysis}${n.check ? ` — ${n.check}` : ""}: ${n.reason}`);
+  return lines.join("\n") + "\n";
 }
 
 const TITLES: Record<Severity, string> = { error: "Errors", warn: "Warnings", info: "Info" };
