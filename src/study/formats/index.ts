@@ -10,6 +10,7 @@ import { jsonlFormat } from "./jsonl.js";
 import { optunaCsvFormat, optunaJournalFormat } from "./optuna.js";
 import { optunaRdbFormat } from "./optunaRdb.js";
 import { parquetFormat } from "./parquet.js";
+import { mlflowFormat } from "./mlflow.js";
 import { tensorboardFormat } from "./tensorboard.js";
 import { tunebookFormat } from "./tunebook.js";
 import { wandbCsvFormat } from "./wandb.js";
@@ -24,6 +25,7 @@ export const FORMATS = [
   optunaCsvFormat,
   optunaRdbFormat,
   parquetFormat,
+  mlflowFormat,
   deepcaveFormat,
   wandbCsvFormat,
 ] as const;
