@@ -226,7 +226,7 @@ describe.skipIf(noOptuna)("Optuna RDB storage in SQLite, written by Optuna 3.1",
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/holds 2 studies; pick one with --study NAME: mlp-lr \(18 trials\), two-objectives \(9 trials\)/);
     expect(missing.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  });
+  }, 240_000);
 
   it("never writes to the storage", async () => {
     const before = spawnSync("sha256sum", [db], { encoding: "utf8" }).stdout;
@@ -305,7 +305,7 @@ for (const mode of ["delete", "wal"] as const) {
         if (cliChecked) return;
         cliChecked = true;
         // The CLI on the same study mid-run.
-        const r = runCli(["load", db, "--study", "live", "--json"]);
+        const r = runCli(["load", db, "--study", "live", "--json"]); // the CLI reads while Optuna writes
         expect(r.code, r.stderr).toBe(0);
         expect((JSON.parse(r.stdout) as { trials: number }).trials).toBeGreaterThan(0);
       });

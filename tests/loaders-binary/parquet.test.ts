@@ -131,7 +131,7 @@ describe("Parquet export (tunebook export DIR --format parquet)", () => {
     const bad = runCli(["export", join(ROOT, "tests/fixtures/optuna/journal.log"), "--format", "feather"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--format must be "parquet"/);
-  });
+  }, 240_000); // two CLI processes from the TypeScript sources: slow on a loaded machine
 });
 
 describe("Parquet files load like their CSV equivalents", () => {

@@ -126,6 +126,15 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(n).toBeGreaterThanOrEqual(20);
   });
 
+  it("01-quickstart: the Optuna SQLite cell shows the study's pruned and failed trials", async () => {
+    const optuna = await loadStudy(join(DATA, "optuna_mlp_lr", "study.db"), { study: "mlp-lr" });
+    const c = optuna.statusCounts();
+    expect(c.pruned).toBeGreaterThan(0);
+    const text = shown(cell("01-quickstart", "%load ../datasets/optuna_mlp_lr/study.db"));
+    expect(text).toContain(`${c.pruned} pruned`);
+    expect(text).toContain(`${c.failed} failed`);
+  });
+
   it("01-quickstart: review, isolation, boundaries and bootstrap say what the library says", async () => {
     const algoperf = await loadStudy(join(DATA, "algoperf_v05", "trials_summary.csv"));
     const resnet = algoperf.filter((t) => t.group === "imagenet_resnet_jax").withObjective({ metric: "validation/accuracy", direction: "maximize" });
