@@ -39,6 +39,8 @@ const t0 = Date.now();
 const studies = readAll();
 const sources = new Set<string>();
 let cases = 0;
+const perSource = new Map<string, number>();
+const count = (src: string) => perSource.set(src, (perSource.get(src) ?? 0) + 1);
 
 // Boundaries: one check per case, for the case's hyperparameter only.
 const bCases = studies.flatMap(boundaryCases);
@@ -56,6 +58,7 @@ for (const c of bCases) {
     }
   }
   sources.add(c.source);
+  count(c.source);
   cases++;
 }
 
@@ -76,6 +79,7 @@ for (const [, cs] of byStudy) {
     const codes = per.get(c.trial) ?? new Set<string>();
     for (const [code, label] of Object.entries(c.labels)) score(code, label, codes.has(code), c.id);
     sources.add(c.source);
+    count(c.source);
     cases++;
   }
 }
@@ -95,6 +99,7 @@ for (const c of iCases) {
     else lrStarBad.push(`${c.id} (lr* ${r.lrStar}, unstable from ${c.lrStarAtMost})`);
   }
   sources.add(c.source);
+  count(c.source);
   cases++;
 }
 
@@ -116,15 +121,15 @@ for (const p of preChecks) {
 // ---------------------------------------------------------------- report
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
 const rows = [...tallies].sort((a, b) => a[0].localeCompare(b[0]));
-process.stdout.write(`validation corpus: ${cases} labeled cases (${bCases.length} boundary, ${cCases.length} curve, ${iCases.length} instability) + ${preCases} precondition reviews, from ${sources.size} sources (${[...sources].sort().join(", ")}); built and scored in ${((Date.now() - t0) / 1000).toFixed(1)} s\n\n`);
-process.stdout.write(`${"code".padEnd(32)} ${"prec".padStart(7)} ${"recall".padStart(7)} ${"cases".padStart(6)}   tp  fp  fn  tn\n`);
+process.stdout.write(`validation corpus: ${cases} labeled cases (${bCases.length} boundary, ${cCases.length} curve, ${iCases.length} instability) + ${preCases} precondition reviews, from ${sources.size} sources (${[...perSource].sort().map(([k, n]) => `${k} ${n}`).join(", ")}); built and scored in ${((Date.now() - t0) / 1000).toFixed(1)} s\n\n`);
+process.stdout.write(`${"code".padEnd(32)} ${"prec".padStart(7)} ${"recall".padStart(7)} ${"cases".padStart(6)} ${"pos".padStart(5)} ${"tp".padStart(5)} ${"fp".padStart(5)} ${"fn".padStart(5)} ${"tn".padStart(6)}\n`);
 const stat = new Map<string, { p: number; r: number; n: number }>();
 for (const [code, t] of rows) {
   const p = t.tp + t.fp ? t.tp / (t.tp + t.fp) : NaN;
   const r = t.tp + t.fn ? t.tp / (t.tp + t.fn) : NaN;
   const n = t.tp + t.fp + t.fn + t.tn;
   stat.set(code, { p, r, n });
-  process.stdout.write(`${code.padEnd(32)} ${pct(p).padStart(7)} ${pct(r).padStart(7)} ${String(n).padStart(6)} ${String(t.tp).padStart(4)}${String(t.fp).padStart(4)}${String(t.fn).padStart(4)}${String(t.tn).padStart(4)}\n`);
+  process.stdout.write(`${code.padEnd(32)} ${pct(p).padStart(7)} ${pct(r).padStart(7)} ${String(n).padStart(6)} ${String(t.tp + t.fn).padStart(5)} ${String(t.tp).padStart(5)} ${String(t.fp).padStart(5)} ${String(t.fn).padStart(5)} ${String(t.tn).padStart(6)}\n`);
 }
 const verbose = process.argv.includes("--verbose") || process.env.FINDINGS_VERBOSE === "1";
 if (verbose) {

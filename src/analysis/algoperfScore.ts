@@ -43,6 +43,8 @@ export interface AlgoPerfScoreOptions {
   maxTau?: number;
   /** Points of τ from 1 to maxTau (the benchmark uses 100). */
   points?: number;
+  /** Skip rule 6 (a base workload counts only if its held-out variant does); for measuring its effect. */
+  skipHeldOutRule?: boolean;
 }
 
 /** Why a workload has no finite performance ratio. */
@@ -89,6 +91,10 @@ export interface AlgoPerfSubmissionScore {
   workloadsSolved: number;
   /** Base workloads where this submission is the fastest (ratio 1). */
   fastestOn: string[];
+  /** Base workloads that do not count only because their held-out variant missed its target. */
+  lostToHeldOut: string[];
+  /** The score with rule 6 off for every submission (what the held-out rule cost this submission). */
+  scoreWithoutHeldOutRule: number;
 }
 
 export interface AlgoPerfScoreResult {
@@ -145,6 +151,7 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
     maxRuntime: options.maxRuntime ?? "runner",
     maxTau: options.maxTau ?? 4,
     points: options.points ?? 100,
+    skipHeldOutRule: options.skipHeldOutRule ?? false,
   };
   const { benchmark, ruleset } = logs;
   const base = benchmark.baseWorkloads;
@@ -253,15 +260,16 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
     }
   }
   // 6: a base workload counts only if its held-out variant does.
-  for (const sub of submissions)
-    for (const wl of held) {
-      const v = cell(sub, wl).time;
-      if (v === Infinity || Number.isNaN(v)) {
-        const c = cell(sub, baseOf(wl));
-        if (c.miss === null) c.miss = "variant_missed";
-        c.time = Infinity;
+  if (!opts.skipHeldOutRule)
+    for (const sub of submissions)
+      for (const wl of held) {
+        const v = cell(sub, wl).time;
+        if (v === Infinity || Number.isNaN(v)) {
+          const c = cell(sub, baseOf(wl));
+          if (c.miss === null) c.miss = "variant_missed";
+          c.time = Infinity;
+        }
       }
-    }
   // 7: ratios on base workloads, to the fastest after all rules (pandas min skips NaN; ∞/∞ is NaN).
   for (const wl of base) {
     let m = Infinity;
@@ -287,7 +295,14 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
       rank: 0,
       workloadsSolved: ratios.filter((r) => Number.isFinite(r)).length,
       fastestOn: base.filter((wl) => cell(sub, wl).ratio === 1),
+      lostToHeldOut: base.filter((wl) => cell(sub, wl).miss === "variant_missed"),
+      scoreWithoutHeldOutRule: NaN,
     };
+  }
+  // What the held-out rule costs: rescore with step 6 skipped (the same rules otherwise).
+  if (!options.skipHeldOutRule) {
+    const relaxed = algoperfScore(logs, { ...opts, skipHeldOutRule: true });
+    for (const sub of submissions) scores[sub]!.scoreWithoutHeldOutRule = relaxed.scores[sub]!.score;
   }
   const order = [...submissions].sort((a, b) => scores[b]!.score - scores[a]!.score || a.localeCompare(b));
   order.forEach((s, i) => (scores[s]!.rank = i + 1));
@@ -302,8 +317,8 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
         finding(
           "warn",
           "algoperf.variant_missed",
-          `${sub}: ${byVariant.join(", ")} ${byVariant.length > 1 ? "do" : "does"} not count because the held-out variant missed its target — the benchmark's guard against tuning to the base workloads.`,
-          { submission: sub, workloads: byVariant },
+          `${sub}: ${byVariant.join(", ")} ${byVariant.length > 1 ? "do" : "does"} not count because the held-out variant missed its target — the benchmark's guard against tuning to the base workloads. Counted, the score would be ${fmt(scores[sub]!.scoreWithoutHeldOutRule)} instead of ${fmt(scores[sub]!.score)}.`,
+          { submission: sub, workloads: byVariant, score: scores[sub]!.score, scoreWithoutHeldOutRule: scores[sub]!.scoreWithoutHeldOutRule },
         ),
       );
     if (miss.length === base.length)

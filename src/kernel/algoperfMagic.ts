@@ -6,7 +6,7 @@
 import type { Magic } from "./magics.js";
 import { UsageError } from "./args.js";
 import { findingsBundle } from "./render.js";
-import { figureBundle, tableBundle } from "../notebook/display.js";
+import { tableBundle } from "../notebook/display.js";
 
 const FIGURES = ["profile", "table", "spread"] as const;
 
@@ -45,13 +45,13 @@ export const algoperfMagic: Magic = {
     const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), { trialChoice: tc as "fewestEvals" | "fastest" | undefined, maxRuntime: mr as "runner" | "enforce" | undefined });
     ctx.show(
       tableBundle(
-        Object.values(r.scores).map((s) => ({ rank: s.rank, submission: s.submission, score: Number(s.score.toFixed(4)), solved: `${s.workloadsSolved}/${r.baseWorkloads.length}`, "fastest on": s.fastestOn.join(", ") })),
+        Object.values(r.scores).map((s) => ({ rank: s.rank, submission: s.submission, score: Number(s.score.toFixed(4)), solved: `${s.workloadsSolved}/${r.baseWorkloads.length}`, "without held-out rule": Number(s.scoreWithoutHeldOutRule.toFixed(4)), "fastest on": s.fastestOn.join(", ") })),
         { caption: `AlgoPerf ${ruleset}-tuning leaderboard` },
       ),
     );
-    if (figs.includes("profile")) ctx.show(figureBundle(plots.algoperfProfileFigure(r)));
-    if (figs.includes("table")) ctx.show(figureBundle(plots.algoperfTimeTable(r)));
-    if (figs.includes("spread")) ctx.show(figureBundle(plots.algoperfStudySpreadFigure(r)));
+    if (figs.includes("profile")) await ctx.showFigure(plots.algoperfProfileFigure(r));
+    if (figs.includes("table")) await ctx.showFigure(plots.algoperfTimeTable(r));
+    if (figs.includes("spread")) await ctx.showFigure(plots.algoperfStudySpreadFigure(r));
     ctx.show(findingsBundle(r.findings, "AlgoPerf scoring"));
     return r;
   },

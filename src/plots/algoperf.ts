@@ -270,7 +270,7 @@ export function aggregateIntervalsFigure(c: CompareAlgorithmsResult, options: Fi
       `${Math.round(c.options.confidence * 100)}% percentile intervals from ${c.options.reps} stratified bootstrap resamples of runs within each task (rliable). ${options.scoreLabel ?? ""} Overlapping intervals: the ordering may be seed noise.`,
       160,
     ),
-    width: 1300,
+    width: 1100,
     height: 180 + 30 * algos.length + 90,
     showlegend: false,
   });

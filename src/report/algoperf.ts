@@ -75,7 +75,7 @@ export function renderAlgoPerfHtml(c: AlgoPerfReportContent): string {
     const p = poi.get(s.submission);
     const gap = p ? `P = ${f4(p.point)} [${f4(p.low)}, ${f4(p.high)}]${p.beyondNoise ? " <b>beyond noise</b>" : p.high < 0.5 ? " <b>reversed</b>" : " within noise"}` : "–";
     const iqm = c.compare.aggregates[s.submission]!.iqm;
-    return `<tr><td>${s.rank}</td><td><code>${e(s.submission)}</code></td><td>${f4(s.score)}</td><td>${s.workloadsSolved}/${r.baseWorkloads.length}</td><td>${e(s.fastestOn.join(", ") || "–")}</td><td>${f4(iqm.point)} [${f4(iqm.low)}, ${f4(iqm.high)}]</td><td>${gap}</td></tr>`;
+    return `<tr><td>${s.rank}</td><td><code>${e(s.submission)}</code></td><td>${f4(s.score)}</td><td>${s.workloadsSolved}/${r.baseWorkloads.length}</td><td>${f4(s.scoreWithoutHeldOutRule)}${s.lostToHeldOut.length ? ` <span class="sub">(${e(s.lostToHeldOut.join(", "))})</span>` : ""}</td><td>${e(s.fastestOn.join(", ") || "–")}</td><td>${f4(iqm.point)} [${f4(iqm.low)}, ${f4(iqm.high)}]</td><td>${gap}</td></tr>`;
   });
   const parts: string[] = [];
   parts.push(`<!DOCTYPE html>
@@ -95,8 +95,8 @@ export function renderAlgoPerfHtml(c: AlgoPerfReportContent): string {
 </header>
 <section id="leaderboard">
 <h2>Leaderboard</h2>
-<p class="sub">Score: area under the performance profile ρ(τ) for τ ∈ [1, ${r.options.maxTau}], divided by ${r.options.maxTau - 1}, computed as the benchmark's scoring code does (trial choice: ${e(r.options.trialChoice)}; maximum runtime: ${e(r.options.maxRuntime)}). IQM: interquartile mean of per-study speed over the base workloads with its ${Math.round(c.compare.options.confidence * 100)}% stratified-bootstrap interval (${c.compare.options.reps} resamples, seed ${c.compare.options.seed}). Last column: probability that this submission's studies beat the next rank's, and whether its interval excludes ½.</p>
-<table><thead><tr><th>rank</th><th>submission</th><th>score</th><th>solved</th><th>fastest on</th><th>IQM speed [CI]</th><th>vs the next rank</th></tr></thead><tbody>
+<p class="sub">Score: area under the performance profile ρ(τ) for τ ∈ [1, ${r.options.maxTau}], divided by ${r.options.maxTau - 1}, computed as the benchmark's scoring code does (trial choice: ${e(r.options.trialChoice)}; maximum runtime: ${e(r.options.maxRuntime)}). "Without the held-out rule": the score had base workloads counted even when their held-out variant missed (in brackets, the workloads that rule takes away). IQM: interquartile mean of per-study speed over the base workloads with its ${Math.round(c.compare.options.confidence * 100)}% stratified-bootstrap interval (${c.compare.options.reps} resamples, seed ${c.compare.options.seed}). Last column: probability that this submission's studies beat the next rank's, and whether its interval excludes ½.</p>
+<table><thead><tr><th>rank</th><th>submission</th><th>score</th><th>solved</th><th>without the held-out rule</th><th>fastest on</th><th>IQM speed [CI]</th><th>vs the next rank</th></tr></thead><tbody>
 ${rows.join("\n")}
 </tbody></table>
 </section>

@@ -536,6 +536,16 @@ function tfjsExecutor(config: StudyConfig): Executor {
         };
         const onExit = (code: number | null, signal: string | null) => {
           if (finished) return;
+          // Signalled together with the runner (a scheduler's cancel): decide once the runner has seen its own signal.
+          if (signal && ["SIGTERM", "SIGINT", "SIGHUP"].includes(signal) && !job.signal?.aborted && !storage) {
+            finished = true;
+            setTimeout(() => ((finished = false), exited(code, signal)), 750);
+            return;
+          }
+          exited(code, signal);
+        };
+        const exited = (code: number | null, signal: string | null) => {
+          if (finished) return;
           cleanup();
           if (storage) return resolveOutcome({ status: "failed", error: storage, storage: true });
           if (job.signal?.aborted) return resolveOutcome({ status: "running", error: "interrupted" });

@@ -23,7 +23,7 @@ describe("AlgoPerf report", () => {
     expect(renderAlgoPerfHtml(algoperfReportContent(r, { reps: 200, command: "tunebook algoperf report <x> & co" }))).toBe(html);
   });
 
-  it("tunebook algoperf report writes the file", () => {
+  it("tunebook algoperf report writes the file", { timeout: 180_000 }, () => {
     const out = join(mkdtempSync(join(tmpdir(), "algoperf-report-")), "a.html");
     const res = runCli(["algoperf", "report", join(DATA, "algoperf_v05"), "--ruleset", "self", "--reps", "100", "--out", out]);
     expect(res.code).toBe(0);

@@ -143,3 +143,51 @@ describe("applicability: a rule whose preconditions fail stays silent and says s
     expect(star.get("adam")!).toBeLessThan(firstDiverged("adam"));
   });
 });
+
+describe("gradient-norm spikes are placed against the run's length", () => {
+  it("AlgoPerf imagenet trial_4: the spike at step 500, with norms logged only for the first 1,000 of 186,666 steps, is early", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("csv-parse/sync");
+    const { StudyBuilder } = await import("../../src/study/builder.js");
+    const { gradientClipping } = await import("../../src/analysis/clipping.js");
+    const dir = new URL("../../datasets/algoperf_v05/raw_logdir/prize_qualification_baseline/study_0/imagenet_resnet_jax/trial_4/", import.meta.url).pathname;
+    const rows = parse(readFileSync(`${dir}measurements.csv`), { columns: true }) as Array<Record<string, string>>;
+    const b = new StudyBuilder("imagenet", { metric: "validation/accuracy", direction: "maximize" });
+    let kept = 0;
+    for (const r of rows) {
+      const step = Number(r.global_step);
+      if (r.grad_norm && kept < 10) {
+        b.measure("trial_4", step, "grad_norm", Number(r.grad_norm));
+        kept++;
+      }
+      if (r["validation/accuracy"]) b.measure("trial_4", step, "validation/accuracy", Number(r["validation/accuracy"]));
+    }
+    const res = gradientClipping(b.build());
+    const spikes = res.perTrial[0]!.spikes;
+    expect(spikes.map((s) => s.step)).toEqual([500]);
+    expect(spikes[0]!.phase).toBe("early");
+  });
+});
+
+describe("the notebook's %review display lists what was not checked", () => {
+  it("DeepCAVE: the bundle's text and HTML carry the not-checked reasons", async () => {
+    const { findingsBundle } = await import("../../src/kernel/render.js");
+    const r = review(await loadStudy(new URL("../../datasets/deepcave_mnist/run_1", import.meta.url).pathname));
+    const b = findingsBundle(r.findings, "review", r.notChecked);
+    expect(b["text/plain"]).toMatch(/Not checked \(\d+\):\n {2}trialVariance: no configuration was trained more than once/);
+    expect(b["text/plain"]).toContain("curves — curve shapes of 798 of 798 trials: fewer than 6 finite evaluations");
+    expect(b["text/html"]).toContain("<summary>Not checked (");
+  });
+});
+
+describe("smoothing short curves", () => {
+  it("mnist_tunebook trial-000051: 8 evaluations, best at step 300 then a fall to 0.802: not saturated", () => {
+    const st = readRunnerStudy(new URL("../../datasets/mnist_tunebook/study", import.meta.url).pathname, "mnist_tunebook", "random");
+    const t = st.trials.find((x) => x.id === "trial-000051")!;
+    expect(t.curve!.values).toHaveLength(8);
+    expect(t.curve!.values[7]!).toBeLessThan(Math.max(...t.curve!.values) - 0.04);
+    const r = curveDiagnostics(toStudy(st), { validationMetric: st.objective.metric, validationDirection: "maximize", trainMetric: "train/loss" });
+    const d = r.trials.find((x) => x.trial === "trial-000051")!;
+    expect(d.findings.map((f) => f.code)).not.toContain("curves.saturated");
+  });
+});

@@ -65,9 +65,9 @@ export function scoreJson(r: AlgoPerfScoreResult): unknown {
 export function formatLeaderboard(r: AlgoPerfScoreResult): string {
   const w = Math.max(10, ...r.submissions.map((s) => s.length));
   const lines = [`AlgoPerf ${r.ruleset}-tuning ruleset: benchmark score (area under the performance profile, τ ≤ ${r.options.maxTau}, normalized)`, ""];
-  lines.push(`${"rank".padStart(4)}  ${"submission".padEnd(w)}  ${"score".padStart(6)}  solved  fastest on`);
+  lines.push(`${"rank".padStart(4)}  ${"submission".padEnd(w)}  ${"score".padStart(6)}  solved  no held-out rule  fastest on`);
   for (const s of Object.values(r.scores))
-    lines.push(`${String(s.rank).padStart(4)}  ${s.submission.padEnd(w)}  ${s.score.toFixed(4)}  ${`${s.workloadsSolved}/${r.baseWorkloads.length}`.padStart(6)}  ${s.fastestOn.join(", ")}`);
+    lines.push(`${String(s.rank).padStart(4)}  ${s.submission.padEnd(w)}  ${s.score.toFixed(4)}  ${`${s.workloadsSolved}/${r.baseWorkloads.length}`.padStart(6)}  ${s.scoreWithoutHeldOutRule.toFixed(4).padStart(16)}  ${s.fastestOn.join(", ")}`);
   const notes = r.findings.filter((f) => f.severity !== "info");
   if (notes.length) lines.push("", ...notes.map((f) => `${f.severity}: ${f.message}`));
   return lines.join("\n");
