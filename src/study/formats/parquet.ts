@@ -25,6 +25,7 @@ import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TRIAL_STATUSES, TunebookError, safeRecord } from "../types.js";
 import { defineFormat, type Probe, type ReadOptions } from "./format.js";
 import { RecordSink } from "./records.js";
+import { algoperfSummaryPlan } from "./algoperf.js";
 import { studyNameFrom } from "./text.js";
 import { writeFileAtomic } from "../../util/fs.js";
 
@@ -80,7 +81,8 @@ function cell(v: unknown): unknown {
 async function loadParquetFile(path: string, options: ReadOptions): Promise<Study> {
   const { names, data, rows } = await readColumns(path);
   if (names.length === 0) throw new TunebookError(`the Parquet file has no columns`, path);
-  const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
+  // The same one-row-per-trial layouts as CSV (AlgoPerf's trials_summary among them).
+  const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options, [algoperfSummaryPlan]);
   // Parquet has no null-vs-missing distinction per row: a null cell is an absent value, as a
   // blank CSV cell is. Record numbers in messages are 1-based rows (the header is no row here).
   const values = new Array<unknown>(names.length);
