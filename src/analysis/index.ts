@@ -10,6 +10,7 @@ export * from "./bootstrap.js";
 export * from "./trialVariance.js";
 export * from "./studyVariance.js";
 export * from "./importance.js";
+export * from "./fanova.js";
 export * from "./adamBudget.js";
 export * from "./review.js";
 // Training-dynamics analyses (issue 5).

@@ -22,6 +22,7 @@ import { boundaries } from "./boundaries.js";
 import { type ObjectiveBy, hparamScale, isFeasibleRow, trialValue } from "./common.js";
 import { type Finding, finding, sortFindings } from "./finding.js";
 import { importance } from "./importance.js";
+import { fanova } from "./fanova.js";
 import { infeasible } from "./infeasible.js";
 import { isolation } from "./isolation.js";
 import { defaultStudyKey, studyVariance } from "./studyVariance.js";
@@ -52,7 +53,20 @@ export interface ReviewAnalysis {
   name: string;
   /** Does the study have what this analysis needs? */
   applies(study: Study, options: ReviewOptions): boolean;
-  run(study: Study, options: ReviewOptions): { findings: Finding[] };
+  /** Why it does not apply (shown in the review's "not checked" list); default: a generic sentence. */
+  why?(study: Study, options: ReviewOptions): string;
+  /** Results may list checks they could not run in `notChecked` (e.g. one hyperparameter's edge check). */
+  run(study: Study, options: ReviewOptions): { findings: Finding[]; notChecked?: Array<{ check?: string; reason: string }> };
+}
+
+/** A check the review could not run, and why: nothing is skipped silently. */
+export interface NotChecked {
+  analysis: string;
+  /** The part that was not checked (a hyperparameter, a trial…), when only part of the analysis was skipped. */
+  check?: string;
+  reason: string;
+  /** The group, in a split review. */
+  group?: string;
 }
 
 export interface ReviewResult {
@@ -66,6 +80,8 @@ export interface ReviewResult {
   /** Analyses that ran / did not apply. */
   ran: string[];
   skipped: string[];
+  /** Every analysis or check that did not run, with the reason (analyses only asked for on request are not listed). */
+  notChecked: NotChecked[];
   /** Per-group reviews when the study was split. */
   groups?: Record<string, ReviewResult>;
 }
@@ -122,11 +138,12 @@ function scientificOf(study: Study, o: ReviewOptions): string[] {
 
 /** Every analysis the review knows, in the order they run. Add yours here (see the module comment). */
 export const REVIEW_ANALYSES: ReviewAnalysis[] = [
-  { name: "infeasible", applies: (s) => s.size > 0, run: (s, o) => infeasible(s, { by: o.by, ...opt(o, "infeasible") }) },
-  { name: "axis", applies: (s) => varying(s).length > 0, run: (s, o) => axisPlotData(s, { by: o.by, ...opt(o, "axis") }) },
+  { name: "infeasible", applies: (s) => s.size > 0, why: () => "the study has no trials", run: (s, o) => infeasible(s, { by: o.by, ...opt(o, "infeasible") }) },
+  { name: "axis", applies: (s) => varying(s).length > 0, why: () => "no hyperparameter varies", run: (s, o) => axisPlotData(s, { by: o.by, ...opt(o, "axis") }) },
   {
     name: "boundaries",
-    applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 10 && varying(s).some((h) => hparamScale(s, h) !== "categorical"),
+    applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 3 && varying(s).some((h) => hparamScale(s, h) !== "categorical"),
+    why: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : feasibleCount(s, o) < 3 ? `only ${feasibleCount(s, o)} feasible trials (< 3)` : "no numeric hyperparameter varies"),
     run: (s, o) => {
       // Per scientific value only when the user named one (auto candidates would multiply findings).
       const named = o.scientific === undefined ? [] : Array.isArray(o.scientific) ? o.scientific : [o.scientific];
@@ -137,20 +154,23 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
   {
     name: "isolation",
     applies: (s, o) => scientificOf(s, o).length > 0 && feasibleCount(s, o) >= 2,
+    why: (s, o) => (scientificOf(s, o).length === 0 ? "no scientific hyperparameter (a categorical one with 2–10 values, or --scientific)" : `only ${feasibleCount(s, o)} feasible trial(s)`),
     run: (s, o) => {
       const per = scientificOf(s, o).map((sci) => isolation(s, { by: o.by, bootstrap: { resamples: o.resamples ?? 500, seed: o.seed ?? 0, level: 0.9 }, ...opt(o, "isolation"), scientific: sci }));
       return { findings: per.flatMap((r) => r.findings), byScientific: per };
     },
   },
-  { name: "bootstrap", applies: (s, o) => !mixesSearchSpaces(s) && s.size >= 10 && feasibleCount(s, o) >= 2, run: (s, o) => bestOfNBootstrap(s, { by: o.by, seed: o.seed ?? 0, resamples: o.resamples ?? 500, ...opt(o, "bootstrap") }) },
+  { name: "bootstrap", applies: (s, o) => !mixesSearchSpaces(s) && s.size >= 10 && feasibleCount(s, o) >= 2, why: (s) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : `only ${s.size} trials (< 10)`), run: (s, o) => bestOfNBootstrap(s, { by: o.by, seed: o.seed ?? 0, resamples: o.resamples ?? 500, ...opt(o, "bootstrap") }) },
   {
     name: "trialVariance",
     applies: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }).repeated > 0,
+    why: () => "no configuration was trained more than once (with different seeds)",
     run: (s, o) => trialVariance(s, { by: o.by, ...opt(o, "trialVariance") }),
   },
   {
     name: "studyVariance",
     applies: (s) => new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2,
+    why: () => "the trials come from one study (no repeated studies to compare)",
     run: (s, o) => studyVariance(s, { by: o.by, ...opt(o, "studyVariance") }),
   },
   {
@@ -164,8 +184,16 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
     },
     run: (s, o) => compareTrials(s, { by: o.by, ...(opt(o, "adoption") as CompareTrialsOptions) }),
   },
-  { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
-  { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, run: (s) => adamBudgetCheck(s)! },
+  { name: "importance", applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2, why: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varying(s).length < 2 ? "fewer than 2 hyperparameters vary" : `only ${feasibleCount(s, o)} feasible trials (< 20)`), run: (s, o) => importance(s, { by: o.by, ...opt(o, "importance") }) },
+  {
+    // fANOVA on a random forest: interactions, intervals, conditional subspaces, feasibility (issue 22).
+    name: "fanova",
+    applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2,
+    why: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varying(s).length < 2 ? "fewer than 2 hyperparameters vary" : `only ${feasibleCount(s, o)} feasible trials (< 20)`),
+    // 32 trees; on large studies leaves of ≥ 3 trials (same ranking, a third of the cells to integrate).
+    run: (s, o) => fanova(s, { by: o.by, seed: o.seed ?? 0, trees: 32, pdPoints: 20, minSamplesLeaf: s.size >= 500 ? 3 : 1, ...opt(o, "fanova") }),
+  },
+  { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, why: (s) => (mixesSearchSpaces(s) ? "the trials come from several submissions" : "no Adam-specific hyperparameter (β1, β2 or ε) varies"), run: (s) => adamBudgetCheck(s)! },
   // Training dynamics (issue 5): curves, checkpoints, clipping, instability + warmup, trainingSteps.
   ...DYNAMICS_ANALYSES,
 ];
@@ -197,13 +225,14 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
   const split = options.split === undefined || options.split === "auto" ? groups.size >= 2 : options.split;
   if (split && groups.size >= 1) {
     const parts = study.splitBy(key, (_k, rows) => recordedObjective(rows) ?? study.objective);
-    const out: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, ran: [], skipped: [], groups: {} };
+    const out: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, ran: [], skipped: [], notChecked: [], groups: {} };
     const all: Finding[] = [];
     for (const [g, sub] of [...parts].sort((a, b) => a[0].localeCompare(b[0]))) {
       const r = reviewOne(sub, options);
       r.findings = r.findings.map((f) => ({ ...f, message: `[${g}] ${f.message}`, evidence: { group: g, ...f.evidence } }));
       out.groups![g] = r;
       all.push(...r.findings);
+      out.notChecked.push(...r.notChecked.map((n) => ({ ...n, group: g })));
     }
     out.findings = sortFindings(all);
     return out;
@@ -212,7 +241,7 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
 }
 
 function reviewOne(study: Study, options: ReviewOptions): ReviewResult {
-  const res: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, ran: [], skipped: [] };
+  const res: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, ran: [], skipped: [], notChecked: [] };
   const all: Finding[] = [];
   if (study.size === 0) all.push(finding("warn", "review.empty", "The study has no trials: nothing to review.", {}));
   for (const a of REVIEW_ANALYSES) {
@@ -220,14 +249,17 @@ function reviewOne(study: Study, options: ReviewOptions): ReviewResult {
     try {
       if (!a.applies(study, options)) {
         res.skipped.push(a.name);
+        if (a.name !== "adoption") res.notChecked.push({ analysis: a.name, reason: a.why?.(study, options) ?? "the study does not have what this analysis needs" });
         continue;
       }
       const r = a.run(study, options);
       res.results[a.name] = r;
       res.ran.push(a.name);
       all.push(...r.findings);
+      for (const n of r.notChecked ?? []) res.notChecked.push({ analysis: a.name, ...n });
     } catch (err) {
       res.skipped.push(a.name);
+      res.notChecked.push({ analysis: a.name, reason: `failed: ${(err as Error)?.message ?? String(err)}` });
       all.push(finding("warn", "review.analysis_failed", `The ${a.name} analysis failed: ${(err as Error)?.message ?? String(err)}`, { analysis: a.name }));
     }
   }

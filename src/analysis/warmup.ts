@@ -18,11 +18,12 @@
  *   suggests a ~500-step run at 2 × the current best learning rate evaluating every step.
  */
 import { Study } from "../study/study.js";
-import type { HpValue } from "../study/types.js";
+import { type HpValue, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
 import { divergenceStep } from "./curves.js";
+import { fmt } from "./common.js";
 
 export interface LrSweepOptions {
   /** Learning-rate hyperparameter. Default: `learning_rate`, then `lr`, then any name containing `learning_rate`. */
@@ -37,9 +38,12 @@ export interface LrSweepOptions {
   smoothWindow?: number;
   /** Instability within this fraction of training is "early" (warmup territory), later "mid". Default 0.2. */
   earlyFraction?: number;
+  /** Curves with fewer finite points are judged by status only (no blow-up or rise). Default 6. */
+  minPoints?: number;
 }
 
-export type InstabilityKind = "diverged" | "blowup" | "loss_rise";
+/** How a trial was unstable: from its curve (blow-up, loss rise, non-finite) or its status (diverged, failed, out of memory). */
+export type InstabilityKind = "diverged" | "blowup" | "loss_rise" | "failed" | "oom";
 
 export interface LrTrialStability {
   trial: string;
@@ -96,13 +100,15 @@ export function findLrParam(names: readonly string[], preferred?: string): strin
  */
 export function lossInstability(
   curve: CurveData,
-  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number } = {},
+  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number; minPoints?: number } = {},
 ): { kind: InstabilityKind; step: number; value: number; reference: number | null } | null {
-  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3);
+  // Blow-ups and rises need a curve with a shape (the curve checks' minimum of 6 points); a non-finite value always counts.
+  const minPoints = opts.minPoints ?? 6;
+  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3, minPoints);
   if (d) return { kind: d.reason === "non_finite" ? "diverged" : "blowup", step: d.step, value: d.value, reference: d.reference ?? null };
   const window = opts.smoothWindow ?? 5;
   const sm = smooth(curve, window);
-  if (sm.values.length < 3) return null;
+  if (sm.values.length < Math.max(3, minPoints)) return null;
   const first = sm.values[0]!;
   let minAll = Infinity;
   // A loop with Math.min(...values)'s result (NaN wins), without spreading 500+ arguments.
@@ -159,9 +165,10 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
     const c = study.curveView(row.id, metric);
     const curve = { steps: c.steps, values: lowerIsBetter(c.values, lossLike) };
     let inst: { kind: InstabilityKind; step: number | null; value: number; reference: number | null } | null = c.steps.length ? lossInstability(curve, options) : null;
-    if (!inst && row.status === "diverged") {
+    // Every infeasible status counts: a failed or out-of-memory run at a high learning rate is not a stable one.
+    if (!inst && isInfeasible(row.status)) {
       const s = row.attrs.divergedStep;
-      inst = { kind: "diverged", step: typeof s === "number" ? s : null, value: NaN, reference: null };
+      inst = { kind: row.status as InstabilityKind, step: typeof s === "number" ? s : null, value: NaN, reference: null };
     }
     const first = c.steps[0] ?? 0;
     const last = Math.max(c.steps[c.steps.length - 1] ?? 0, row.steps ?? 0);
@@ -183,7 +190,27 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   // One pass instead of a filter per learning rate (a continuous sweep has one trial per rate: O(n²)).
   const unstableAt = new Set<number>();
   for (const t of trials) if (!t.stable) unstableAt.add(t.learningRate);
-  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr));
+  // lr* = the largest stable rate below the unstable region: the run of half-decade buckets of the
+  // learning rate, reaching the top of the sweep, in which at least half of the trials are
+  // unstable. In a random search a few lucky stable runs among mostly failing ones do not make a
+  // rate stable; in a one-trial-per-rate sweep this is the classic "largest stable rate below the
+  // first unstable one from the top".
+  const bucketOf = (lr: number) => (lr > 0 ? Math.floor(2 * Math.log10(lr) + 1e-9) : -Infinity);
+  const buckets = new Map<number, { n: number; bad: number }>();
+  for (const t of trials) {
+    const b = bucketOf(t.learningRate);
+    const e = buckets.get(b) ?? { n: 0, bad: 0 };
+    e.n++;
+    if (!t.stable) e.bad++;
+    buckets.set(b, e);
+  }
+  let regionFrom = Infinity;
+  for (const b of [...buckets.keys()].sort((x, y) => y - x)) {
+    const e = buckets.get(b)!;
+    if (e.bad >= e.n / 2) regionFrom = b;
+    else break;
+  }
+  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr) && bucketOf(lr) < regionFrom);
   const lrStar = stableLrs.length ? stableLrs[stableLrs.length - 1]! : null;
   const unstableAbove = trials.filter((t) => !t.stable && (lrStar === null || t.learningRate > lrStar));
   const unstableBelow = trials.filter((t) => !t.stable && lrStar !== null && t.learningRate <= lrStar);
@@ -195,9 +222,9 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   if (unstableAbove.length) {
     const early = unstableAbove.filter((t) => t.phase === "early").length;
     const edge = bestLr !== null && lrStar !== null && bestLr === lrStar;
-    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)}` : "diverged"} at step ${t.step ?? "?"}`);
+    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${fmt(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${fmt(t.value!)} from its smoothed minimum ${fmt(t.reference!)} at step ${t.step ?? "?"}` : t.kind === "blowup" ? `${metric} blew up to ${fmt(t.value!)} at step ${t.step ?? "?"}` : t.kind === "failed" ? "failed" : t.kind === "oom" ? "ran out of memory" : `diverged${t.step !== null ? ` at step ${t.step}` : ""}`}`);
     findings.push(
-      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
+      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : fmt(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
         { lrParam, metric, lrStar, unstableLr, bestLr, bestAtEdge: edge, earlyCount: early, trials: ev(unstableAbove) },
       ),
     );
@@ -314,13 +341,13 @@ export function warmupPlan(options: WarmupPlanOptions): WarmupPlan {
   });
   const probeSteps = options.probeSteps ?? 500;
   const notes = [
-    `Sweep warmup_steps over ${lengths.join(", ")} at base_learning_rate = ${mult} × ${r6(unstable)} = ${r6(base)}; keep the shortest warmup that does not blow up.`,
+    `Sweep warmup_steps over ${lengths.join(", ")} at base_learning_rate = ${mult} × ${fmt(unstable)} = ${fmt(base)}; keep the shortest warmup that does not blow up.`,
     `Prepend that warmup to the baseline schedule and train max_train_steps + warmup_steps (e.g. ${maxTrainSteps} + ${lengths[0] ?? 0}); compare to the baseline with retrospective checkpoint selection.`,
     `If the warmup needed is longer than 5% of max_train_steps (${Math.floor(0.05 * maxTrainSteps)}), max_train_steps may need to be increased.`,
-    `Evaluate early and often: run ${probeSteps} steps at 2 × lr* = ${r6(2 * lrStar)} evaluating every step to catch early instability.`,
+    `Evaluate early and often: run ${probeSteps} steps at 2 × lr* = ${fmt(2 * lrStar)} evaluating every step to catch early instability.`,
   ];
   const findings: Finding[] = [
-    finding("info", "warmup.plan", `Warmup sweep: ${lengths.length} trials at learning rate ${r6(base)} (10× the unstable rate ${r6(unstable)}) with warmup_steps ${lengths.join(", ")} (≤ 10% of ${maxTrainSteps}).`, {
+    finding("info", "warmup.plan", `Warmup sweep: ${lengths.length} trials at learning rate ${fmt(base)} (10× the unstable rate ${fmt(unstable)}) with warmup_steps ${lengths.join(", ")} (≤ 10% of ${maxTrainSteps}).`, {
       baseLearningRate: r6(base), unstableBaseLearningRate: r6(unstable), lrStar: r6(lrStar), lengths, maxWarmupSteps: cap, schedule,
     }),
   ];

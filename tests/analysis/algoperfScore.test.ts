@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { algoperfScore, studyTimeMatrices } from "../../src/analysis/algoperfScore.js";
@@ -40,7 +41,7 @@ const PUBLISHED_SELF: Array<[string, number]> = [
 ];
 
 describe("tunebook algoperf score on the bundled v0.5 logs", () => {
-  it("external tuning: all 11 published scores within 0.02, same ranking", () => {
+  it("external tuning: all 11 published scores within 0.02, same ranking", { timeout: 180_000 }, () => {
     const r = runCli(["algoperf", "score", join(DATA, "algoperf_v05"), "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -75,7 +76,7 @@ describe("tunebook algoperf score on the bundled v0.5 logs", () => {
     for (const wl of Object.keys(a)) expect(a[wl]!.studies.map((s) => r7(s.time)), wl).toEqual(b[wl]!.studies.map((s) => s.time));
   });
 
-  it("text output and a clear error for a missing folder", async () => {
+  it("text output and a clear error for a missing folder", { timeout: 180_000 }, async () => {
     const self = algoperfScore(await readAlgoPerfLogs(join(DATA, "algoperf_v05"), { ruleset: "self" }));
     expect(formatLeaderboard(self)).toMatch(/\n\s+1\s+schedule_free_adamw\s+0\.8542\s+\d\/8/);
     const bad = runCli(["algoperf", "score", "no/such/folder"]);
@@ -151,6 +152,15 @@ describe("algoperfScore rules (hand-computed)", () => {
     expect(r.submissions).toEqual(["X", "Z", "W", "Y"]);
   });
 
+  it("what the held-out rule costs: the score with rule 6 off", () => {
+    // Without it, Y's A counts: 30 / 20 = 1.5 -> ρ_Y = [0, ½, ½, ½] -> (¼ + ½ + ½) / 3; W's A (20) -> ratio 1, ρ_W = 1.
+    expect(r.scores.Y!.lostToHeldOut).toEqual(["A"]);
+    expect(r.scores.Y!.scoreWithoutHeldOutRule).toBeCloseTo(1.25 / 3, 12);
+    expect(r.scores.W!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.scores.X!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.findings.find((f) => f.code === "algoperf.variant_missed" && f.evidence.submission === "Y")!.message).toContain("Counted, the score would be 0.4167 instead of 0.");
+  });
+
   it("a study's time: the trial needing the fewest evaluations (the benchmark's code) or the fastest", () => {
     // trial_1 meets the target at its 2nd evaluation at 50 s; trial_2 at its 4th at 40 s.
     const two = logs([trial("S", "A", 0, 50, 1, "trial_1"), trial("S", "A", 0, 40, 3, "trial_2"), trial("S", "B", 0, 10), trial("S", "A_v", 0, 10)]);
@@ -187,4 +197,25 @@ describe("reading AlgoPerf log folders", () => {
     expect(spec.validationTarget).toBe(0.28098);
     expect(algoperfScore(l).perWorkload.mysub!.ogbg!.studies[0]!.time).toBe(30);
   });
+
+  it("bad input: messages name the file, line and field", async () => {
+    const root = mkdtempSync(join(tmpdir(), "algoperf-bad-"));
+    const d = join(root, "sub", "study_0", "wmt_jax", "trial_1");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "eval_measurements.csv"), "global_step,validation/bleu\n1,3\n");
+    await expect(readAlgoPerfLogs(root)).rejects.toThrow("no eval_measurements.csv found");
+    const d2 = join(root, "sub", "study_0", "ogbg_jax", "trial_1");
+    mkdirSync(d2, { recursive: true });
+    writeFileSync(join(d2, "eval_measurements.csv"), "accumulated_submission_time,validation/mean_average_precision\n10,0.3\nsoon,0.1\n");
+    const l = await readAlgoPerfLogs(root);
+    expect(l.issues.map((i) => `${i.file.slice(root.length)}:${i.line ?? ""} ${i.field}: ${i.message}`)).toEqual([
+      "/sub/study_0/ogbg_jax/trial_1/eval_measurements.csv:3 accumulated_submission_time: not a number; this evaluation cannot count",
+      "/sub/study_0/wmt_jax/trial_1/eval_measurements.csv:1 accumulated_submission_time: column missing; trial skipped",
+    ]);
+    const gz = join(root, "evals.csv.gz");
+    writeFileSync(gz, gzipSync("ruleset,submission,study,workload,trial,global_step,time_sec,value\nexternal,a,study_0,wmt_jax,trial_1,1,2\n"));
+    await expect(readAlgoPerfLogs(gz)).rejects.toThrow(`${gz}:2: expected 8 fields, found 7`);
+    const r = runCli(["algoperf", "score", gz]);
+    expect(r.stderr).toBe(`tunebook: ${gz}:2: expected 8 fields, found 7\n`);
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 /** The contract every log-format loader implements (one module per format in this folder). */
 import type { Study } from "../study.js";
 import type { Direction, Objective } from "../types.js";
+import type { TextEncoding } from "./decode.js";
 
 /** What a format loader is told (loadStudy's `LoadOptions` adds the choice of format). */
 export interface ReadOptions {
@@ -9,6 +10,13 @@ export interface ReadOptions {
   direction?: Direction;
   /** Study name (default: the file or folder name). */
   name?: string;
+  /** Which study to read from a storage that holds several (Optuna RDB and journal storages). */
+  study?: string;
+  /**
+   * Text encoding of the files (default: UTF-8, strict, or UTF-16 when the file starts with its
+   * byte-order mark). See ./decode.ts.
+   */
+  encoding?: TextEncoding;
   /** Called with (done, total) for long loads so the CLI / notebook can show progress. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -28,6 +36,8 @@ export interface FormatLoader<N extends string = string> {
   name: N;
   /** Cheap check on the path, its first bytes or its directory entries. Higher wins; 0 = no. */
   detect(probe: Probe): number;
+  /** For formats read from a URL (e.g. `postgresql://…`): higher wins; 0 = no. */
+  detectUrl?(url: string): number;
   load(path: string, options: ReadOptions): Promise<Study>;
 }
 

@@ -18,14 +18,14 @@ import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./
  * const study = await loadJsonl("runs.jsonl", { onProgress: (d, t) => console.log(d / t) });
  */
 export async function loadJsonl(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "JSONL");
+  await checkTextFile(path, "JSONL", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
   const lines = await forEachLineSpan(
     path,
     (text, start, end, n) => {
       // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
-      if (sink.jsonLineFastPath(text, start, end)) return;
+      if (sink.jsonLineFastPath(text, start, end, n)) return;
       const line = text.slice(start, end);
       if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
       let obj: unknown;
@@ -43,6 +43,7 @@ export async function loadJsonl(path: string, options: ReadOptions = {}): Promis
       sink.addObject(obj as Record<string, unknown>, n);
     },
     options.onProgress,
+    options.encoding,
   );
   if (lastBad === lines) {
     const issue = sink.log.issues.find((i) => i.line === lines);

@@ -12,9 +12,9 @@
  *   parameters with their distributions (turned into `study.space`), state, values, intermediate
  *   values (turned into measurements at their steps) and attributes.
  *
- * States: COMPLETE → complete; PRUNED → complete with `attrs.pruned = true` (a pruned trial ran
- * correctly and was stopped early on purpose, so it is not infeasible; its value is its last
- * reported one); FAIL → failed; RUNNING and WAITING → running.
+ * States: COMPLETE → complete; PRUNED → pruned (a pruned trial ran correctly and was stopped early
+ * on purpose, so it is not infeasible; its value is its last reported one); FAIL → failed; RUNNING
+ * and WAITING → running (`attrs.state` keeps Optuna's name).
  *
  * The objective metric is `value` (single objective) or `values_<i>` / the study's metric names;
  * a trial's `final` and `best` are its Optuna value (what Optuna ranks trials by), and its
@@ -22,35 +22,36 @@
  * are kept in `attrs`.
  */
 import type { CategoricalParam, Param, SearchSpace } from "../../space/spec.js";
+import { whyNotNumber } from "../../core/numbers.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { forEachCsvRow } from "./csv.js";
+import { forEachCsvRow } from "./csvRows.js";
 import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
-import { describe as describeValue } from "./records.js";
+import { describe as describeValue } from "./schema.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
 
 /** Optuna's TrialState enum values (optuna/trial/_state.py). */
 const TRIAL_STATE: Record<number, string> = { 0: "RUNNING", 1: "COMPLETE", 2: "PRUNED", 3: "FAIL", 4: "WAITING" };
 
 /**
- * Optuna's state name → tunebook status and whether the trial was pruned.
+ * Optuna's state name → tunebook status (undefined for an unknown state).
  *
  * @example
- * optunaStatus("PRUNED"); // { status: "complete", pruned: true }
- * optunaStatus("TrialState.FAIL"); // { status: "failed", pruned: false }
+ * optunaStatus("PRUNED"); // "pruned"
+ * optunaStatus("TrialState.FAIL"); // "failed"
  */
-export function optunaStatus(state: string): { status: TrialStatus; pruned: boolean } | undefined {
+export function optunaStatus(state: string): TrialStatus | undefined {
   switch (state.trim().toUpperCase().replace(/^TRIALSTATE\./, "")) {
     case "COMPLETE":
-      return { status: "complete", pruned: false };
+      return "complete";
     case "PRUNED":
-      return { status: "complete", pruned: true };
+      return "pruned";
     case "FAIL":
-      return { status: "failed", pruned: false };
+      return "failed";
     case "RUNNING":
     case "WAITING":
-      return { status: "running", pruned: false };
+      return "running";
     default:
       return undefined;
   }
@@ -210,7 +211,7 @@ function assignOne(into: Record<string, unknown>, v: unknown): boolean {
  * study.space?.params.map((p) => p.name); // ["lr", "layers", "optimizer"]
  */
 export async function loadOptunaJournal(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "Optuna journal (JSON lines)");
+  await checkTextFile(path, "Optuna journal (JSON lines)", options.encoding);
   const log = new IssueLog(path);
   const studies: JStudy[] = [];
   const trials: JTrial[] = [];
@@ -376,6 +377,7 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       }
     },
     options.onProgress,
+    options.encoding,
   );
   if (ops === 0) {
     const why = log.first ? `: ${log.first.message.replace(/; (operation|line) skipped$/, "")}` : "";
@@ -385,10 +387,11 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
     log.add(undefined, undefined, `${ignoredFinished} operations on already finished trials ignored, as Optuna does`, false);
   if (badLast) log.add(lastLine, undefined, `the last line is incomplete (the journal was cut while being written)`, false);
   let chosen = studies.map((s, i) => ({ s, i })).filter((x) => !x.s.deleted);
-  if (options.name && studies.length > 1) {
-    const pick = chosen.filter((x) => x.s.name === options.name);
+  const pickName = options.study ?? options.name;
+  if (pickName && studies.length > 1) {
+    const pick = chosen.filter((x) => x.s.name === pickName);
     if (pick.length === 0)
-      throw new TunebookError(`no study named "${options.name}" in the journal (found: ${chosen.map((x) => x.s.name).join(", ")})`, path);
+      throw new TunebookError(`no study named "${pickName}" in the journal (found: ${chosen.map((x) => x.s.name).join(", ")})`, path, undefined, "study");
     chosen = pick;
   }
   if (chosen.length === 0) throw new TunebookError(`the journal holds no (undeleted) study`, path);
@@ -423,7 +426,6 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       const attrs = safeRecord<unknown>();
       attrs.number = t.number;
       attrs.state = stateName;
-      if (st?.pruned) attrs.pruned = true;
       if (t.datetimeStart) attrs.datetimeStart = t.datetimeStart;
       if (t.datetimeComplete) attrs.datetimeComplete = t.datetimeComplete;
       if (Object.keys(t.userAttrs).length) attrs.userAttrs = t.userAttrs;
@@ -436,7 +438,7 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       for (const n of allNames) hp[n] = n in t.params ? t.params[n]! : null;
       b.trial({
         id,
-        status: st?.status ?? "running",
+        status: st ?? "running",
         hparams: hp,
         final: v,
         best: v,
@@ -478,7 +480,7 @@ function parseDuration(s: string): number | undefined {
  * study.trial("0")?.hparams.lr;
  */
 export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "Optuna trials_dataframe CSV");
+  await checkTextFile(path, "Optuna trials_dataframe CSV", options.encoding);
   const log = new IssueLog(path);
   const b = new StudyBuilder(options.name ?? studyNameFrom(path), { metric: "value", direction: options.direction ?? "minimize" });
   b.source = { path, format: "optuna-csv" };
@@ -525,14 +527,13 @@ export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Pr
         else if (col === "state") {
           const st = optunaStatus(cell);
           if (!st) log.add(line, col, `expected COMPLETE, PRUNED, FAIL, RUNNING or WAITING, found ${describeValue(cell)}; kept as running`, false);
-          status = st?.status ?? "running";
+          status = st ?? "running";
           attrs.state = cell.trim().toUpperCase();
-          if (st?.pruned) attrs.pruned = true;
         } else if (valueCols.includes(col)) {
           if (cell.trim() === "") continue;
           const v = parseNumber(cell);
           if (v === undefined) {
-            log.add(line, col, `expected a number, found ${describeValue(cell)}; value ignored`, false);
+            log.add(line, col, `expected a number, ${whyNotNumber(cell)}; value ignored`, false);
             continue;
           }
           if (col === objCol) final = v;
@@ -554,6 +555,8 @@ export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Pr
       b.trial({ id, status, hparams: hp, final, best: final, bestStep: null, attrs });
     },
     options.onProgress,
+    undefined,
+    options.encoding,
   );
   if (!header) throw new TunebookError(`empty file: expected a trials_dataframe() CSV`, path);
   if (b.trialCount === 0) throw new TunebookError(`no trials could be read${log.first ? `: ${log.first.message}` : ""}`, path, log.first?.line);
