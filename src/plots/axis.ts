@@ -29,6 +29,8 @@ export interface AxisFigureOptions extends FigureOptions {
   hparam?: string;
   /** Panels per row (default: up to 3). */
   columns?: number;
+  /** What the title says the figure is (default "every trial (axis plot)"); the slice plot says its own. */
+  kind?: string;
 }
 
 /**
@@ -182,6 +184,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       type: "scatter",
       mode: "markers",
       name: `feasible trials`,
+      meta: { role: "feasible", hparam: s.hparam },
       legendgroup: "feasible",
       showlegend: i === 0,
       x: xs(feas),
@@ -196,6 +199,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       type: "scatter",
       mode: "markers",
       name: `infeasible trials (diverged/failed/oom): ${count(totalInfeasibleAll)}`,
+      meta: { role: "infeasible", hparam: s.hparam },
       legendgroup: "infeasible",
       showlegend: i === 0,
       x: xs(inf),
@@ -212,6 +216,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         type: "scatter",
         mode: "markers",
         name: `off-scale trials (${dir === "minimize" ? "above" : "below"} the range): ${count(offScaleAll)}`,
+        meta: { role: "off-scale", hparam: s.hparam },
         legendgroup: "offscale",
         showlegend: i === 0,
         x: xs(off),
@@ -228,6 +233,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         type: "scatter",
         mode: "markers",
         name: "best trial",
+        meta: { role: "best", hparam: s.hparam },
         legendgroup: "best",
         showlegend: i === 0,
         x: [xOf(best, s, cats)],
@@ -255,7 +261,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   }
   const rows = Math.ceil(Math.max(1, series.length) / cols);
   const what = series.length === 1 ? plotText(series[0]!.hparam) : "each hyperparameter";
-  const title = `${plotText(result.objective.metric)} vs ${what}: every trial (axis plot)`;
+  const title = `${plotText(result.objective.metric)} vs ${what}: ${options.kind ?? "every trial (axis plot)"}`;
   const trialIds = new Set<string>();
   for (const s of series) for (const q of s.points) trialIds.add(q.trial);
   const trialsAll = trialIds.size;

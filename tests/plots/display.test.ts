@@ -12,7 +12,7 @@ describe("figureBundle", () => {
     resetPlotlyEmbedding();
     const b = figureBundle(fig);
     const p = b["application/vnd.plotly.v1+json"] as Figure;
-    expect(p.data[0]!.y).toEqual([null, 3]);
+    expect((p.data[0] as { y?: unknown }).y).toEqual([null, 3]);
     expect(b["text/plain"]).toBe("Loss vs step — 2 trials");
     const html = b["text/html"] as string;
     expect(html).toContain("if (!window.Plotly)");
