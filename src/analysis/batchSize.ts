@@ -9,6 +9,7 @@ import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface BatchSizePoint {
   batchSize: number;
@@ -285,3 +286,19 @@ export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}
   const findings = [...(scan?.findings ?? []), ...(scaling?.findings ?? [])];
   return { batchParam, throughputMetric, scan, target, stepsToResult, scaling, findings };
 }
+
+/** Batch size (throughput scan, steps scaling) as the tools run it (see ./registry.ts). */
+export const batchSizeAnalysis = defineAnalysis({
+  name: "batchSize",
+  summary: "batch size: throughput per batch size until it stops growing or runs out of memory, and step scaling",
+  options: {
+    batchParam: option.string("the batch-size hyperparameter (default: batch_size…)"),
+    throughputMetric: option.string("throughput metric (default: examples_per_sec, throughput…)"),
+    target: option.number("objective value the step-scaling check needs each batch size to reach"),
+  },
+  applies: (s, o) => {
+    const r = batchSizeStudy(s, o);
+    return r.scan !== null || r.scaling !== null ? true : "the trials do not vary a batch size with a throughput or objective curve";
+  },
+  run: (s, o) => batchSizeStudy(s, o),
+});

@@ -11,6 +11,7 @@ import { Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface CheckpointOptions {
   /** Metric to select checkpoints on. Default: the study objective. */
@@ -127,3 +128,16 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   }
   return { metric, direction, trials, skipped, distribution, histogram: { edges, counts }, earlyShare, lateShare, thresholds: { earlyFraction, lateFraction, minShare }, findings };
 }
+
+/** Retrospective checkpoint selection as the tools run it (see ./registry.ts). */
+export const checkpointsAnalysis = defineAnalysis({
+  name: "checkpoints",
+  summary: "retrospective checkpoint selection: where each trial reached its best step",
+  options: {
+    metric: option.string("metric to select on (default: the objective)"),
+    earlyFraction: option.number("the early zone, as a fraction of training (default 0.1)", { min: 0, max: 1 }),
+    lateFraction: option.number("the late zone, as a fraction of training (default 0.25)", { min: 0, max: 1 }),
+  },
+  applies: (s, o) => (s.metrics().includes(o.metric ?? s.objective.metric) ? true : `no curve of ${o.metric ?? s.objective.metric}`),
+  run: (s, o) => checkpointSelection(s, o),
+});

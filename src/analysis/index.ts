@@ -20,4 +20,6 @@ export * from "./clipping.js";
 export * from "./warmup.js";
 export * from "./batchSize.js";
 export * from "./trainingSteps.js";
-export * from "./dynamicsReview.js";
+export * from "./registry.js";
+export * from "./analyses.js";
+export * from "./applicability.js";

@@ -23,6 +23,7 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
 import { divergenceStep } from "./curves.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface LrSweepOptions {
   /** Learning-rate hyperparameter. Default: `learning_rate`, then `lr`, then any name containing `learning_rate`. */
@@ -348,3 +349,30 @@ export function warmupPlanFromSweep(sweep: LrSweepResult, maxTrainSteps: number,
   return warmupPlan({ ...options, lrStar: sweep.lrStar, unstableLr: options.unstableLr ?? sweep.unstableLr ?? undefined, maxTrainSteps });
 }
 
+/** Distinct numeric learning rates of a study (0 when it has no learning-rate hyperparameter). */
+export function learningRateCount(s: Study): number {
+  const p = findLrParam(s.hyperparameters());
+  if (!p) return 0;
+  return new Set(s.trialRows().map((r) => r.hparams[p]).filter((v) => typeof v === "number")).size;
+}
+
+/** The learning-rate sweep result, with the warmup plan when curves above lr* are unstable. */
+export type InstabilityResult = LrSweepResult & { warmupPlan?: WarmupPlan };
+
+/** Instability (learning-rate sweep, lr*, warmup plan) as the tools run it (see ./registry.ts). */
+export const instabilityAnalysis = defineAnalysis({
+  name: "instability",
+  summary: "instability: the largest stable learning rate lr*, unstable curves above it, and a warmup sweep to fix them",
+  options: {
+    lrParam: option.string("the learning-rate hyperparameter (default: learning_rate, lr…)"),
+    metric: option.string("the loss metric whose curves are checked (default: the training loss)"),
+  },
+  applies: (s) => (learningRateCount(s) < 2 ? "fewer than 2 learning rates" : s.measurementCount === 0 ? "the study has no curves" : true),
+  run: (s, o): InstabilityResult => {
+    const sweep = learningRateSweep(s, o);
+    if (!sweep.unstableAbove.length) return sweep;
+    const maxSteps = Math.max(0, ...s.trialRows().map((r) => r.steps ?? 0));
+    const plan = maxSteps > 0 ? warmupPlanFromSweep(sweep, maxSteps) : null;
+    return plan ? { ...sweep, warmupPlan: plan, findings: [...sweep.findings, ...plan.findings] } : sweep;
+  },
+});
