@@ -22,3 +22,4 @@ export * from "./parallel.js";
 export * from "./slice.js";
 export * from "./contour.js";
 export * from "./figures.js";
+export * from "./catalog.js";

@@ -18,10 +18,11 @@ export function sliceFigure(axis: AxisPlotData, options: FigureOptions & { hpara
   const fig = axisFigure(axis, { hparam: options.hparam, kind: "slice plot, colour = trial order (orange = early, blue = late)" });
   const order = new Map<string, number>();
   for (const s of axis.series) for (const p of s.points) if (!order.has(p.trial)) order.set(p.trial, order.size);
-  const byName = new Map(axis.series.map((s) => [s.hparam, s]));
+  // Panels are the series drawn, in order (the axis figure tags each trace with its panel).
+  const series = options.hparam ? axis.series.filter((s) => s.hparam === options.hparam) : axis.series;
   let k = 0;
   for (const tr of tracesWithRole(fig, "feasible") as Array<Partial<PlotData> & { meta?: TraceMeta }>) {
-    const s = byName.get(String(tr.meta?.hparam));
+    const s = series[Number(tr.meta?.panel)];
     if (!s) continue;
     k++;
     const ids = s.points.filter((p) => p.feasible).map((p) => order.get(p.trial) ?? 0);
