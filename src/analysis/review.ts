@@ -38,6 +38,8 @@ export interface ReviewOptions {
 
 export interface ReviewResult {
   study: string;
+  /** The study (or group of trials) this review ran on: figures are drawn from it with {@link ReviewResult.results}. */
+  subject: Study;
   objective: Objective;
   trials: number;
   /** All findings (of every group when split), most severe first. */
@@ -104,7 +106,7 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
   const split = options.split === undefined || options.split === "auto" ? groups.size >= 2 : options.split;
   if (split && groups.size >= 1) {
     const parts = study.splitBy(key, (_k, rows) => recordedObjective(rows) ?? study.objective);
-    const out: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {}, groups: {} };
+    const out: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {}, groups: {} };
     const all: Finding[] = [];
     for (const [g, sub] of [...parts].sort((a, b) => a[0].localeCompare(b[0]))) {
       const r = reviewOne(sub, options, parsed);
@@ -119,7 +121,7 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
 }
 
 function reviewOne(study: Study, options: ReviewOptions, parsed: Partial<Record<AnalysisName, Record<string, unknown>>>): ReviewResult {
-  const res: ReviewResult = { study: study.name, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {} };
+  const res: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {} };
   const all: Finding[] = [];
   if (study.size === 0) all.push(finding("warn", "review.empty", "The study has no trials: nothing to review.", {}));
   for (const a of ANALYSES as readonly AnyAnalysis[]) {

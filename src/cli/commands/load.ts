@@ -1,24 +1,18 @@
 import type { Command } from "commander";
-import { loadStudy, type FormatName } from "../../study/load.js";
+import { loadStudy } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
-import { parseDirection } from "../options.js";
+import { type InputOptions, addInputOptions, loadOptionsOf } from "../options.js";
 import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("load")
     .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
-    .argument("<path>", "log file or folder")
-    .option("-f, --format <format>", "log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric")
-    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .argument("<path>", "log file or folder");
+  addInputOptions(cmd, true)
     .option("--json", "print a machine-readable summary")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; json?: boolean }) => {
-      const study = await loadStudy(path, {
-        format: opts.format as FormatName | undefined,
-        objective: opts.objective,
-        direction: parseDirection(opts.direction),
-      });
+    .action(async (path: string, opts: InputOptions & { format?: string; json?: boolean }) => {
+      const study = await loadStudy(path, loadOptionsOf(opts, true));
       const summary = summarizeStudy(study);
       process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : formatSummary(summary) + "\n");
     });
