@@ -6,7 +6,7 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import type { Finding } from "../analysis/finding.js";
-import type { ReviewResult } from "../analysis/review.js";
+import type { ReviewOptions, ReviewResult } from "../analysis/review.js";
 import { sortFindings } from "../analysis/finding.js";
 import type { Study } from "../study/study.js";
 import { isInfeasible } from "../study/types.js";
@@ -29,6 +29,8 @@ export interface ReportOptions {
   maxFigures?: number;
   /** A `review(study)` the caller already ran (otherwise the report runs it); its results are drawn, not recomputed. */
   reviewed?: ReviewResult;
+  /** Options of the review the report runs (when `reviewed` is not given). */
+  review?: ReviewOptions;
 }
 
 export interface ReportFigure {
@@ -44,7 +46,7 @@ export interface ReportFigure {
 }
 
 /** A finding of the report, with the figure drawn from the same analysis result (index into `figures`). */
-export type ReportFinding = Finding & { figure: number | null };
+export type ReportFinding = Finding & { figure: number | null; analysis: string | null };
 
 export interface ReportContent {
   tracking: TrackingRow;
@@ -69,7 +71,7 @@ const SEVERITY_RANK = { error: 0, warn: 1, info: 2 } as const;
  */
 export async function reportContent(study: Study, opts: ReportOptions = {}): Promise<ReportContent> {
   const { drawFigures } = await import("../plots/catalog.js");
-  const reviewed = opts.reviewed ?? (await import("../analysis/review.js")).review(study);
+  const reviewed = opts.reviewed ?? (await import("../analysis/review.js")).review(study, opts.review);
   const units: Array<{ group: string | null; r: ReviewResult }> = reviewed.groups
     ? Object.entries(reviewed.groups).map(([group, r]) => ({ group, r }))
     : [{ group: null, r: reviewed }];
@@ -82,6 +84,7 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
       const own: ReportFinding[] = result.findings.map((f) => ({
         ...(group === null ? f : { ...f, message: `[${group}] ${f.message}`, evidence: { group, ...f.evidence } }),
         figure: null,
+        analysis: name,
       }));
       findings.push(...own);
       let drawn: Array<{ kind: string; figure: Figure }> = [];
@@ -99,7 +102,7 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
     }
   }
   // Review-level findings (empty study, an analysis that failed) have no result of their own.
-  for (const f of reviewed.findings) if (f.code.startsWith("review.")) findings.push({ ...f, figure: null });
+  for (const f of reviewed.findings) if (f.code.startsWith("review.")) findings.push({ ...f, figure: null, analysis: null });
   // The most telling figures first: those beside errors, then warnings, then the rest, in registry order.
   const chosen = [...pending].sort((a, b) => a.rank - b.rank || a.order - b.order).slice(0, opts.maxFigures ?? 12).sort((a, b) => a.order - b.order);
   const figures = chosen.map((p) => p.fig);
