@@ -64,3 +64,11 @@ export function loadOptionsOf(opts: InputOptions & { format?: string }, legacyFo
   if (f !== undefined && !isFormatName(f)) throw new TunebookError(`--log-format: unknown format "${f}"${didYouMean(f, FORMAT_NAMES)} (known: ${FORMAT_NAMES.join(", ")})`);
   return { format: f as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction) };
 }
+
+/**
+ * Write to stdout and wait until it is handed to the OS: the CLI exits right after a command, and
+ * a large JSON document on a pipe would otherwise be cut off.
+ */
+export function writeOut(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}

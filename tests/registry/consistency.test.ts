@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ANALYSES, type AnalysisName } from "../../src/analysis/analyses.js";
 import type { AnalysisResult, AnyAnalysis } from "../../src/analysis/registry.js";
 import { review } from "../../src/analysis/review.js";
+import { sortFindings } from "../../src/core/findings.js";
 import { parseArgs } from "../../src/kernel/args.js";
 import { type MagicContext, analysisMagic } from "../../src/kernel/magics.js";
 import type { MimeBundle } from "../../src/notebook/display.js";
@@ -104,7 +105,7 @@ describe("every registered analysis gives one answer in review, report, magic an
 
       // Report (its own review with the same options).
       const rep = await reportContent(study, { review: { split: false, only: [a.name], analysis: { [a.name]: c.options } }, maxFigures: 100 });
-      expect(norm(rep.findings.filter((f) => f.analysis === a.name).map(({ figure: _f, analysis: _a, ...f }) => f))).toEqual(norm(result.findings));
+      expect(norm(rep.findings.filter((f) => f.analysis === a.name).map(({ figure: _f, analysis: _a, ...f }) => f))).toEqual(norm(sortFindings(result.findings)));
       expect(rep.figures.filter((f) => f.analysis === a.name).map((f) => fig(f.figure))).toEqual(figures);
       // Each finding links to a figure of its own analysis when the analysis has one.
       for (const f of rep.findings.filter((x) => x.analysis === a.name)) if (figures.length) expect(rep.figures[f.figure!]!.analysis).toBe(a.name);

@@ -11,7 +11,7 @@ import { formatFromPath, writeFigure } from "../../plots/export.js";
 import { loadStudy } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
 import { stringifyJson } from "../../util/fs.js";
-import { type InputOptions, addInputOptions, loadOptionsOf } from "../options.js";
+import { type InputOptions, addInputOptions, loadOptionsOf, writeOut } from "../options.js";
 import { formatFindings } from "./review.js";
 
 /** Commander's camelCase key of a `--kebab-case` flag is the registry's option name. */
@@ -51,10 +51,10 @@ function addAnalysisCommand(parent: Command, a: AnyAnalysis): void {
       process.stderr.write(`wrote ${opts.out} (${figures[0]!.kind})\n`);
     }
     if (opts.json) {
-      process.stdout.write(stringifyJson({ analysis: a.name, options, findings: result.findings, result, figures }, 2) + "\n");
+      await writeOut(stringifyJson({ analysis: a.name, options, findings: result.findings, result, figures }, 2) + "\n");
       return;
     }
-    process.stdout.write(formatFindings(result.findings, `${study.name}: ${a.name} (${study.size} trials, objective ${study.objective.metric})`) + "\n");
+    await writeOut(formatFindings(result.findings, `${study.name}: ${a.name} (${study.size} trials, objective ${study.objective.metric})`) + "\n");
   });
 }
 

@@ -4,7 +4,7 @@ import { trialValue } from "../../analysis/common.js";
 import { review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { loadOptionsOf, parseIntOption } from "../options.js";
+import { loadOptionsOf, parseIntOption, writeOut } from "../options.js";
 import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
@@ -52,7 +52,7 @@ export function register(program: Command): void {
           groups: r.groups ? Object.keys(r.groups) : undefined,
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
         };
-        process.stdout.write(stringifyJson(out, 2) + "\n");
+        await writeOut(stringifyJson(out, 2) + "\n");
         return;
       }
       const head = r.groups
