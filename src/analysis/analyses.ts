@@ -16,6 +16,7 @@ import { isolationAnalysis } from "./isolation.js";
 import { type AnyAnalysis, didYouMean } from "./registry.js";
 import { studyVarianceAnalysis } from "./studyVariance.js";
 import { trainingStepsAnalysis } from "./trainingSteps.js";
+import { tuningBudgetAnalysis } from "./tuningBudget.js";
 import { adoptionAnalysis, trialVarianceAnalysis } from "./trialVariance.js";
 import { instabilityAnalysis } from "./warmup.js";
 import { TunebookError } from "../core/errors.js";
@@ -37,6 +38,7 @@ export const ANALYSES = [
   instabilityAnalysis,
   trainingStepsAnalysis,
   batchSizeAnalysis,
+  tuningBudgetAnalysis,
 ] as const;
 
 /** The name of a registered analysis. */

@@ -6,7 +6,6 @@
 import { resolve, relative } from "node:path";
 import type { ArgSpec, OptionSpec, ParsedArgs } from "./args.js";
 import { UsageError } from "./args.js";
-import type { MagicRuntime } from "./runtime.js";
 import { findingsBundle, findingsText, summaryBundle, escapeHtml } from "./render.js";
 import { figureBundle, tableBundle, type MimeBundle } from "../notebook/display.js";
 import type { Figure } from "../plots/theme.js";
@@ -28,7 +27,8 @@ export interface MagicContext {
   signal: AbortSignal;
   /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
   bind?: string;
-  runtime: MagicRuntime;
+  /** The kernel state magics read and set: which variable holds the current study. */
+  runtime: { current: string };
   show(bundle: MimeBundle): void;
   /** A display that can be updated in place (update_display_data with a display_id). */
   newDisplay(): (bundle: MimeBundle) => void;

@@ -52,8 +52,13 @@ function batchSizeStudyDir(): string {
   return dir;
 }
 
+type Case = { path: () => string; options: Record<string, unknown>; args: string[] };
+
+/** An analysis with no case below is compared on DeepCAVE MNIST with its default options. */
+const DEFAULT_CASE: Case = { path: () => `${DATA}deepcave_mnist/run_1`, options: {}, args: [] };
+
 /** Where each analysis applies, and the options it is compared with (non-default where it has any). */
-const CASES: Record<AnalysisName, { path: () => string; options: Record<string, unknown>; args: string[] }> = {
+const CASES: Partial<Record<AnalysisName, Case>> = {
   infeasible: { path: () => `${DATA}deepcave_mnist/run_1`, options: { bins: 6 }, args: ["--bins", "6"] },
   axis: { path: () => `${DATA}deepcave_mnist/run_1`, options: { hparams: ["learning_rate", "dropout_rate"] }, args: ["learning_rate", "dropout_rate"] },
   boundaries: { path: () => `${DATA}deepcave_mnist/run_1`, options: { band: 0.2, top: 8 }, args: ["--band", "0.2", "--top", "8"] },
@@ -83,12 +88,12 @@ const studyAt = (p: string) => {
 };
 
 describe("every registered analysis gives one answer in review, report, magic and CLI", () => {
-  it("has a case for every analysis in the registry", () => {
-    expect(Object.keys(CASES).sort()).toEqual(ANALYSES.map((a) => a.name).sort());
+  it("has cases only for registered analyses", () => {
+    for (const k of Object.keys(CASES)) expect(ANALYSES.map((a) => a.name as string)).toContain(k);
   });
 
   for (const a of ANALYSES as readonly AnyAnalysis[]) {
-    const c = CASES[a.name as AnalysisName];
+    const c = CASES[a.name as AnalysisName] ?? DEFAULT_CASE;
     let path = "";
     beforeAll(() => {
       path = c.path();
