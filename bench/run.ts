@@ -9,9 +9,13 @@ import { generate } from "./gen.js";
 
 const t0 = Date.now();
 const only = process.argv.slice(2);
-const install = spawnSync("bash", [`${BENCH_DIR}peers.sh`], { stdio: "inherit" });
-if (install.status !== 0) process.stderr.write("bench: could not install every peer; ratios for missing peers print n/a\n");
-await generate();
+// The findings benchmark needs neither peers nor the synthetic study: skip both when it runs alone.
+const needsPeers = !only.length || only.some((o) => o !== "findings");
+if (needsPeers) {
+  const install = spawnSync("bash", [`${BENCH_DIR}peers.sh`], { stdio: "inherit" });
+  if (install.status !== 0) process.stderr.write("bench: could not install every peer; ratios for missing peers print n/a\n");
+  await generate();
+}
 const order = ["load", "halton", "figure", "review", "train-step", "runner"];
 const files = readdirSync(BENCH_DIR).filter((f) => f.endsWith(".ts") && !["run.ts", "common.ts", "gen.ts"].includes(f));
 files.sort((a, b) => (order.indexOf(a.replace(/\.ts$/, "")) + 100) % 100 - (order.indexOf(b.replace(/\.ts$/, "")) + 100) % 100);

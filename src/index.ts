@@ -7,6 +7,7 @@ export * from "./space/index.js";
 export * from "./analysis/finding.js";
 export * from "./train/index.js";
 export * from "./analysis/index.js";
+export * from "./surrogate/index.js";
 export * from "./runner/index.js";
 export * from "./report/index.js";
 export { loadJsonl } from "./study/formats/jsonl.js";
@@ -20,6 +21,7 @@ export { loadWandbCsv, parsePyLiteral, isWandbMetricColumn } from "./study/forma
 export { readAlgoPerfLogs, algoperfBenchmark, workloadName } from "./study/formats/algoperfEvals.js";
 export type { AlgoPerfLogs, AlgoPerfTrial, AlgoPerfWorkload, AlgoPerfBenchmark, AlgoPerfRuleset } from "./study/formats/algoperfEvals.js";
 export * from "./analysis/algoperfScore.js";
+export * from "./analysis/compareAlgorithms.js";
 export { loadDeepCave, configSpaceToSearchSpace } from "./study/formats/deepcave.js";
 export * from "./plots/index.js";
 export * from "./notebook/index.js";

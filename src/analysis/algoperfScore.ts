@@ -31,7 +31,7 @@
  * the default `"runner"` counts what the runner logged, as the published scores do.
  */
 import type { AlgoPerfLogs, AlgoPerfRuleset, AlgoPerfTrial, AlgoPerfWorkload } from "../study/formats/algoperfEvals.js";
-import { finding, sortFindings, type Finding } from "./finding.js";
+import { finding, sortFindings, type Finding } from "../core/findings.js";
 import { fmt } from "./common.js";
 
 export interface AlgoPerfScoreOptions {
@@ -43,6 +43,8 @@ export interface AlgoPerfScoreOptions {
   maxTau?: number;
   /** Points of τ from 1 to maxTau (the benchmark uses 100). */
   points?: number;
+  /** Skip rule 6 (a base workload counts only if its held-out variant does); for measuring its effect. */
+  skipHeldOutRule?: boolean;
 }
 
 /** Why a workload has no finite performance ratio. */
@@ -89,6 +91,10 @@ export interface AlgoPerfSubmissionScore {
   workloadsSolved: number;
   /** Base workloads where this submission is the fastest (ratio 1). */
   fastestOn: string[];
+  /** Base workloads that do not count only because their held-out variant missed its target. */
+  lostToHeldOut: string[];
+  /** The score with rule 6 off for every submission (what the held-out rule cost this submission). */
+  scoreWithoutHeldOutRule: number;
 }
 
 export interface AlgoPerfScoreResult {
@@ -108,7 +114,11 @@ export interface AlgoPerfScoreResult {
   findings: Finding[];
 }
 
-/** numpy's median (mean of the two middle values; ∞ propagates). */
+/**
+ * numpy's median (mean of the two middle values), as the benchmark takes it over studies. Not
+ * stats/median: its type-7 interpolation computes ∞ + 0·(∞ − ∞) = NaN when the middle study is ∞,
+ * where numpy (and the score) need ∞.
+ */
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -141,6 +151,7 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
     maxRuntime: options.maxRuntime ?? "runner",
     maxTau: options.maxTau ?? 4,
     points: options.points ?? 100,
+    skipHeldOutRule: options.skipHeldOutRule ?? false,
   };
   const { benchmark, ruleset } = logs;
   const base = benchmark.baseWorkloads;
@@ -249,15 +260,16 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
     }
   }
   // 6: a base workload counts only if its held-out variant does.
-  for (const sub of submissions)
-    for (const wl of held) {
-      const v = cell(sub, wl).time;
-      if (v === Infinity || Number.isNaN(v)) {
-        const c = cell(sub, baseOf(wl));
-        if (c.miss === null) c.miss = "variant_missed";
-        c.time = Infinity;
+  if (!opts.skipHeldOutRule)
+    for (const sub of submissions)
+      for (const wl of held) {
+        const v = cell(sub, wl).time;
+        if (v === Infinity || Number.isNaN(v)) {
+          const c = cell(sub, baseOf(wl));
+          if (c.miss === null) c.miss = "variant_missed";
+          c.time = Infinity;
+        }
       }
-    }
   // 7: ratios on base workloads, to the fastest after all rules (pandas min skips NaN; ∞/∞ is NaN).
   for (const wl of base) {
     let m = Infinity;
@@ -283,7 +295,14 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
       rank: 0,
       workloadsSolved: ratios.filter((r) => Number.isFinite(r)).length,
       fastestOn: base.filter((wl) => cell(sub, wl).ratio === 1),
+      lostToHeldOut: base.filter((wl) => cell(sub, wl).miss === "variant_missed"),
+      scoreWithoutHeldOutRule: NaN,
     };
+  }
+  // What the held-out rule costs: rescore with step 6 skipped (the same rules otherwise).
+  if (!options.skipHeldOutRule) {
+    const relaxed = algoperfScore(logs, { ...opts, skipHeldOutRule: true });
+    for (const sub of submissions) scores[sub]!.scoreWithoutHeldOutRule = relaxed.scores[sub]!.score;
   }
   const order = [...submissions].sort((a, b) => scores[b]!.score - scores[a]!.score || a.localeCompare(b));
   order.forEach((s, i) => (scores[s]!.rank = i + 1));
@@ -298,8 +317,8 @@ export function algoperfScore(logs: AlgoPerfLogs, options: AlgoPerfScoreOptions 
         finding(
           "warn",
           "algoperf.variant_missed",
-          `${sub}: ${byVariant.join(", ")} ${byVariant.length > 1 ? "do" : "does"} not count because the held-out variant missed its target — the benchmark's guard against tuning to the base workloads.`,
-          { submission: sub, workloads: byVariant },
+          `${sub}: ${byVariant.join(", ")} ${byVariant.length > 1 ? "do" : "does"} not count because the held-out variant missed its target — the benchmark's guard against tuning to the base workloads. Counted, the score would be ${fmt(scores[sub]!.scoreWithoutHeldOutRule)} instead of ${fmt(scores[sub]!.score)}.`,
+          { submission: sub, workloads: byVariant, score: scores[sub]!.score, scoreWithoutHeldOutRule: scores[sub]!.scoreWithoutHeldOutRule },
         ),
       );
     if (miss.length === base.length)
@@ -353,4 +372,24 @@ export function studyTimeMatrices(result: AlgoPerfScoreResult, workloads: string
     );
   }
   return { tasks: workloads, matrices };
+}
+
+/**
+ * Per (study, base workload) speed scores for `compareAlgorithms`, one matrix per submission
+ * (rows studies, columns base workloads): the fastest submission's median time on the workload
+ * divided by this study's time, so 1 is "as fast as the best submission's typical study", above 1
+ * faster, and 0 a study that never reached the target. Higher is better, as rliable assumes. The
+ * benchmark's held-out and 4× rules are not applied here: this asks how each study fared, not how
+ * the leaderboard counts it.
+ *
+ * @example
+ * const m = studySpeedMatrices(algoperfScore(logs));
+ * compareAlgorithms(m.matrices, { tasks: m.tasks });
+ */
+export function studySpeedMatrices(result: AlgoPerfScoreResult, workloads: string[] = result.baseWorkloads): { tasks: string[]; matrices: Record<string, number[][]> } {
+  const best = workloads.map((wl) => Math.min(...result.submissions.map((s) => result.perWorkload[s]![wl]!.medianTime).filter((t) => !Number.isNaN(t))));
+  const { tasks, matrices } = studyTimeMatrices(result, workloads);
+  const out: Record<string, number[][]> = Object.create(null);
+  for (const [sub, m] of Object.entries(matrices)) out[sub] = m.map((row) => row.map((t, j) => (Number.isFinite(t) && Number.isFinite(best[j]!) ? best[j]! / t : 0)));
+  return { tasks, matrices: out };
 }

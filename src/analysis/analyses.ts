@@ -10,6 +10,7 @@ import { boundariesAnalysis } from "./boundaries.js";
 import { checkpointsAnalysis } from "./checkpoints.js";
 import { clippingAnalysis } from "./clipping.js";
 import { curvesAnalysis } from "./curves.js";
+import { fanovaAnalysis } from "./fanova.js";
 import { importanceAnalysis } from "./importance.js";
 import { infeasibleAnalysis } from "./infeasible.js";
 import { isolationAnalysis } from "./isolation.js";
@@ -31,6 +32,7 @@ export const ANALYSES = [
   studyVarianceAnalysis,
   adoptionAnalysis,
   importanceAnalysis,
+  fanovaAnalysis,
   adamBudgetAnalysis,
   curvesAnalysis,
   checkpointsAnalysis,

@@ -1,7 +1,7 @@
 /**
  * Facts about a study that decide which analyses apply to it (used by the analysis definitions'
  * `applies` and by the review): which hyperparameters vary, how many trials are feasible, whether
- * the trials mix several submissions' search spaces, which hyperparameters look scientific.
+ * the trials come from several submissions, each with its own search space, which hyperparameters look scientific.
  */
 import type { Study } from "../study/study.js";
 import { type ObjectiveBy, hparamScale, isFeasibleRow, trialValue } from "./common.js";

@@ -16,16 +16,26 @@ export interface BoundaryOptions {
   topK?: number;
   /** Width of each edge band as a fraction of the range, in the space's scale (default 0.1). */
   band?: number;
-  /** Flag an edge when the best trial is in its band and at least this fraction of the top-k is too (default 0.5). */
+  /**
+   * Searches only: also require at least this fraction of the top-k in the band (default 0: the best
+   * trial in the band is the finding). On the validation corpus a top-k share of 0.5 missed most
+   * random searches cut at their best value (the top trials of a 6-dimensional search spread over
+   * the range even when the optimum is at an edge); raise it to trade recall for fewer chance flags.
+   */
   minFraction?: number;
   /** Also check within each value of this (categorical/discrete) scientific hyperparameter. */
   perScientific?: string;
   /** Hyperparameters to check (default: every numeric one that varies). */
   hparams?: string[];
-  /** Fewer feasible trials than this: no edge check, too few to tell (default 10). */
+  /** A search (more than `maxGridValues` distinct values) with fewer feasible trials than this: no edge check, too few to tell (default 10). */
   minTrials?: number;
-  /** Fewer distinct values of the hyperparameter than this: not checked (a handful of repeated points is not a search; default 6). */
+  /** Fewer distinct values of the hyperparameter than this: not checked (default 3: a best at the first or last of 3 values is already the finding). */
   minDistinct?: number;
+  /**
+   * A hyperparameter with at most this many distinct values is a sweep or grid: its edge is its
+   * first/last value, flagged when the best feasible trial has it (default 12).
+   */
+  maxGridValues?: number;
   /** A region (half or outer quarter of the range) with more than this infeasible fraction is "mostly infeasible" (default 0.5). */
   infeasibleFraction?: number;
   by?: ObjectiveBy;
@@ -53,6 +63,8 @@ export interface BoundaryCheck {
   flagged: "near_lower" | "near_upper" | null;
   /** Why the edge check was skipped (too few trials…), when it was. */
   skipped?: string;
+  /** "grid": a sweep of at most `maxGridValues` values (edge = first/last value); "search": a band of the range. */
+  design?: "grid" | "search";
   scientificValue?: string;
 }
 
@@ -72,22 +84,28 @@ export interface BoundaryResult {
   checks: BoundaryCheck[];
   regions: InfeasibleRegionCheck[];
   findings: Finding[];
+  /** Edge checks that could not run, with the reason (the review lists them as "not checked"). */
+  notChecked: Array<{ check: string; reason: string }>;
 }
 
 /**
  * Check each numeric hyperparameter for best trials near an edge of its range (declared space, else
  * observed range), and for ranges that are mostly infeasible.
  *
- * An edge is flagged when the single best trial lies in the edge band *and* at least `minFraction` of
- * the top-k do: by chance a 10% band holds 10% of the top trials, so a hyperparameter that does not
- * matter is almost never flagged, while an optimum past the edge pulls most top trials into the band.
+ * A sweep or grid (at most `maxGridValues` distinct values, at least `minDistinct`) is flagged when
+ * its best feasible trial has the first or last value tried. A search (more distinct values) is
+ * flagged when the best trial lies in the edge band (and at least `minFraction` of the top-k do,
+ * when that option is set). The band is measured in the space's scale: declared, else by name
+ * (learning rates, weight decay, epsilon, batch sizes are log) and by the values' spacing.
+ * A hyperparameter that does not matter puts its best in one of the two 10% bands by chance about
+ * 20% of the time; the evidence lists the top-k so a reader can judge.
  *
  * @example
  * const b = boundaries(study, { band: 0.1 });
  * b.findings.filter((f) => f.code === "boundary.near_upper"); // [{ evidence: { hparam: "learning_rate", expand: "up", … } }]
  */
 export function boundaries(study: Study, options: BoundaryOptions = {}): BoundaryResult {
-  const out: BoundaryResult = { checks: [], regions: [], findings: [] };
+  const out: BoundaryResult = { checks: [], regions: [], findings: [], notChecked: [] };
   checkStudy(study, study.trialRows(), options, undefined, out);
   const sci = options.perScientific;
   if (sci) {
@@ -99,6 +117,7 @@ export function boundaries(study: Study, options: BoundaryOptions = {}): Boundar
     }
     for (const [k, rows] of vals) checkStudy(study, rows, { ...options, hparams: (options.hparams ?? numericHparams(study)).filter((h) => h !== sci) }, k, out);
   }
+  for (const c of out.checks) if (c.skipped) out.notChecked.push({ check: `edge of ${c.hparam}${c.scientificValue !== undefined ? ` (${sci} = ${c.scientificValue})` : ""}`, reason: c.skipped });
   return out;
 }
 
@@ -113,12 +132,16 @@ function numericHparams(study: Study): string[] {
 function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions, sciValue: string | undefined, out: BoundaryResult): void {
   const by = o.by ?? "best";
   const band = o.band ?? 0.1;
-  const minFraction = o.minFraction ?? 0.5;
+  const minFraction = o.minFraction ?? 0;
   const minTrials = o.minTrials ?? 10;
   const infFrac = o.infeasibleFraction ?? 0.5;
-  const minDistinct = o.minDistinct ?? 6;
+  const minDistinct = o.minDistinct ?? 3;
+  const maxGrid = o.maxGridValues ?? 12;
   const where = sciValue === undefined ? "" : ` (${o.perScientific} = ${sciValue})`;
+  const seedLike = /seed|(^|_)rng($|_)/i;
+  const varyingAll = study.hyperparameters().filter((x) => !seedLike.test(x) && new Set(rows.map((r) => r.hparams[x] ?? null)).size > 1);
   for (const h of o.hparams ?? numericHparams(study)) {
+    const others = varyingAll.filter((x) => x !== h && x !== o.perScientific);
     const scale = hparamScale(study, h);
     const range = hparamRange(study, h);
     if (scale === "categorical" || !range || !(range.high > range.low)) continue;
@@ -126,9 +149,21 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
     const H = toScale(range.high, scale);
     const bw = band * (H - L);
     const used = rows.filter((r) => typeof r.hparams[h] === "number" && Number.isFinite(r.hparams[h] as number));
-    const distinct = new Set(used.map((r) => r.hparams[h])).size;
-    if (distinct < minDistinct) continue;
+    const values = [...new Set(used.map((r) => r.hparams[h] as number))].sort((a, b) => a - b);
+    const distinct = values.length;
     const feas = used.filter((r) => isFeasibleRow(r, by));
+    // A sweep or grid: the other hyperparameters repeat, so each of their combinations tries several
+    // values of h (a 1-D sweep, or a learning-rate × batch-size grid). A random search with few
+    // values of h is not one: each trial changes several hyperparameters at once.
+    const configs = new Map<string, Set<number>>();
+    for (const r of used) {
+      const k = JSON.stringify(others.map((x) => r.hparams[x] ?? null));
+      let g = configs.get(k);
+      if (!g) configs.set(k, (g = new Set()));
+      g.add(r.hparams[h] as number);
+    }
+    const grid = distinct <= maxGrid && [...configs.values()].every((g) => g.size >= 2);
+    const distinctConfigs = new Set(feas.map((r) => JSON.stringify([r.hparams[h], ...others.map((x) => r.hparams[x] ?? null)]))).size;
     const k = Math.min(feas.length, o.topK ?? Math.max(5, Math.ceil(0.1 * feas.length)));
     const cmp = betterFirst(study.objective.direction);
     const top = [...feas].sort((a, b) => cmp(objectiveOf(a, by)!, objectiveOf(b, by)!)).slice(0, k);
@@ -151,8 +186,22 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
       flagged: null,
     };
     if (sciValue !== undefined) check.scientificValue = sciValue;
-    if (feas.length < minTrials) check.skipped = `only ${feas.length} feasible trials (< ${minTrials})`;
-    else {
+    check.design = grid ? "grid" : "search";
+    const feasDistinct = new Set(feas.map((r) => r.hparams[h])).size;
+    if (distinct < minDistinct) check.skipped = `only ${distinct} distinct value${distinct === 1 ? "" : "s"} (< ${minDistinct})`;
+    else if (grid && feasDistinct < minDistinct) check.skipped = `only ${feasDistinct} distinct feasible value${feasDistinct === 1 ? "" : "s"} (< ${minDistinct})`;
+    else if (!grid && feas.length < minTrials) check.skipped = `only ${feas.length} feasible trials (< ${minTrials})`;
+    else if (!grid && distinctConfigs < minTrials) check.skipped = `only ${distinctConfigs} distinct feasible configurations (< ${minTrials}), each changing several hyperparameters at once: too few to place an optimum along ${h}`;
+    else if (grid) {
+      // A sweep or grid: the edge is the first/last value tried. A best there is the finding (the
+      // playbook's "best trials near the edge"): there is no measured neighbour beyond it. Two
+      // values tied for the best are not an edge.
+      const best = top[0]!;
+      const bv = best.hparams[h] as number;
+      const tie = feas.some((r) => r.hparams[h] !== bv && objectiveOf(r, by) === objectiveOf(best, by));
+      if (!tie && bv === values[distinct - 1]) check.flagged = "near_upper";
+      else if (!tie && bv === values[0]) check.flagged = "near_lower";
+    } else {
       const need = Math.max(1, Math.ceil(minFraction * k));
       const best = top[0]!;
       if (inUpper(best) && check.nearUpper >= need) check.flagged = "near_upper";
@@ -165,7 +214,9 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
       const n = upper ? check.nearUpper : check.nearLower;
       const edgeWord = range.source === "space" ? "search-space" : "observed";
       out.findings.push(
-        finding("warn", `boundary.${check.flagged}`, `The best trials${where} sit near the ${upper ? "upper" : "lower"} ${edgeWord} edge of ${h} (${fmt(edge)}): ${n} of the top ${k} are in the edge band and the best has ${h} = ${fmt(check.bestValue)}. The optimum may lie outside; expand the range ${upper ? "upward" : "downward"} and rerun.`, {
+        finding("warn", `boundary.${check.flagged}`, check.design === "grid"
+          ? `The best trial${where} has ${h} = ${fmt(check.bestValue)}, the ${upper ? "largest" : "smallest"} of the ${distinct} values tried: no measured value beyond it is worse, so the optimum may lie outside. Expand the range ${upper ? "upward" : "downward"} and rerun.`
+          : `The best trials${where} sit near the ${upper ? "upper" : "lower"} ${edgeWord} edge of ${h} (${fmt(edge)}): ${n} of the top ${k} are in the edge band and the best has ${h} = ${fmt(check.bestValue)}. The optimum may lie outside; expand the range ${upper ? "upward" : "downward"} and rerun.`, {
           hparam: h,
           edge,
           expand: upper ? "up" : "down",
@@ -177,6 +228,8 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
           bestTrial: top[0]!.id,
           scale,
           source: range.source,
+          design: check.design,
+          values: distinct,
           ...(sciValue !== undefined ? { scientific: o.perScientific, scientificValue: sciValue } : {}),
         }),
       );
@@ -231,8 +284,8 @@ export const boundariesAnalysis = defineAnalysis({
     hparams: option.list("hyperparameters to check (default: every numeric one)"),
   },
   applies: (s, o) =>
-    mixesSearchSpaces(s) ? "the trials mix several submissions' search spaces"
-    : feasibleCount(s, o.by) < 10 ? "fewer than 10 feasible trials"
+    mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space"
+    : feasibleCount(s, o.by) < 3 ? `only ${feasibleCount(s, o.by)} feasible trials (< 3)`
     : !varyingHparams(s).some((h) => hparamScale(s, h) !== "categorical") ? "no numeric hyperparameter varies"
     : true,
   run: (s, o) => {

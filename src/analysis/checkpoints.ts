@@ -11,7 +11,8 @@ import { Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { curveLevel } from "./curves.js";
+import { defineAnalysis, option } from "./registry.js";
 
 export interface CheckpointOptions {
   /** Metric to select checkpoints on. Default: the study objective. */
@@ -24,6 +25,14 @@ export interface CheckpointOptions {
   lateFraction?: number;
   /** Share of trials that must be early (late) for the finding: the playbook's "always" / "consistently". Default 0.75. */
   minShare?: number;
+  /** Trials with fewer finite evaluations are not placed (3 evaluations do not locate a best step). Default 6, as the curve checks. */
+  minPoints?: number;
+  /**
+   * A best in the last 25% counts as late only when it beats the best before that by at least this
+   * fraction of the curve's level (see curves.ts), so a saturated run whose best is a hair better at
+   * the end does not ask for more steps. Default 0.02 (the curve checks' saturation tolerance).
+   */
+  lateGain?: number;
 }
 
 export interface TrialCheckpoint {
@@ -34,6 +43,8 @@ export interface TrialCheckpoint {
   lastStep: number;
   /** bestStep / lastStep (0 when lastStep is 0). */
   bestStepFraction: number;
+  /** Improvement of the best over the best before the late window, as a fraction of the curve's level. */
+  lateGain: number;
 }
 
 export interface CheckpointResult {
@@ -41,8 +52,10 @@ export interface CheckpointResult {
   direction: Direction;
   /** Feasible trials with a finite best, in study order. */
   trials: TrialCheckpoint[];
-  /** Trials skipped (infeasible, no curve, or no finite value). */
+  /** Trials skipped (infeasible, no curve, no finite value, or too few evaluations). */
   skipped: string[];
+  /** Checks that could not run, with the reason. */
+  notChecked: Array<{ check: string; reason: string }>;
   /** Distribution of bestStepFraction (quantiles: simple-statistics type-7 linear interpolation). */
   distribution: { n: number; min: number; q25: number; median: number; q75: number; max: number; mean: number } | null;
   /** Ten equal bins over [0, 1] of bestStepFraction (bin 9 includes 1). */
@@ -67,8 +80,11 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   const earlyFraction = options.earlyFraction ?? 0.1;
   const lateFraction = options.lateFraction ?? 0.25;
   const minShare = options.minShare ?? 0.75;
+  const minPoints = options.minPoints ?? 6;
+  const lateGainMin = options.lateGain ?? 0.02;
   const trials: TrialCheckpoint[] = [];
   const skipped: string[] = [];
+  const short: string[] = [];
   for (const row of study.trialRows()) {
     // The study's shared copy (read only): the other analyses of a review read the same curves.
     const c = study.curveView(row.id, metric);
@@ -81,7 +97,26 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
       skipped.push(row.id);
       continue;
     }
+    let finite = 0;
+    for (const v of c.values) if (Number.isFinite(v)) finite++;
+    if (finite < minPoints) {
+      skipped.push(row.id);
+      short.push(row.id);
+      continue;
+    }
     const lastStep = Math.max(s.lastStep, row.steps ?? 0);
+    // Gain of the best over the best before the late window, in units of the curve's level.
+    const cut = (1 - lateFraction) * lastStep;
+    let before: number | null = null;
+    const vals: number[] = [];
+    for (let i = 0; i < c.steps.length; i++) {
+      const v = c.values[i]!;
+      if (!Number.isFinite(v)) continue;
+      vals.push(v);
+      if (c.steps[i]! < cut && (before === null || (direction === "minimize" ? v < before : v > before))) before = v;
+    }
+    const level = curveLevel(vals, direction, s.best, Math.abs(s.best) || 1);
+    const lateGain = before === null ? Infinity : Math.abs(s.best - before) / level;
     trials.push({
       trial: row.id,
       bestStep: s.bestStep,
@@ -89,6 +124,7 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
       firstStep: c.steps[0]!,
       lastStep,
       bestStepFraction: lastStep > 0 ? s.bestStep / lastStep : 0,
+      lateGain,
     });
   }
   const fr = trials.map((t) => t.bestStepFraction).sort((a, b) => a - b);
@@ -107,7 +143,7 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   const counts = new Array<number>(10).fill(0);
   for (const f of fr) counts[Math.min(9, Math.max(0, Math.floor(f * 10)))]!++;
   const early = trials.filter((t) => t.bestStepFraction <= earlyFraction);
-  const late = trials.filter((t) => t.bestStepFraction >= 1 - lateFraction);
+  const late = trials.filter((t) => t.bestStepFraction >= 1 - lateFraction && t.lateGain >= lateGainMin);
   const earlyShare = trials.length ? early.length / trials.length : 0;
   const lateShare = trials.length ? late.length / trials.length : 0;
   const findings: Finding[] = [];
@@ -121,12 +157,14 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   }
   if (trials.length && lateShare >= minShare) {
     findings.push(
-      finding("info", "checkpoints.best_late", `In ${late.length} of ${trials.length} trials the best ${metric} checkpoint is in the last ${lateFraction * 100}% of training (median best-step fraction ${r6(distribution!.median)}): training longer (and re-tuning the decay schedule) may help.`, {
+      finding("info", "checkpoints.best_late", `In ${late.length} of ${trials.length} trials the best ${metric} checkpoint is in the last ${lateFraction * 100}% of training and beats the best before it by at least ${lateGainMin * 100}% of the curve's level (median best-step fraction ${r6(distribution!.median)}): training longer (and re-tuning the decay schedule) may help.`, {
+        lateGain: lateGainMin,
         metric, count: late.length, total: trials.length, share: r6(lateShare), lateFraction, minShare, medianFraction: r6(distribution!.median), trials: ev(late),
       }),
     );
   }
-  return { metric, direction, trials, skipped, distribution, histogram: { edges, counts }, earlyShare, lateShare, thresholds: { earlyFraction, lateFraction, minShare }, findings };
+  const notChecked = short.length ? [{ check: `best-step position of ${short.length} trial${short.length === 1 ? "" : "s"}`, reason: `fewer than ${minPoints} finite evaluations of ${metric} (e.g. ${short.slice(0, 3).join(", ")})` }] : [];
+  return { metric, direction, trials, skipped, notChecked, distribution, histogram: { edges, counts }, earlyShare, lateShare, thresholds: { earlyFraction, lateFraction, minShare }, findings };
 }
 
 /** Retrospective checkpoint selection as the tools run it (see ./registry.ts). */

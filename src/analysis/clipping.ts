@@ -19,6 +19,11 @@ export interface GradNormSeries {
   trial?: string;
   steps: number[];
   norms: number[];
+  /**
+   * Last step of the run's training, when it is longer than the logged norms (norms logged for the
+   * first 100 steps of a 48,000-step run): spikes are placed early/mid against it.
+   */
+  lastStep?: number;
 }
 
 export interface ClippingOptions {
@@ -175,7 +180,7 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
     return lo;
   };
   const first = series.steps[0] ?? 0;
-  const last = series.steps[series.steps.length - 1] ?? 0;
+  const last = Math.max(series.steps[series.steps.length - 1] ?? 0, series.lastStep ?? -Infinity);
   const minHistory = Math.min(5, window);
   for (let i = 0; i < series.norms.length; i++) {
     const v = series.norms[i]!;
@@ -229,7 +234,17 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   let series: GradNormSeries[];
   if (input instanceof Study) {
     metric = options.metric ?? resolveMetricRoles(input.metrics(), input.objective).gradNorm ?? "grad_norm";
-    series = input.curves(metric).map((c) => ({ trial: c.trial, steps: c.steps, norms: c.values }));
+    // Each run's training length is its longest logged step (any metric), not the last logged norm.
+    const study = input;
+    series = input.curves(metric).map((c) => {
+      const row = study.trial(c.trial);
+      let lastStep = row?.steps ?? -Infinity;
+      for (const m of study.trialMetrics(c.trial)) {
+        const st = study.curveView(c.trial, m).steps;
+        if (st.length && st[st.length - 1]! > lastStep) lastStep = st[st.length - 1]!;
+      }
+      return { trial: c.trial, steps: c.steps, norms: c.values, ...(Number.isFinite(lastStep) ? { lastStep } : {}) };
+    });
   } else if (Array.isArray(input)) {
     series = input.length && typeof input[0] === "number" ? [{ steps: (input as number[]).map((_, i) => i), norms: input as number[] }] : (input as GradNormSeries[]);
   } else {

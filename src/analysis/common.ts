@@ -40,9 +40,8 @@ export function isFeasibleRow(row: TrialRow, by: ObjectiveBy = "best"): boolean 
 }
 
 /**
- * Scale of one hyperparameter: the declared space's scale when there is one, else `categorical`
- * for non-numeric values, `log` when every value is positive and the values span at least two
- * decades, `linear` otherwise.
+ * Scale of one hyperparameter: the declared space's scale when there is one, else inferred from
+ * the name and the values (see {@link scaleOfValues}).
  *
  * @example
  * hparamScale(study, "learning_rate"); // "log"
@@ -50,16 +49,27 @@ export function isFeasibleRow(row: TrialRow, by: ObjectiveBy = "best"): boolean 
 export function hparamScale(study: Study, name: string): Scale {
   const p = findParam(study.space, name);
   if (p && p.type !== "fixed") return paramScale(p);
-  return scaleOfValues(study.trialRows().map((r) => r.hparams[name] ?? null));
+  return scaleOfValues(study.trialRows().map((r) => r.hparams[name] ?? null), name);
 }
 
 /**
- * Scale from the values alone (see {@link hparamScale}).
+ * Names whose values are log-scaled by convention (learning rates, weight decay, epsilon, batch
+ * sizes, 1 − β): a sweep of them is read in log scale even when it spans less than two decades.
+ */
+const LOG_BY_NAME = /(learning_rate|(^|[_.])lr($|[_.])|weight_decay|(^|[_.])l2($|[_.])|epsilon|(^|[_.])eps($|[_.])|batch_size|one_minus_)/i;
+
+/**
+ * Scale from the values alone (and the name, when given): `categorical` for non-numeric values;
+ * for positive values, `log` when the name is log-scaled by convention, when the distinct values
+ * are evenly spaced in ratio (a geometric grid: consecutive ratios within 25 % of each other) or
+ * when they span at least two decades; `linear` otherwise (and for evenly spaced differences).
  *
  * @example
  * scaleOfValues([1e-4, 1e-3, 1e-1]); // "log"
+ * scaleOfValues([0.01, 0.014, 0.02, 0.028, 0.04]); // "log" (a geometric grid of 0.6 decades)
+ * scaleOfValues([0.1, 0.2, 0.3], "learning_rate"); // "log"
  */
-export function scaleOfValues(values: readonly HpValue[]): Scale {
+export function scaleOfValues(values: readonly HpValue[], name?: string): Scale {
   const nums: number[] = [];
   for (const v of values) {
     if (v === null || v === undefined) continue;
@@ -73,7 +83,22 @@ export function scaleOfValues(values: readonly HpValue[]): Scale {
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  return lo > 0 && hi / lo >= 100 ? "log" : "linear";
+  if (!(lo > 0)) return "linear";
+  if (name !== undefined && LOG_BY_NAME.test(name)) return "log";
+  const d = [...new Set(nums)].sort((a, b) => a - b);
+  if (d.length >= 3 && d.length <= 50) {
+    const ratios: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 1; i < d.length; i++) {
+      ratios.push(d[i]! / d[i - 1]!);
+      diffs.push(d[i]! - d[i - 1]!);
+    }
+    const even = (xs: number[]) => Math.max(...xs) <= 1.25 * Math.min(...xs);
+    // Evenly spaced differences read linear even when they also look geometric (never both for ≥ 3 values).
+    if (even(diffs)) return "linear";
+    if (even(ratios) && ratios[0]! >= 1.2) return "log";
+  }
+  return hi / lo >= 100 ? "log" : "linear";
 }
 
 /**

@@ -5,10 +5,12 @@
  *
  * Every check works on "lower is better" values (the validation metric is negated when the
  * objective is maximized; the training loss is always minimized) and measures sizes relative
- * to the curve's **scale**: |first finite value − best smoothed value|, i.e. how much the run
- * learned (falls back to the raw range, then 1, for flat curves). In a study of ≥ 3 trials the
- * scale is at least `studyScaleFloor` (¼) of the median scale of that metric over the trials. Thresholds are therefore
- * fractions of "what training achieved", the same for accuracies and losses.
+ * to the curve's **level**: how far its best smoothed value is from the metric's natural bound —
+ * |best| for losses, error rates and WER (bound 0), the nearer of 0 and 1 for a maximized metric
+ * whose values lie in [0, 1] (accuracy, mAP, SSIM), |best| for other maximized metrics (BLEU).
+ * A high starting value cannot inflate it (|first − best| did: a WER falling from 3.4 to 0.12 made
+ * every late change look tiny). Curves with negative values fall back to |first − best|.
+ * Thresholds are fractions of that level, the same for accuracies and losses.
  */
 import { Study } from "../study/study.js";
 import type { Direction } from "../study/types.js";
@@ -51,7 +53,7 @@ export const CURVE_CODES: readonly CurveCode[] = [
 export interface CurveThresholds {
   /** Points in the centered moving average applied before comparing best, final and minimum values. Default 5. */
   smoothWindow: number;
-  /** Curves with fewer finite points are not checked (except for divergence). Default 5. */
+  /** Curves with fewer finite points get no shape finding, and no blow-up divergence (a non-finite value still counts). Default 6. */
   minPoints: number;
   /** `curves.overfitting`: smoothed validation final is worse than its smoothed best by at least this (relative). Default 0.1. */
   overfitWorsening: number;
@@ -81,17 +83,17 @@ export interface CurveThresholds {
 
 export const DEFAULT_CURVE_THRESHOLDS: Readonly<CurveThresholds> = Object.freeze({
   smoothWindow: 5,
-  minPoints: 5,
-  overfitWorsening: 0.1,
+  minPoints: 6,
+  overfitWorsening: 0.05,
   lateFraction: 0.25,
-  noisyLate: 0.05,
+  noisyLate: 0.035,
   endFraction: 0.2,
-  stillImproving: 0.02,
+  stillImproving: 0.015,
   saturationTolerance: 0.02,
   saturatedBefore: 0.5,
   trainIncrease: 0.1,
   blowupFactor: 3,
-  studyScaleFloor: 0.25,
+  studyScaleFloor: 0,
 });
 
 /** The curves of one trial, as plain arrays (use this when there is no Study). */
@@ -130,8 +132,10 @@ export interface CurveStats {
   smoothedBestStep: number;
   /** The unit of every relative threshold: `ownScale`, raised to the study floor when given. */
   scale: number;
-  /** How much this curve improved: |first − best smoothed|. */
+  /** How much this curve improved: |first − best smoothed| (evidence only; not a yardstick). */
   ownScale: number;
+  /** Distance of the smoothed best from the metric's natural bound (see the module comment). */
+  level: number;
   /** Late step-to-step noise / scale. */
   lateNoise: number;
   /** Improvement over the end window (least squares) / scale; negative when getting worse. */
@@ -157,6 +161,8 @@ export interface CurveDiagnosticsResult {
   trials: TrialCurveDiagnosis[];
   /** Trials flagged per code. */
   counts: Record<CurveCode, number>;
+  /** Checks that could not run (e.g. curves too short for shape findings), with the reason. */
+  notChecked: Array<{ check: string; reason: string }>;
   /** Study-level summary: one finding per code that occurred, listing the trials. */
   findings: Finding[];
 }
@@ -269,9 +275,23 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
       validationMetric: roles.validation ?? "validation",
     }, floors, cache);
     if (d.divergedStep === null && markedDiverged.has(t.trial) && !d.findings.some((f) => f.code === "curves.diverged")) {
-      const step = markedDiverged.get(t.trial) ?? null;
+      // The loader's step is the first non-finite value; without one, the values vanished: the
+      // divergence is right after the last step that still logged a finite value.
+      let step = markedDiverged.get(t.trial) ?? null;
+      let lastFinite: number | null = null;
+      for (const c of [t.train, t.validation]) {
+        if (!c) continue;
+        for (let i = c.values.length - 1; i >= 0; i--) {
+          if (Number.isFinite(c.values[i]!)) {
+            if (lastFinite === null || c.steps[i]! > lastFinite) lastFinite = c.steps[i]!;
+            break;
+          }
+        }
+      }
+      const vanished = step === null;
+      if (vanished) step = lastFinite;
       d.divergedStep = step;
-      d.findings = [finding("warn", "curves.diverged", `Trial ${t.trial} diverged${step !== null ? ` at step ${step}` : ""} (marked by the loader).`, { trial: t.trial, step, reason: "status" })];
+      d.findings = [finding("warn", "curves.diverged", vanished ? `Trial ${t.trial} diverged${step !== null ? `: its values stop after step ${step}` : " before logging any value"} (marked diverged by its log).` : `Trial ${t.trial} diverged at step ${step} (marked by the loader).`, { trial: t.trial, step, reason: vanished ? "vanished" : "status", ...(vanished ? { lastFiniteStep: lastFinite } : {}) })];
     }
     trials.push(d);
   }
@@ -307,7 +327,12 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
       }),
     );
   }
-  return { roles, thresholds: th, trials, counts, findings };
+  // Trials whose curves are too short for a shape finding are listed, not silently passed over.
+  const short = trials.filter((d) => !d.train && !d.validation && d.divergedStep === null && d.findings.length === 0).map((d) => d.trial);
+  const notChecked = short.length
+    ? [{ check: `curve shapes of ${short.length} of ${trials.length} trial${trials.length === 1 ? "" : "s"}`, reason: `fewer than ${th.minPoints} finite evaluations per curve: too short to call saturated, still improving, overfitting or noisy (e.g. ${short.slice(0, 3).join(", ")})` }]
+    : [];
+  return { roles, thresholds: th, trials, counts, notChecked, findings };
 }
 
 /** One trial's evidence in a few words, for the study-level message (the CLI prints messages in full). */
@@ -346,20 +371,21 @@ export function curveStats(metric: string, curve: CurveData, direction: Directio
 function measureCurve(metric: string, curve: CurveData, direction: Direction, th: CurveThresholds, scaleFloor: number, cache: PreparedCache | undefined): CurveStats | null {
   const p = prepared(curve, direction, th, cache);
   if (!p) return null;
-  const { steps, raw, lib, sm, kSm, bestSm, ownScale } = p;
+  const { steps, raw, lib, sm, kSm, bestSm, ownScale, level } = p;
   const m = steps.length;
   const firstStep = steps[0]!;
   const lastStep = steps[m - 1]!;
   const span = Math.max(lastStep - firstStep, 1e-12);
   const kRaw = argminFinite(lib);
-  const scale = Math.max(ownScale, scaleFloor);
+  const scale = Math.max(level, scaleFloor);
   // Late noise: step-to-step differences remove a (locally linear) trend; stdev/√2 is the per-point noise.
   const lateFrom = firstIndexAtOrAfter(steps, lastStep - th.lateFraction * span);
   const lateLen = m - lateFrom;
   let noise = 0;
   // Too few late points give no reliable noise estimate (then 0: no noisy_late finding).
   if (lateLen >= Math.max(3, th.minPoints)) noise = differencesStandardDeviation(lib, lateFrom, m) / Math.SQRT2;
-  const endFrom = firstIndexAtOrAfter(steps, lastStep - th.endFraction * span);
+  // At least the last 3 points: with sparse evaluations (8 over a run) the last 20% of steps holds one or two.
+  const endFrom = Math.max(0, Math.min(firstIndexAtOrAfter(steps, lastStep - th.endFraction * span), m - 3));
   const endLen = m - endFrom;
   let endImp = 0;
   if (endLen >= 3) endImp = (-linearRegressionSlope(steps, lib, endFrom, m) * (steps[m - 1]! - steps[endFrom]!)) / scale;
@@ -387,6 +413,7 @@ function measureCurve(metric: string, curve: CurveData, direction: Direction, th
     smoothedBestStep: steps[kSm]!,
     scale,
     ownScale,
+    level,
     lateNoise: noise / scale,
     endImprovement: endImp,
     saturationStep: steps[kSat]!,
@@ -403,6 +430,7 @@ interface PreparedCurve {
   kSm: number;
   bestSm: number;
   ownScale: number;
+  level: number;
 }
 
 /** Prepared curves of one {@link curveDiagnostics} call (created by the call, dropped after it). */
@@ -446,7 +474,30 @@ function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): P
   let scale = Math.abs(lib[0]! - bestSm);
   if (!(scale > 1e-12)) scale = Math.max(...lib) - Math.min(...lib);
   if (!(scale > 1e-12)) scale = Math.max(Math.abs(bestSm), 1);
-  return { steps, raw, lib, sm, kSm, bestSm, ownScale: scale };
+  return { steps, raw, lib, sm, kSm, bestSm, ownScale: scale, level: curveLevel(raw, direction, direction === "minimize" ? bestSm : -bestSm, scale) };
+}
+
+/**
+ * The yardstick of a curve: how far its best value is from the metric's natural bound. Minimized
+ * metrics with no negative value: |best| (bound 0). Maximized metrics in [0, 1]: min(best, 1 − best).
+ * Other maximized metrics: |best|. Anything else (negative values): `fallback`.
+ *
+ * @example
+ * curveLevel([3.4, 0.5, 0.12], "minimize", 0.12, 3.28); // 0.12
+ * curveLevel([0.5, 0.9, 0.93], "maximize", 0.93, 0.43); // 0.07 (the error rate)
+ */
+export function curveLevel(values: readonly number[], direction: Direction, best: number, fallback: number): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  let L: number;
+  if (direction === "minimize") L = lo >= 0 ? Math.abs(best) : fallback;
+  else if (lo >= 0 && hi <= 1) L = Math.min(best, 1 - best);
+  else L = lo >= 0 ? Math.abs(best) : fallback;
+  return L > 1e-12 ? L : Math.max(fallback, 1e-12);
 }
 
 /**
@@ -455,8 +506,12 @@ function prepare(curve: CurveData, direction: Direction, th: CurveThresholds): P
  * @example
  * divergenceStep({ steps: [0, 1, 2], values: [2, 1, NaN] }, true, 3); // { step: 2, value: NaN, reason: "non_finite" }
  */
-export function divergenceStep(curve: CurveData, isLoss: boolean, factor: number): { step: number; value: number; reason: "non_finite" | "blowup"; reference?: number } | null {
+export function divergenceStep(curve: CurveData, isLoss: boolean, factor: number, minPoints = 0): { step: number; value: number; reason: "non_finite" | "blowup"; reference?: number } | null {
   let first: number | undefined;
+  // A blow-up needs a curve long enough to have a shape: a 3-point test loss that rises is not a divergence.
+  let finite = 0;
+  for (const v of curve.values) if (Number.isFinite(v)) finite++;
+  if (finite < minPoints) isLoss = false;
   for (let i = 0; i < curve.values.length; i++) {
     const v = curve.values[i]!;
     if (!Number.isFinite(v)) return { step: curve.steps[i]!, value: v, reason: "non_finite" };
@@ -512,8 +567,8 @@ function diagnoseTrial(
   const trial = t.trial;
   // Divergence first: nothing else is meaningful after it. A blow-up that recovers is a spike.
   const divs = [
-    t.train ? { metric: names.trainMetric, curve: t.train, d: divergenceStep(t.train, true, th.blowupFactor) } : null,
-    t.validation ? { metric: names.validationMetric, curve: t.validation, d: divergenceStep(t.validation, validationDirection === "minimize", th.blowupFactor) } : null,
+    t.train ? { metric: names.trainMetric, curve: t.train, d: divergenceStep(t.train, true, th.blowupFactor, th.minPoints) } : null,
+    t.validation ? { metric: names.validationMetric, curve: t.validation, d: divergenceStep(t.validation, validationDirection === "minimize", th.blowupFactor, th.minPoints) } : null,
   ].filter((x): x is { metric: string; curve: CurveData; d: NonNullable<ReturnType<typeof divergenceStep>> } => !!x && !!x.d);
   divs.sort((a, b) => a.d.step - b.d.step);
   const spikes: typeof divs = [];
@@ -559,7 +614,8 @@ function diagnoseTrial(
 
   if (tr) {
     const rise = (tr.smoothedFinal - tr.smoothedBest) / tr.scale;
-    if (rise >= th.trainIncrease) {
+    // Above mini-batch noise too: a logged per-batch loss near its floor wanders by more than 10% of its level.
+    if (rise >= th.trainIncrease && rise > 3 * tr.lateNoise) {
       findings.push(
         finding("warn", "curves.train_loss_increasing", `Trial ${trial}: the training loss rises from ${r6(tr.smoothedBest)} at step ${tr.smoothedBestStep} to ${r6(tr.smoothedFinal)} at step ${tr.lastStep} (smoothed); this usually indicates a bug or an instability.`, {
           trial,
@@ -608,7 +664,8 @@ function diagnoseTrial(
     }
   }
 
-  for (const s of [va, tr]) {
+  // Late noise matters for comparing trials on the validation metric; the training curve is judged only when there is no validation curve.
+  for (const s of [va ?? tr]) {
     if (s && s.lateNoise >= th.noisyLate) {
       findings.push(
         finding("warn", "curves.noisy_late", `Trial ${trial}: ${s.metric} varies a lot from step to step late in training (noise ${r6(s.lateNoise * 100)}% of its total improvement, over steps ≥ ${r6(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep))}).`, {

@@ -116,6 +116,38 @@ export function importance(study: Study, options: ImportanceOptions = {}): Impor
   for (const x of out) x.importance = total > 0 ? x.adjustedEta2 / total : 0;
   out.sort((a, b) => b.importance - a.importance);
   const findings: Finding[] = [];
+  // Identifiability: repeats of one configuration (seeds) explore nothing, and with fewer distinct
+  // configurations than max(10, 2 × hyperparameters) — or when the top hyperparameter's bins split the
+  // trials exactly as another's do — the ranking says nothing about which hyperparameter matters.
+  const seedLike = /seed|(^|_)rng($|_)/i;
+  const configNames = names.filter((h) => !seedLike.test(h));
+  const configs = new Set(rows.map((r) => JSON.stringify(configNames.map((h) => r.hparams[h] ?? null)))).size;
+  const minConfigs = Math.max(10, 2 * configNames.length);
+  const partition = (h: string) => {
+    const labels = binLabels(rows, h, hparamScale(study, h), nb);
+    const first = new Map<string, number>();
+    return labels.map((l, i) => {
+      if (!first.has(l)) first.set(l, i);
+      return first.get(l)!;
+    }).join(",");
+  };
+  const top0 = out[0];
+  const confounded = top0 && configs >= minConfigs ? out.slice(1).map((x) => x.hparam).filter((h) => partition(h) === partition(top0.hparam)) : [];
+  if (out.length > 0 && (configs < minConfigs || confounded.length > 0)) {
+    const why = configs < minConfigs
+      ? `only ${configs} distinct configuration${configs === 1 ? "" : "s"} of ${configNames.length} varying hyperparameters (< ${minConfigs})`
+      : `${top0!.hparam} and ${confounded.join(", ")} split the trials identically (confounded)`;
+    findings.push(
+      finding("info", "importance.not_identifiable", `Which hyperparameter matters most is not identifiable here: ${why}. Run more configurations (a quasi-random search varies them independently) before ranking hyperparameters.`, {
+        configurations: configs,
+        hparams: configNames.length,
+        minConfigurations: minConfigs,
+        confounded: confounded.length ? [top0!.hparam, ...confounded] : [],
+        n,
+      }),
+    );
+    return { method, importances: out, n, findings };
+  }
   if (out.length > 0 && total > 0 && n >= 10) {
     const top = out[0]!;
     findings.push(
@@ -171,6 +203,6 @@ export const importanceAnalysis = defineAnalysis({
     hparams: option.list("hyperparameters to rank (default: every one that varies)"),
     bins: option.int("bins per numeric hyperparameter", { min: 2 }),
   },
-  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials mix several submissions' search spaces" : feasibleCount(s, o.by) < 20 ? "fewer than 20 feasible trials" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : true),
+  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : feasibleCount(s, o.by) < 20 ? "fewer than 20 feasible trials" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : true),
   run: (s, o) => importance(s, o),
 });

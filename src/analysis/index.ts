@@ -10,6 +10,7 @@ export * from "./bootstrap.js";
 export * from "./trialVariance.js";
 export * from "./studyVariance.js";
 export * from "./importance.js";
+export * from "./fanova.js";
 export * from "./adamBudget.js";
 export * from "./review.js";
 // Training-dynamics analyses (issue 5).
@@ -20,6 +21,7 @@ export * from "./clipping.js";
 export * from "./warmup.js";
 export * from "./batchSize.js";
 export * from "./trainingSteps.js";
-export * from "./registry.js";
+export { type AnalysisDefinition, type AnalysisResult, type AnyAnalysis, type Applies, type OptionDef, type OptionKind, type OptionsOf, commonOptions, defineAnalysis, option, parseOptions } from "./registry.js";
 export * from "./analyses.js";
 export * from "./applicability.js";
+export * from "./tuningBudget.js";

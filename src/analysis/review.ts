@@ -52,8 +52,20 @@ export interface ReviewResult {
   ran: AnalysisName[];
   skipped: AnalysisName[];
   skippedWhy: Partial<Record<AnalysisName, string>>;
+  /** Every analysis or check that did not run, with the reason (adoption, run only on request, is not listed). */
+  notChecked: NotChecked[];
   /** Per-group reviews when the study was split. */
   groups?: Record<string, ReviewResult>;
+}
+
+/** A check the review could not run, and why: nothing is skipped silently. */
+export interface NotChecked {
+  analysis: string;
+  /** The part that was not checked (a hyperparameter, a trial…), when only part of the analysis was skipped. */
+  check?: string;
+  reason: string;
+  /** The group, in a split review. */
+  group?: string;
 }
 
 /** Options shared by the review and the analyses that take them (one meaning each, see registry.ts commonOptions). */
@@ -106,13 +118,14 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
   const split = options.split === undefined || options.split === "auto" ? groups.size >= 2 : options.split;
   if (split && groups.size >= 1) {
     const parts = study.splitBy(key, (_k, rows) => recordedObjective(rows) ?? study.objective);
-    const out: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {}, groups: {} };
+    const out: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {}, notChecked: [], groups: {} };
     const all: Finding[] = [];
     for (const [g, sub] of [...parts].sort((a, b) => a[0].localeCompare(b[0]))) {
       const r = reviewOne(sub, options, parsed);
       r.findings = r.findings.map((f) => ({ ...f, message: `[${g}] ${f.message}`, evidence: { group: g, ...f.evidence } }));
       out.groups![g] = r;
       all.push(...r.findings);
+      out.notChecked.push(...r.notChecked.map((n) => ({ ...n, group: g })));
     }
     out.findings = sortFindings(all);
     return out;
@@ -121,7 +134,7 @@ export function review(study: Study, options: ReviewOptions = {}): ReviewResult 
 }
 
 function reviewOne(study: Study, options: ReviewOptions, parsed: Partial<Record<AnalysisName, Record<string, unknown>>>): ReviewResult {
-  const res: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {} };
+  const res: ReviewResult = { study: study.name, subject: study, objective: study.objective, trials: study.size, findings: [], results: {}, options: parsed, ran: [], skipped: [], skippedWhy: {}, notChecked: [] };
   const all: Finding[] = [];
   if (study.size === 0) all.push(finding("warn", "review.empty", "The study has no trials: nothing to review.", {}));
   for (const a of ANALYSES as readonly AnyAnalysis[]) {
@@ -133,15 +146,18 @@ function reviewOne(study: Study, options: ReviewOptions, parsed: Partial<Record<
       if (applies !== true) {
         res.skipped.push(name);
         res.skippedWhy[name] = applies;
+        if (name !== "adoption") res.notChecked.push({ analysis: name, reason: applies });
         continue;
       }
-      const r = a.run(study, o);
+      const r = a.run(study, o) as { findings: Finding[]; notChecked?: Array<{ check?: string; reason: string }> };
       (res.results as Record<string, unknown>)[name] = r;
       res.ran.push(name);
       all.push(...r.findings);
+      for (const n of r.notChecked ?? []) res.notChecked.push({ analysis: name, ...n });
     } catch (err) {
       res.skipped.push(name);
       res.skippedWhy[name] = `failed: ${(err as Error)?.message ?? String(err)}`;
+      res.notChecked.push({ analysis: name, reason: res.skippedWhy[name]! });
       all.push(finding("warn", "review.analysis_failed", `The ${name} analysis failed: ${(err as Error)?.message ?? String(err)}`, { analysis: name }));
     }
   }

@@ -25,7 +25,7 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { findLrParam } from "./warmup.js";
 import { lowerIsBetter, r6 } from "./curveMath.js";
-import { learningRateCount } from "./warmup.js";
+import { isLrSweep, learningRateCount } from "./warmup.js";
 import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface TrainingStepsOptions {
@@ -223,7 +223,9 @@ export const trainingStepsAnalysis = defineAnalysis({
   applies: (s, o) =>
     learningRateCount(s) < 2 ? "fewer than 2 learning rates"
     : resolveMetricRoles(s.metrics(), s.objective).train === null && !s.metrics().includes(s.objective.metric) ? "no training curve"
-    : !Object.values(o).some((v) => v !== undefined) && s.hyperparameters().some((h) => SCHEDULE_HP.test(h)) ? "the study varies the learning-rate schedule (not a constant-learning-rate sweep); pass options to run it anyway"
+    : Object.values(o).some((v) => v !== undefined) ? true
+    : s.hyperparameters().some((h) => SCHEDULE_HP.test(h)) ? "a schedule hyperparameter varies: not a constant-learning-rate sweep"
+    : !isLrSweep(s) ? "not a learning-rate sweep (the other hyperparameters change from trial to trial, as in a random search)"
     : true,
   run: (s, o) => trainingSteps(s, o),
 });

@@ -18,7 +18,7 @@
  *   suggests a ~500-step run at 2 × the current best learning rate evaluating every step.
  */
 import { Study } from "../study/study.js";
-import type { HpValue } from "../study/types.js";
+import { type HpValue, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
@@ -38,9 +38,12 @@ export interface LrSweepOptions {
   smoothWindow?: number;
   /** Instability within this fraction of training is "early" (warmup territory), later "mid". Default 0.2. */
   earlyFraction?: number;
+  /** Curves with fewer finite points are judged by status only (no blow-up or rise). Default 6. */
+  minPoints?: number;
 }
 
-export type InstabilityKind = "diverged" | "blowup" | "loss_rise";
+/** How a trial was unstable: from its curve (blow-up, loss rise, non-finite) or its status (diverged, failed, out of memory). */
+export type InstabilityKind = "diverged" | "blowup" | "loss_rise" | "failed" | "oom";
 
 export interface LrTrialStability {
   trial: string;
@@ -97,13 +100,15 @@ export function findLrParam(names: readonly string[], preferred?: string): strin
  */
 export function lossInstability(
   curve: CurveData,
-  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number } = {},
+  opts: { spikeRise?: number; blowupFactor?: number; smoothWindow?: number; minPoints?: number } = {},
 ): { kind: InstabilityKind; step: number; value: number; reference: number | null } | null {
-  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3);
+  // Blow-ups and rises need a curve with a shape (the curve checks' minimum of 6 points); a non-finite value always counts.
+  const minPoints = opts.minPoints ?? 6;
+  const d = divergenceStep(curve, true, opts.blowupFactor ?? 3, minPoints);
   if (d) return { kind: d.reason === "non_finite" ? "diverged" : "blowup", step: d.step, value: d.value, reference: d.reference ?? null };
   const window = opts.smoothWindow ?? 5;
   const sm = smooth(curve, window);
-  if (sm.values.length < 3) return null;
+  if (sm.values.length < Math.max(3, minPoints)) return null;
   const first = sm.values[0]!;
   let minAll = Infinity;
   // A loop with Math.min(...values)'s result (NaN wins), without spreading 500+ arguments.
@@ -160,9 +165,10 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
     const c = study.curveView(row.id, metric);
     const curve = { steps: c.steps, values: lowerIsBetter(c.values, lossLike) };
     let inst: { kind: InstabilityKind; step: number | null; value: number; reference: number | null } | null = c.steps.length ? lossInstability(curve, options) : null;
-    if (!inst && row.status === "diverged") {
+    // Every infeasible status counts: a failed or out-of-memory run at a high learning rate is not a stable one.
+    if (!inst && isInfeasible(row.status)) {
       const s = row.attrs.divergedStep;
-      inst = { kind: "diverged", step: typeof s === "number" ? s : null, value: NaN, reference: null };
+      inst = { kind: row.status as InstabilityKind, step: typeof s === "number" ? s : null, value: NaN, reference: null };
     }
     const first = c.steps[0] ?? 0;
     const last = Math.max(c.steps[c.steps.length - 1] ?? 0, row.steps ?? 0);
@@ -184,7 +190,27 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   // One pass instead of a filter per learning rate (a continuous sweep has one trial per rate: O(n²)).
   const unstableAt = new Set<number>();
   for (const t of trials) if (!t.stable) unstableAt.add(t.learningRate);
-  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr));
+  // lr* = the largest stable rate below the unstable region: the run of half-decade buckets of the
+  // learning rate, reaching the top of the sweep, in which at least half of the trials are
+  // unstable. In a random search a few lucky stable runs among mostly failing ones do not make a
+  // rate stable; in a one-trial-per-rate sweep this is the classic "largest stable rate below the
+  // first unstable one from the top".
+  const bucketOf = (lr: number) => (lr > 0 ? Math.floor(2 * Math.log10(lr) + 1e-9) : -Infinity);
+  const buckets = new Map<number, { n: number; bad: number }>();
+  for (const t of trials) {
+    const b = bucketOf(t.learningRate);
+    const e = buckets.get(b) ?? { n: 0, bad: 0 };
+    e.n++;
+    if (!t.stable) e.bad++;
+    buckets.set(b, e);
+  }
+  let regionFrom = Infinity;
+  for (const b of [...buckets.keys()].sort((x, y) => y - x)) {
+    const e = buckets.get(b)!;
+    if (e.bad >= e.n / 2) regionFrom = b;
+    else break;
+  }
+  const stableLrs = lrs.filter((lr) => !unstableAt.has(lr) && bucketOf(lr) < regionFrom);
   const lrStar = stableLrs.length ? stableLrs[stableLrs.length - 1]! : null;
   const unstableAbove = trials.filter((t) => !t.stable && (lrStar === null || t.learningRate > lrStar));
   const unstableBelow = trials.filter((t) => !t.stable && lrStar !== null && t.learningRate <= lrStar);
@@ -196,7 +222,7 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   if (unstableAbove.length) {
     const early = unstableAbove.filter((t) => t.phase === "early").length;
     const edge = bestLr !== null && lrStar !== null && bestLr === lrStar;
-    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)}` : "diverged"} at step ${t.step ?? "?"}`);
+    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)} at step ${t.step ?? "?"}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)} at step ${t.step ?? "?"}` : t.kind === "failed" ? "failed" : t.kind === "oom" ? "ran out of memory" : `diverged${t.step !== null ? ` at step ${t.step}` : ""}`}`);
     findings.push(
       finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
         { lrParam, metric, lrStar, unstableLr, bestLr, bestAtEdge: edge, earlyCount: early, trials: ev(unstableAbove) },
@@ -356,8 +382,57 @@ export function learningRateCount(s: Study): number {
   return new Set(s.trialRows().map((r) => r.hparams[p]).filter((v) => typeof v === "number")).size;
 }
 
-/** The learning-rate sweep result, with the warmup plan when curves above lr* are unstable. */
-export type InstabilityResult = LrSweepResult & { warmupPlan?: WarmupPlan };
+/** Fewer logged steps than this: no warmup plan (a plan in epochs of an 8-epoch run is no plan). */
+const MIN_PLAN_STEPS = 100;
+/** Names of hyperparameters that switch the optimizer's update rule. */
+const REGIME_HP = /^(optimizer|opt|optimizer_name|use_nadam|nesterov|use_nesterov|use_momentum|disable_preconditioning|grafting_type|style|momentum_type)$/i;
+
+/**
+ * The categorical or boolean hyperparameter that switches the optimizer's update rule, when one
+ * varies (2–5 values); null otherwise.
+ *
+ * @example
+ * regimeHparam(study); // "optimizer" in a sweep of Adam and SGD learning rates
+ */
+export function regimeHparam(s: Study): string | null {
+  for (const h of s.hyperparameters()) {
+    if (!REGIME_HP.test(h)) continue;
+    const vals = new Set(s.trialRows().map((r) => r.hparams[h] ?? null).filter((v) => v !== null));
+    if (vals.size >= 2 && vals.size <= 5 && [...vals].every((v) => typeof v !== "number" || v === 0 || v === 1)) return h;
+  }
+  return null;
+}
+
+/**
+ * Is the study a learning-rate sweep? Yes when, grouping trials by every other varying
+ * hyperparameter (seeds aside), each group tries at least 2 learning rates: a 1-D sweep, or a sweep
+ * repeated per optimizer/batch size. A random search, where each trial has its own configuration,
+ * is not one (the max_train_steps rule reads the best trial of a constant-learning-rate sweep).
+ *
+ * @example
+ * isLrSweep(study); // false for a 1,000-trial random search
+ */
+export function isLrSweep(s: Study): boolean {
+  const lr = findLrParam(s.hyperparameters());
+  if (!lr) return false;
+  const others = s.hyperparameters().filter((h) => h !== lr && !/seed/i.test(h) && new Set(s.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
+  const groups = new Map<string, Set<unknown>>();
+  for (const r of s.trialRows()) {
+    const k = JSON.stringify(others.map((h) => r.hparams[h] ?? null));
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = new Set()));
+    g.add(r.hparams[lr]);
+  }
+  return groups.size > 0 && [...groups.values()].every((g) => g.size >= 2);
+}
+
+/** The learning-rate sweep result (of the first regime), with the warmup plan when curves above lr* are unstable. */
+export type InstabilityResult = LrSweepResult & {
+  warmupPlan?: WarmupPlan;
+  /** The hyperparameter that splits the sweep into optimizer regimes, each with its own lr*. */
+  regime?: string | null;
+  notChecked?: Array<{ check: string; reason: string }>;
+};
 
 /** Instability (learning-rate sweep, lr*, warmup plan) as the tools run it (see ./registry.ts). */
 export const instabilityAnalysis = defineAnalysis({
@@ -367,12 +442,42 @@ export const instabilityAnalysis = defineAnalysis({
     lrParam: option.string("the learning-rate hyperparameter (default: learning_rate, lr…)"),
     metric: option.string("the loss metric whose curves are checked (default: the training loss)"),
   },
-  applies: (s) => (learningRateCount(s) < 2 ? "fewer than 2 learning rates" : s.measurementCount === 0 ? "the study has no curves" : true),
+  applies: (s) => (learningRateCount(s) < 2 ? "fewer than 2 learning rates" : s.measurementCount === 0 ? "the log has no curves" : true),
   run: (s, o): InstabilityResult => {
-    const sweep = learningRateSweep(s, o);
-    if (!sweep.unstableAbove.length) return sweep;
-    const maxSteps = Math.max(0, ...s.trialRows().map((r) => r.steps ?? 0));
-    const plan = maxSteps > 0 ? warmupPlanFromSweep(sweep, maxSteps) : null;
-    return plan ? { ...sweep, warmupPlan: plan, findings: [...sweep.findings, ...plan.findings] } : sweep;
+    // Regimes apart: a hyperparameter that changes the optimizer (SGD vs Adam, preconditioning on
+    // or off) changes which learning rates are stable, so each regime gets its own lr*.
+    const regime = regimeHparam(s);
+    const parts: Array<[string | null, Study]> = regime
+      ? [...new Set(s.trialRows().map((r) => String(r.hparams[regime] ?? "(unset)")))].sort().map((v) => [v, s.filter((r) => String(r.hparams[regime] ?? "(unset)") === v)])
+      : [[null, s]];
+    const findings: Finding[] = [];
+    const notChecked: Array<{ check: string; reason: string }> = [];
+    let first: LrSweepResult | undefined;
+    let warmupPlan: WarmupPlan | undefined;
+    for (const [value, sub] of parts) {
+      const where = value === null ? "" : `${regime} = ${value}`;
+      if (value !== null && learningRateCount(sub) < 3) {
+        notChecked.push({ check: `learning-rate sweep with ${where}`, reason: `only ${learningRateCount(sub)} learning rate(s) in this regime (< 3)` });
+        continue;
+      }
+      const sweep = learningRateSweep(sub, o);
+      first ??= sweep;
+      const tag = (f: Finding): Finding => (value === null ? f : { ...f, message: `(${where}) ${f.message}`, evidence: { ...f.evidence, regime, regimeValue: value } });
+      findings.push(...sweep.findings.map(tag));
+      if (!sweep.unstableAbove.length) continue;
+      const maxSteps = Math.max(0, ...sub.trialRows().map((r) => r.steps ?? 0));
+      // A warmup plan needs real training steps and unstable curves, not a handful of epochs or failures alone.
+      if (maxSteps < MIN_PLAN_STEPS) {
+        notChecked.push({ check: `warmup plan${where ? ` (${where})` : ""}`, reason: `the runs log at most ${maxSteps} steps (< ${MIN_PLAN_STEPS}): too coarse to place a warmup` });
+        continue;
+      }
+      const plan = warmupPlanFromSweep(sweep, maxSteps);
+      if (plan) {
+        warmupPlan ??= plan;
+        findings.push(...plan.findings.map(tag));
+      }
+    }
+    const base = first ?? learningRateSweep(s, o);
+    return { ...base, ...(warmupPlan ? { warmupPlan } : {}), regime: regime ?? null, findings, notChecked };
   },
 });

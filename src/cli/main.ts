@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { TunebookError } from "../study/types.js";
 import { VERSION } from "../version.js";
+import { escapeTerminal } from "../core/terminal.js";
 
 type Register = (program: Command) => void;
 
@@ -14,6 +15,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/review.js"),
   () => import("./commands/analyze.js"),
   () => import("./commands/run.js"),
+  () => import("./commands/status.js"),
   () => import("./commands/report.js"),
   () => import("./commands/demo.js"),
   () => import("./commands/kernel.js"),
@@ -41,12 +43,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof TunebookError) {
-    process.stderr.write(`tunebook: ${err.message}\n`);
+    process.stderr.write(`tunebook: ${escapeTerminal(err.message)}\n`);
     return 1;
   }
   const e = err as Error;
   if (e && (e as NodeJS.ErrnoException).code === "EPIPE") return 0;
-  process.stderr.write(`tunebook: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(`tunebook: ${escapeTerminal(e?.message ?? String(err))}\n`);
   if (process.env.TUNEBOOK_DEBUG) process.stderr.write(`${e?.stack ?? ""}\n`);
   return 1;
 }

@@ -16,6 +16,7 @@ import { didYouMean } from "../analysis/registry.js";
 import { FORMAT_NAMES, type FormatName, type LoadOptions, isFormatName } from "../study/load.js";
 import type { Direction } from "../study/types.js";
 import { TunebookError } from "../study/types.js";
+import { type TextEncoding, parseEncoding } from "../study/formats/decode.js";
 
 export function parseDirection(v: string | undefined): Direction | undefined {
   if (v === undefined) return undefined;
@@ -38,17 +39,19 @@ export interface InputOptions {
   logFormat?: string;
   objective?: string;
   direction?: string;
+  encoding?: string;
 }
 
 /**
- * Add the input options (`-f, --log-format`, `--objective`, `-d, --direction`) to a command.
+ * Add the input options (`-f, --log-format`, `--objective`, `-d, --direction`, `--encoding`) to a command.
  * `legacyFormat` also accepts `--format` for the log format (hidden; commands that write no file).
  */
 export function addInputOptions(cmd: Command, legacyFormat = false): Command {
   cmd
     .option("-f, --log-format <format>", `log format of <path> (default: detected; one of ${FORMAT_NAMES.join(", ")})`)
     .option("--objective <metric>", "objective metric")
-    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)");
+    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("--encoding <name>", ENCODING_HELP);
   if (legacyFormat) cmd.addOption(new Option("--format <format>", "same as --log-format").hideHelp());
   return cmd;
 }
@@ -62,7 +65,7 @@ export function addInputOptions(cmd: Command, legacyFormat = false): Command {
 export function loadOptionsOf(opts: InputOptions & { format?: string }, legacyFormat = false): LoadOptions {
   const f = opts.logFormat ?? (legacyFormat ? opts.format : undefined);
   if (f !== undefined && !isFormatName(f)) throw new TunebookError(`--log-format: unknown format "${f}"${didYouMean(f, FORMAT_NAMES)} (known: ${FORMAT_NAMES.join(", ")})`);
-  return { format: f as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction) };
+  return { format: f as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) };
 }
 
 /**
@@ -72,3 +75,11 @@ export function loadOptionsOf(opts: InputOptions & { format?: string }, legacyFo
 export function writeOut(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
 }
+
+/** `--encoding` of the commands that load logs (see src/study/formats/decode.ts). */
+export function parseEncodingOption(v: string | undefined): TextEncoding | undefined {
+  return v === undefined ? undefined : parseEncoding(v);
+}
+
+/** The option line every loading command shares. */
+export const ENCODING_HELP = "text encoding of the logs: utf-8 (default, strict), latin1, utf-16 (a byte-order mark is detected)";

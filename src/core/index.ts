@@ -6,3 +6,5 @@ export * from "./errors.js";
 export * from "./findings.js";
 export * from "./locations.js";
 export * from "./values.js";
+export * from "./numbers.js";
+export * from "./terminal.js";

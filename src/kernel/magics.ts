@@ -18,6 +18,7 @@ import type { ObjectiveBy } from "../analysis/common.js";
 import { ANALYSES } from "../analysis/analyses.js";
 import { type AnyAnalysis, type OptionDef, parseOptions } from "../analysis/registry.js";
 import { drawFigures, figuresOfAnalysis } from "../plots/catalog.js";
+import { algoperfMagic } from "./algoperfMagic.js";
 
 /** What a magic gets besides its arguments. */
 export interface MagicContext {
@@ -156,7 +157,7 @@ register(
       const study = resolveStudy(ctx, a.options.study);
       const { review } = await import("../analysis/review.js");
       const r = review(study, { scientific: a.options.scientific as string | undefined, by: by(a.options.by) });
-      ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`));
+      ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`, r.notChecked));
       return r;
     },
   }),
@@ -264,6 +265,7 @@ register(
     },
   }),
 );
+register(algoperfMagic);
 
 /** `--min-repeats` for `minRepeats`: the CLI's spelling of an option, used by the magics too. */
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -27,14 +27,20 @@ export function findingsText(findings: Finding[], title = "findings"): string {
  * @example
  * findingsBundle([{ severity: "warn", code: "boundary.near_upper", message: "…", evidence: {} }]);
  */
-export function findingsBundle(findings: Finding[], title = "findings"): MimeBundle {
+export function findingsBundle(findings: Finding[], title = "findings", notChecked: ReadonlyArray<{ analysis: string; check?: string; reason: string; group?: string }> = []): MimeBundle {
   const items = sortFindings(findings)
     .map((f) => `<li style="margin:2px 0"><span style="color:${COLOR[f.severity]}">${ICON[f.severity]} ${f.severity}</span> <code>${escapeHtml(f.code)}</code> ${escapeHtml(f.message)}</li>`)
     .join("\n");
+  // What could not be checked, and why: a review never skips a check silently.
+  const label = (n: { analysis: string; check?: string; reason: string; group?: string }) => `${n.group ? `[${n.group}] ` : ""}${n.analysis}${n.check ? ` — ${n.check}` : ""}: ${n.reason}`;
+  const nc = notChecked.length
+    ? `<details><summary>Not checked (${notChecked.length})</summary><ul style="margin:4px 0;padding-left:1.2em">${notChecked.map((n) => `<li>${escapeHtml(label(n))}</li>`).join("")}</ul></details>`
+    : "";
   const html = findings.length
-    ? `<div class="tunebook-findings"><b>${escapeHtml(title)}</b> (${findings.length})<ul style="margin:4px 0;padding-left:1.2em;list-style:none">\n${items}\n</ul></div>`
-    : `<div class="tunebook-findings"><b>${escapeHtml(title)}</b>: none</div>`;
-  return { "text/html": html, "text/plain": findingsText(findings, title) };
+    ? `<div class="tunebook-findings"><b>${escapeHtml(title)}</b> (${findings.length})<ul style="margin:4px 0;padding-left:1.2em;list-style:none">\n${items}\n</ul>${nc}</div>`
+    : `<div class="tunebook-findings"><b>${escapeHtml(title)}</b>: none${nc}</div>`;
+  const text = findingsText(findings, title) + (notChecked.length ? `\nNot checked (${notChecked.length}):\n${notChecked.map((n) => `  ${label(n)}`).join("\n")}` : "");
+  return { "text/html": html, "text/plain": text };
 }
 
 const num = (v: number | null): string => (v === null ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4));

@@ -23,3 +23,4 @@ export * from "./slice.js";
 export * from "./contour.js";
 export * from "./figures.js";
 export * from "./catalog.js";
+export * from "./algoperf.js";

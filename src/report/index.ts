@@ -1,2 +1,3 @@
 export * from "./tracking.js";
 export * from "./report.js";
+export * from "./algoperf.js";

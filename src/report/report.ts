@@ -33,6 +33,14 @@ export interface ReportOptions {
   review?: ReviewOptions;
 }
 
+/** A check the review could not run, with its reason (see `review().notChecked`). */
+export interface NotCheckedItem {
+  analysis: string;
+  check?: string;
+  reason: string;
+  group?: string;
+}
+
 export interface ReportFigure {
   kind: string;
   /** The analysis whose result it draws. */
@@ -51,6 +59,8 @@ export type ReportFinding = Finding & { figure: number | null; analysis: string 
 export interface ReportContent {
   tracking: TrackingRow;
   findings: ReportFinding[];
+  /** What the review could not check, and why (nothing is skipped silently). */
+  notChecked: NotCheckedItem[];
   figures: ReportFigure[];
   environment: Environment;
   trials: Array<Record<string, unknown>>;
@@ -116,6 +126,7 @@ export async function reportContent(study: Study, opts: ReportOptions = {}): Pro
   return {
     tracking: trackingRow(study, { config: opts.config, notes: opts.notes, reportCommand: opts.command }),
     findings: sortFindings(findings),
+    notChecked: reviewed.notChecked ?? [],
     figures,
     environment: environmentOf(study),
     trials,
@@ -156,7 +167,7 @@ function evidenceText(e: Record<string, unknown>): string {
   );
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root{--fg:#1b1f24;--muted:#5c6570;--line:#d8dde3;--err:#b42318;--warn:#b54708;--info:#175cd3}
 *{box-sizing:border-box}body{font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);margin:0 auto;max-width:1180px;padding:24px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:32px}
@@ -172,7 +183,7 @@ table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-
 tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
 `;
 
-const SORT_JS = `
+export const REPORT_JS = `
 document.querySelectorAll("table.trials").forEach(function (table) {
   table.querySelectorAll("th").forEach(function (th, col) {
     th.addEventListener("click", function () {
@@ -224,7 +235,7 @@ export function renderHtml(c: ReportContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tunebook ${e(c.environment.tunebook)}">
 <title>${e(`tunebook report — ${t.study}`)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 <script>${inlinePlotlyJs()}</script>
 </head>
 <body>
@@ -252,6 +263,11 @@ ${kv("Reproduce", `<code>${e(t.reproduce)}</code>`)}
     parts.push(`<div class="finding ${f.severity}"><span class="badge ${f.severity}">${f.severity}</span><code>${e(f.code)}</code>
 <p>${e(f.message)}</p>${fig >= 0 ? `<p class="sub">Figure: <a href="#figure-${fig + 1}">${e(c.figures[fig]!.title)}</a></p>` : ""}
 <details><summary>Evidence</summary><pre>${e(evidenceText(f.evidence))}</pre></details></div>`);
+  }
+  if (c.notChecked.length) {
+    parts.push(`<details class="notchecked"><summary>Not checked (${c.notChecked.length})</summary><ul>`);
+    for (const n of c.notChecked) parts.push(`<li>${n.group ? `[${e(n.group)}] ` : ""}<code>${e(n.analysis)}</code>${n.check ? ` — ${e(n.check)}` : ""}: ${e(n.reason)}</li>`);
+    parts.push(`</ul></details>`);
   }
   parts.push(`</section>\n<section id="figures">\n<h2>Figures</h2>`);
   if (c.figures.length === 0) parts.push(`<p>No figures.</p>`);
@@ -281,7 +297,7 @@ ${kv("Sampler / seed", e(env.sampler ? `${env.sampler} / ${env.seed ?? "–"}` :
 ${kv("Code revision", env.code ? `<code>${e(env.code)}</code>` : "–")}
 </table>
 </section>
-<script>${SORT_JS}</script>
+<script>${REPORT_JS}</script>
 </body>
 </html>
 `);
@@ -312,6 +328,10 @@ export function renderMarkdown(c: ReportContent, images: Array<string | null> = 
   out.push("## Findings", "");
   if (c.findings.length === 0) out.push("No findings: nothing in this study calls for action.", "");
   for (const f of c.findings) out.push(`- **${f.severity}** \`${f.code}\` — ${m(f.message)}`);
+  if (c.notChecked.length) {
+    out.push("", `**Not checked (${c.notChecked.length}):**`, "");
+    for (const n of c.notChecked) out.push(`- ${n.group ? `[${m(n.group)}] ` : ""}\`${n.analysis}\`${n.check ? ` — ${m(n.check)}` : ""}: ${m(n.reason)}`);
+  }
   out.push("", "## Figures", "");
   c.figures.forEach((f, i) => {
     const img = images[i];

@@ -5,10 +5,10 @@
  * shell) and as the environment variable TUNEBOOK_HPARAMS (JSON).
  */
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import type { HpValue, TrialStatus } from "../study/types.js";
 import { TunebookError } from "../study/types.js";
-import { parseNumber } from "../study/builder.js";
+import { processStatus } from "../study/status.js";
+import { guardTrainer, killTrainer, releaseTrainer } from "./lifetime.js";
 
 export interface CommandTrialOptions {
   argv: string[];
@@ -19,7 +19,9 @@ export interface CommandTrialOptions {
   timeout: number;
   signal?: AbortSignal;
   trialId: string;
+  /** May throw (a full disk): the trial then ends `failed` with the reason. */
   onMeasurements(rows: Array<{ step: number; metric: string; value: number }>): void;
+  /** May throw, like onMeasurements. */
   onLog(text: string): void;
 }
 
@@ -28,10 +30,20 @@ export interface CommandTrialResult {
   exitCode: number | null;
   error?: string;
   interrupted?: boolean;
+  /** The trial ended because its files could not be written. */
+  storage?: boolean;
 }
 
-/** Signs of running out of memory in a command's output (PyTorch, JAX/XLA, TensorFlow, the kernel's OOM killer). */
-const OOM_PATTERN = /CUDA out of memory|OutOfMemoryError|RESOURCE_EXHAUSTED|ResourceExhausted|out of memory|Cannot allocate memory|std::bad_alloc|MemoryError/i;
+/** A stdout line longer than this is not a measurement: it is truncated into the log, not buffered. */
+export const MAX_LINE_BYTES = 1 << 20;
+/** How much of an over-long line the log keeps. */
+const LOGGED_PREFIX_BYTES = 4096;
+/** A trial's log stops growing here (a trainer printing without end cannot fill the disk). */
+export const MAX_LOG_BYTES = 64 << 20;
+/** How much of stderr's end is kept to look for an out-of-memory message when the trainer fails. */
+const STDERR_TAIL_BYTES = 64 << 10;
+/** Seconds between SIGTERM and SIGKILL when a trial is interrupted. */
+const KILL_GRACE_SECONDS = 5;
 
 /** Split a command string into words; quotes group words. No shell features (no $, ;, |, globbing). */
 export function splitCommand(command: string): string[] {
@@ -42,9 +54,9 @@ export function splitCommand(command: string): string[] {
 }
 
 /**
- * Fill `{name}` placeholders in each argument from the trial's hyperparameters.
- * An argument whose placeholder names an inactive (absent) hyperparameter is dropped, and so is
- * the `--flag` right before it, so conditional hyperparameters simply disappear from the command.
+ * Fill `{name}` placeholders in each argument from the trial's hyperparameters (the config check
+ * has made sure each names one). An argument whose placeholder names an inactive (absent,
+ * conditional) hyperparameter is dropped, and so is the `--flag` right before it.
  *
  * @example
  * fillArgs(["train.py", "--lr", "{learning_rate}"], { learning_rate: 0.01 }); // ["train.py", "--lr", "0.01"]
@@ -70,31 +82,64 @@ export function fillArgs(template: string[], hparams: Record<string, HpValue>): 
   return out;
 }
 
-/** Turn one stdout JSON line into measurements. Returns undefined when the line is not a measurement. */
-export function parseMeasurementLine(line: string): Array<{ step: number; metric: string; value: number }> | undefined {
+export type MeasurementRow = { step: number; metric: string; value: number };
+
+/** What one stdout line says: measurements, and what was wrong with parts of it. */
+export interface MeasurementLine {
+  rows: MeasurementRow[];
+  /** Problems, each with a key so a trainer repeating one is warned once. */
+  problems: Array<{ key: string; message: string }>;
+}
+
+const STEP_KEYS = ["step", "global_step", "epoch"] as const;
+/** Non-finite values as Python's json.dumps writes them (bare) or as JSON strings. */
+const NON_FINITE = new Map<string, number>([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
+const BARE = "\u0000tunebook:";
+
+/**
+ * Read one stdout line of a command trainer. Returns undefined when the line is not a JSON
+ * object (it goes to the log). The step must be a non-negative integer JSON number; a value
+ * must be a JSON number or NaN / Infinity / -Infinity (bare, as Python writes them, or quoted).
+ * Strings are never coerced: "0x10" or "0.5" is a problem, not 16 or 0.5.
+ *
+ * @example
+ * readMeasurementLine('{"step": 3, "train/loss": NaN, "acc": 0.5}')!.rows.length // 2
+ * readMeasurementLine('{"step": -7, "loss": 1}')!.problems[0].message // "step must be a non-negative integer, not -7: line skipped"
+ */
+export function readMeasurementLine(line: string): MeasurementLine | undefined {
   const t = line.trim();
   if (!t.startsWith("{")) return undefined;
   let obj: Record<string, unknown>;
   try {
-    // Python's json.dumps writes bare NaN / Infinity: make them strings first.
-    obj = JSON.parse(t.replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"$1"'));
+    // Bare NaN / Infinity become marked strings, so a quoted "0x10" is still told apart.
+    obj = JSON.parse(t.replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"\\u0000tunebook:$1"'));
   } catch {
     return undefined;
   }
-  if (!obj || typeof obj !== "object") return undefined;
-  const step = parseNumber(obj.step ?? obj.global_step ?? obj.epoch);
-  if (step === undefined || !Number.isFinite(step)) return undefined;
-  const rows: Array<{ step: number; metric: string; value: number }> = [];
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  const stepKey = STEP_KEYS.find((k) => k in obj);
+  if (stepKey === undefined) return { rows: [], problems: [{ key: "step:missing", message: `a JSON line without "step": line skipped` }] };
+  const step = obj[stepKey];
+  if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0)
+    return { rows: [], problems: [{ key: `step:${typeof step}`, message: `${stepKey} must be a non-negative integer, not ${typeof step === "string" && step.startsWith(BARE) ? step.slice(BARE.length) : (JSON.stringify(step) ?? String(step))}: line skipped` }] };
+  const rows: MeasurementRow[] = [];
+  const problems: MeasurementLine["problems"] = [];
   for (const [k, v] of Object.entries(obj)) {
-    if (k === "step" || k === "global_step" || k === "epoch") continue;
-    const n = parseNumber(v);
-    if (n !== undefined && typeof v !== "boolean") rows.push({ step, metric: k, value: n });
+    if ((STEP_KEYS as readonly string[]).includes(k)) continue;
+    const special = typeof v === "string" ? NON_FINITE.get(v.startsWith(BARE) ? v.slice(BARE.length) : v) : undefined;
+    if (typeof v === "number") rows.push({ step, metric: k, value: v });
+    else if (special !== undefined) rows.push({ step, metric: k, value: special });
+    else {
+      const shown = typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : typeof v;
+      problems.push({ key: `value:${k}`, message: `"${k}" is ${shown}, not a number: not recorded (write numbers, or NaN/Infinity)` });
+    }
   }
-  return rows;
+  return { rows, problems };
 }
 
 /**
- * Run one command trial to completion.
+ * Run one command trial to completion. The trainer runs in its own process group, registered
+ * with the reaper so it dies with the runner.
  *
  * @example
  * const r = await runCommandTrial({ argv: ["python3", "train.py", "--lr", "0.1"], hparams: { lr: 0.1 }, cwd: ".",
@@ -105,9 +150,12 @@ export function runCommandTrial(o: CommandTrialOptions): Promise<CommandTrialRes
   return new Promise((resolvePromise) => {
     if (o.argv.length === 0) throw new TunebookError("the trainer command is empty");
     const [cmd, ...args] = o.argv;
-    let oomSeen = false;
     let timedOut = false;
     let interrupted = false;
+    let storageError: string | undefined;
+    let logBytes = 0;
+    let stderrTail = "";
+    const warned = new Set<string>();
     const child = spawn(cmd!, args, {
       cwd: o.cwd,
       env: {
@@ -119,42 +167,115 @@ export function runCommandTrial(o: CommandTrialOptions): Promise<CommandTrialRes
       },
       stdio: ["ignore", "pipe", "pipe"],
       shell: false,
-      detached: process.platform !== "win32",
+      detached: process.platform !== "win32", // its own process group: a timeout kills all it started
     });
+    const pgid = child.pid;
+    if (pgid && process.platform !== "win32") guardTrainer(pgid);
     const killTree = (sig: NodeJS.Signals) => {
+      if (pgid && process.platform !== "win32") killTrainer(pgid, sig);
+      else child.kill(sig);
+    };
+    // A failed write (ENOSPC, EIO) ends the trial: its records stay as they were, it is `failed`.
+    const guarded = (what: () => void) => {
+      if (storageError) return;
       try {
-        if (child.pid && process.platform !== "win32") process.kill(-child.pid, sig);
-        else child.kill(sig);
-      } catch {
-        /* already gone */
+        what();
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        storageError = `could not write the trial's files: ${err.code ? `${err.code} (${err.message})` : err.message}`;
+        killTree("SIGKILL");
       }
     };
+    const log = (text: string) => {
+      if (logBytes >= MAX_LOG_BYTES) return;
+      logBytes += Buffer.byteLength(text);
+      guarded(() => o.onLog(logBytes >= MAX_LOG_BYTES ? `${text}\n[tunebook] the log reached ${MAX_LOG_BYTES >> 20} MiB: the rest of this trial's output is not kept\n` : text));
+    };
     const timer = o.timeout > 0 ? setTimeout(() => ((timedOut = true), killTree("SIGKILL")), o.timeout * 1000) : undefined;
-    const onAbort = () => ((interrupted = true), killTree("SIGTERM"));
-    o.signal?.addEventListener("abort", onAbort, { once: true });
-    const out = createInterface({ input: child.stdout! as unknown as NodeJS.ReadableStream });
-    out.on("line", (line) => {
-      const rows = parseMeasurementLine(line);
-      if (rows) o.onMeasurements(rows);
-      else o.onLog(`[stdout] ${line}\n`);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      interrupted = true;
+      killTree("SIGTERM");
+      graceTimer = setTimeout(() => killTree("SIGKILL"), KILL_GRACE_SECONDS * 1000);
+    };
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener("abort", onAbort, { once: true });
+    const onLine = (line: string) => {
+      const parsed = readMeasurementLine(line);
+      if (!parsed) return log(`[stdout] ${line}\n`);
+      if (parsed.rows.length) guarded(() => o.onMeasurements(parsed.rows));
+      for (const p of parsed.problems) {
+        if (warned.has(p.key)) continue;
+        warned.add(p.key);
+        log(`[tunebook] warning: stdout: ${p.message} (warned once)\n`);
+      }
+    };
+    // Lines are split by hand so that one without an end is never held whole in memory.
+    let parts: Buffer[] = [];
+    let partLen = 0;
+    let overLong = 0; // bytes of the current line beyond the limit (0: not over)
+    child.stdout!.on("data", (chunk: Buffer) => {
+      let from = 0;
+      for (let nl = chunk.indexOf(10, from); from < chunk.length; nl = chunk.indexOf(10, from)) {
+        const end = nl < 0 ? chunk.length : nl;
+        const piece = chunk.subarray(from, end);
+        if (overLong > 0) overLong += piece.length;
+        else if (partLen + piece.length > MAX_LINE_BYTES) {
+          const head = Buffer.concat([...parts, piece]).subarray(0, LOGGED_PREFIX_BYTES).toString("utf8");
+          overLong = partLen + piece.length;
+          parts = [];
+          partLen = 0;
+          log(`[stdout] ${head}…\n`);
+        } else {
+          parts.push(piece);
+          partLen += piece.length;
+        }
+        if (nl < 0) break;
+        if (overLong > 0) log(`[tunebook] warning: a stdout line of ${overLong} bytes exceeded the ${MAX_LINE_BYTES >> 20} MiB limit: truncated above, not read as measurements\n`);
+        else onLine(Buffer.concat(parts).toString("utf8"));
+        parts = [];
+        partLen = 0;
+        overLong = 0;
+        from = nl + 1;
+      }
+    });
+    child.stdout!.on("end", () => {
+      if (overLong > 0) log(`[tunebook] warning: a stdout line of ${overLong} bytes exceeded the ${MAX_LINE_BYTES >> 20} MiB limit: truncated above, not read as measurements\n`);
+      else if (partLen > 0) onLine(Buffer.concat(parts).toString("utf8"));
+      parts = [];
     });
     child.stderr!.on("data", (b: Buffer) => {
       const s = b.toString("utf8");
-      if (OOM_PATTERN.test(s)) oomSeen = true;
-      o.onLog(s);
+      stderrTail = (stderrTail + s).slice(-STDERR_TAIL_BYTES);
+      log(s);
     });
     let spawnError: Error | undefined;
     child.on("error", (e) => (spawnError = e));
     child.on("close", (code, signal) => {
+      // A scheduler (Slurm's scancel, a pod's termination) signals every process of the job at
+      // once: the trainer may end before the runner has handled its own SIGTERM. Give that a
+      // moment, so the trial is recorded as interrupted (rerun by --resume), not failed.
+      if (signal && ["SIGTERM", "SIGINT", "SIGHUP"].includes(signal) && !interrupted && !timedOut) {
+        setTimeout(() => ended(code, signal), 750);
+        return;
+      }
+      ended(code, signal);
+    });
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (o.signal?.aborted) interrupted = true;
       if (timer) clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      if (pgid) {
+        killTree("SIGKILL"); // whatever the trainer left behind in its group
+        releaseTrainer(pgid);
+      }
       o.signal?.removeEventListener("abort", onAbort);
       if (spawnError) return resolvePromise({ status: "failed", exitCode: null, error: `could not start "${cmd}": ${spawnError.message}` });
+      if (storageError) return resolvePromise({ status: "failed", exitCode: code, error: storageError, storage: true });
       if (interrupted) return resolvePromise({ status: "running", exitCode: code, interrupted: true, error: "interrupted" });
       if (timedOut) return resolvePromise({ status: "failed", exitCode: code, error: `timed out after ${o.timeout} s` });
-      if (code === 0) return resolvePromise({ status: "complete", exitCode: 0 });
-      if (oomSeen || code === 137 || signal === "SIGKILL")
-        return resolvePromise({ status: "oom", exitCode: code, error: oomSeen ? "out of memory (reported by the command)" : `killed (exit ${code ?? signal}): likely out of memory` });
-      resolvePromise({ status: "failed", exitCode: code, error: `exited with ${code ?? signal}` });
-    });
+      const r = processStatus({ code, signal, stderrTail });
+      resolvePromise({ status: r.status, exitCode: code, ...(r.reason ? { error: r.reason } : {}) });
+    };
   });
 }

@@ -4,6 +4,7 @@ export * from "./parse.js";
 export * from "./halton.js";
 export { SplitMix64, counterUniform } from "./prng.js";
 export * from "./sample.js";
+export * from "./bo.js";
 export * from "./design.js";
 export * from "./describe.js";
 export * from "./discrepancy.js";

@@ -2,6 +2,7 @@
  * StudyBuilder: the one way loaders turn records into a Study. It owns the rules every format
  * shares: statuses, diverged detection from NaN/Inf, final/best from curves, safe keys.
  */
+import { numberFrom, whyNotNumber } from "../core/numbers.js";
 import type { SearchSpace } from "../space/spec.js";
 import { Study, summarizeCurve, type MeasurementColumns, type StudySource } from "./study.js";
 import {
@@ -12,6 +13,7 @@ import {
   type TrialStatus,
   safeRecord,
 } from "./types.js";
+import { divergenceMetric, withDivergence } from "./status.js";
 
 export interface TrialInput {
   id: string;
@@ -26,10 +28,7 @@ export interface TrialInput {
   attrs?: Record<string, unknown>;
 }
 
-/** Metrics whose NaN/Inf marks a trial as diverged (besides the objective). */
-export function isLossMetric(metric: string): boolean {
-  return /(^|[/_.])loss($|[/_.])|^loss|loss$/i.test(metric);
-}
+export { isLossMetric } from "./status.js";
 
 /**
  * @example
@@ -133,8 +132,8 @@ export class StudyBuilder {
       }
       if (!Number.isFinite(v)) {
         let loss = lossLike.get(m);
-        if (loss === undefined) lossLike.set(m, (loss = isLossMetric(m)));
-        if (m === obj.metric || loss) {
+        if (loss === undefined) lossLike.set(m, (loss = divergenceMetric(m, obj.metric)));
+        if (loss) {
           const prev = nonFinite.get(t);
           if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
         }
@@ -161,8 +160,9 @@ export class StudyBuilder {
       const attrs = t.attrs!;
       const nf = nonFinite.get(id);
       const objectiveNonFinite = (final !== null && !Number.isFinite(final)) || (best !== null && !Number.isFinite(best));
-      if ((nf || objectiveNonFinite) && (status === "complete" || status === "running")) {
-        status = "diverged";
+      const diverged = withDivergence(status, Boolean(nf || objectiveNonFinite));
+      if (diverged !== status) {
+        status = diverged;
         if (nf) {
           attrs.divergedStep = nf.step;
           attrs.divergedMetric = nf.metric;
@@ -185,23 +185,17 @@ export class StudyBuilder {
 }
 
 /**
- * Parse a number the way ML logs write it: numbers, "nan", "NaN", "inf", "-Infinity", "+inf".
- * Returns undefined for anything else (the caller reports the field).
+ * A number from a loaded value, only when it is written as one (see src/core/numbers.ts):
+ * JSON numbers, decimals, and the NaN/Infinity spellings; never booleans, hexadecimal or
+ * decimal commas. Returns undefined for anything else (the caller reports the field, with
+ * {@link whyNotNumber} saying why).
+ *
+ * @example
+ * parseNumber("+inf"); // Infinity
+ * parseNumber(true); // undefined
  */
-export function parseNumber(v: unknown): number | undefined {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v !== "string") return undefined;
-  const s = v.trim();
-  if (s === "") return undefined;
-  const n = Number(s);
-  if (!Number.isNaN(n)) return n;
-  const l = s.toLowerCase();
-  if (l === "nan" || l === "-nan" || l === "+nan") return NaN;
-  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Infinity;
-  if (l === "-inf" || l === "-infinity") return -Infinity;
-  return undefined;
-}
+export const parseNumber = numberFrom;
+export { whyNotNumber };
 
 /** Turn a loaded cell into a hyperparameter value: numbers stay numbers, blanks become null. */
 export function toHpValue(v: unknown): HpValue {

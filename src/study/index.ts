@@ -4,3 +4,4 @@ export * from "./builder.js";
 export * from "./load.js";
 export { guessDirection } from "./formats/format.js";
 export * from "./summary.js";
+export * from "./status.js";

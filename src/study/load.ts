@@ -2,9 +2,14 @@
  * loadStudy: auto-detect a log format and load it into a Study. The formats are the static list
  * FORMATS in ./formats/index.ts (one module each in ./formats).
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import type { Readable } from "node:stream";
 import type { Study } from "./study.js";
-import { TunebookError } from "./types.js";
+import { TunebookError, formatLocation } from "./types.js";
+import { type TextEncoding, decodingFor, textDecoderLabel } from "./formats/decode.js";
 import type { FormatLoader, Probe, ReadOptions } from "./formats/format.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "./formats/index.js";
 
@@ -37,30 +42,44 @@ export function isFormatName(name: string): name is FormatName {
   return (FORMAT_NAMES as readonly string[]).includes(name);
 }
 
-export async function probePath(path: string): Promise<Probe> {
+export async function probePath(path: string, encoding?: TextEncoding): Promise<Probe> {
   let st;
   try {
     st = await stat(path);
-  } catch {
-    throw new TunebookError(`no such file or folder`, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TunebookError(code === "EACCES" ? "permission denied" : `no such file or folder`, path);
   }
   if (st.isDirectory()) {
-    const entries = (await readdir(path)).sort();
+    let entries: string[];
+    try {
+      entries = (await readdir(path)).sort();
+    } catch (err) {
+      throw new TunebookError(`cannot list the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+    }
     return { path, isDirectory: true, head: Buffer.alloc(0), entries };
   }
-  const fh = await open(path, "r");
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+  }
   try {
     const buf = Buffer.alloc(Math.min(64 * 1024, st.size));
     await fh.read(buf, 0, buf.length, 0);
-    return { path, isDirectory: false, head: buf, entries: [] };
+    // Formats sniff UTF-8 text: give them a UTF-16 (or Latin-1) head converted.
+    const d = decodingFor(buf, encoding);
+    const head = d.encoding === "utf-8" ? buf : Buffer.from(new TextDecoder(textDecoderLabel(d)).decode(buf.subarray(d.bom)), "utf8");
+    return { path, isDirectory: false, head, entries: [] };
   } finally {
     await fh.close();
   }
 }
 
 /** Which format would read `path` (or undefined). */
-export async function detectFormat(path: string): Promise<FormatName | undefined> {
-  const probe = await probePath(path);
+export async function detectFormat(path: string, encoding?: TextEncoding): Promise<FormatName | undefined> {
+  const probe = await probePath(path, encoding);
   let best: FormatLoader<FormatName> | undefined;
   let score = 0;
   for (const f of FORMATS) {
@@ -82,9 +101,10 @@ export async function detectFormat(path: string): Promise<FormatName | undefined
  * console.log(study.size, study.statusCounts());
  */
 export async function loadStudy(path: string, options: LoadOptions = {}): Promise<Study> {
+  if (path === "-" || (await isStream(path))) return loadStream(path, options);
   let name = options.format;
   if (!name) {
-    name = await detectFormat(path);
+    name = await detectFormat(path, options.encoding);
     if (!name)
       throw new TunebookError(
         `cannot tell the log format; pass --log-format (one of: ${formatNames().join(", ")})`,
@@ -97,4 +117,56 @@ export async function loadStudy(path: string, options: LoadOptions = {}): Promis
   study.source.path ??= path;
   study.source.format ??= loader.name;
   return study;
+}
+
+/** A FIFO, a pipe or a terminal (`/dev/stdin`): something that can be read only once, in order. */
+async function isStream(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return st.isFIFO() || st.isCharacterDevice() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load from stdin (`-`) or a FIFO: loaders read a file more than once (sniffing, then reading),
+ * so the stream is copied once into a private temporary file, loaded from there, and every
+ * message names what the user gave (`-` is shown as `<stdin>`).
+ */
+async function loadStream(path: string, options: LoadOptions): Promise<Study> {
+  const label = path === "-" ? "<stdin>" : path;
+  const dir = await mkdtemp(join(tmpdir(), "tunebook-stdin-"));
+  // Keep the extension so that format detection sees `.csv` / `.jsonl` from a FIFO's name.
+  const tmp = join(dir, path === "-" ? "stdin" : basename(path));
+  try {
+    const input = (path === "-" ? process.stdin : createReadStream(path)) as Readable;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const out = createWriteStream(tmp, { mode: 0o600 });
+        input.on("error", reject);
+        out.on("error", reject);
+        out.on("finish", () => resolve());
+        input.pipe(out);
+      });
+    } catch (err) {
+      throw new TunebookError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, label);
+    }
+    if ((await stat(tmp)).size === 0) throw new TunebookError(`empty input: nothing was read from it`, label);
+    let study: Study;
+    try {
+      study = await loadStudy(tmp, options);
+    } catch (err) {
+      if (err instanceof TunebookError && err.file !== undefined && err.file.startsWith(dir)) {
+        const own = err.message.slice(formatLocation({ file: err.file, line: err.line, field: err.field }).length);
+        throw new TunebookError(own.split(tmp).join(label), label, err.line, err.field);
+      }
+      throw err;
+    }
+    for (const w of study.warnings) if (w.file.startsWith(dir)) w.file = label;
+    study.source.path = label;
+    return study;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -7,10 +7,13 @@
  * <dir>/trials/000003.jsonl    its measurements, one {"step","metric","value"} per line
  * <dir>/logs/000003.log        stderr (and non-JSON stdout) of a command trial
  * ```
- * A record with status `running` belongs to a trial that was started and not finished (the run
- * was killed): `--resume` reruns exactly those and the ones never started.
+ * <dir>/claims/000003.1.json  which runner owns trial 3 right now (see claims.ts)
+ * ```
+ * A record with status `running` belongs to a trial that was started and not finished: its
+ * runner is alive (it holds the trial's claim) or was killed (the claim is stale or gone), and
+ * then `--resume` reruns it.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HpValue } from "../core/values.js";
 import type { TrialStatus } from "./types.js";
@@ -83,6 +86,36 @@ export class StudyStore {
     mkdirSync(join(this.dir, "trials"), { recursive: true });
     mkdirSync(join(this.dir, "logs"), { recursive: true });
     writeFileAtomic(this.manifestPath, stringifyJson(m, 2) + "\n");
+  }
+
+  /**
+   * Create the manifest unless one exists, exclusively (two runners starting at once on an empty
+   * folder: one writes it, the other reads it). Returns the manifest now in the folder.
+   */
+  createManifest(m: Manifest): Manifest {
+    mkdirSync(join(this.dir, "trials"), { recursive: true });
+    mkdirSync(join(this.dir, "logs"), { recursive: true });
+    const tmp = join(this.dir, `.study.json.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    writeFileAtomic(tmp, stringifyJson(m, 2) + "\n");
+    try {
+      linkSync(tmp, this.manifestPath);
+      return m;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      return this.readManifest();
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+
+  /** One trial's record as it is on disk now, or undefined (absent or unreadable). */
+  readRecord(index: number): TrialRecord | undefined {
+    try {
+      const r = JSON.parse(readFileSync(this.recordPath(index), "utf8")) as TrialRecord;
+      return typeof r.status === "string" ? r : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   recordPath(index: number): string {

@@ -1,6 +1,7 @@
 /** A summary of a study for people (`tunebook load`) and machines (`--json`). */
 import type { Study, StatusCounts } from "./study.js";
-import { formatIssue, type Objective } from "./types.js";
+import { escapeTerminal as esc } from "../core/terminal.js";
+import { formatIssue, safeRecord, type Objective } from "./types.js";
 
 export interface StudySummary {
   name: string;
@@ -45,7 +46,8 @@ function recordedObjectives(study: Study): Array<Objective & { groups: number; t
  * s.byStatus.complete; // 10
  */
 export function summarizeStudy(study: Study): StudySummary {
-  const hp: StudySummary["hyperparameters"] = {};
+  // Null prototype: a hyperparameter named `__proto__` is a plain key here too.
+  const hp: StudySummary["hyperparameters"] = safeRecord();
   for (const h of study.hparamSummaries()) {
     hp[h.name] = { min: h.min, max: h.max, distinct: h.distinct, scale: h.scale, missing: h.missing };
     if (h.values) hp[h.name]!.values = h.values;
@@ -73,34 +75,34 @@ export function summarizeStudy(study: Study): StudySummary {
 
 const fmt = (v: number | null): string => (v === null ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4));
 
-/** The summary as text a person can read in a terminal. */
+/** The summary as text a person can read in a terminal (every user string escaped, see src/core/terminal.ts). */
 export function formatSummary(s: StudySummary, maxWarnings = 10): string {
   const lines: string[] = [];
-  lines.push(`study ${s.name}${s.source.format ? ` (${s.source.format})` : ""}`);
+  lines.push(`study ${esc(s.name)}${s.source.format ? ` (${s.source.format})` : ""}`);
   if (s.objectives) {
-    const parts = s.objectives.slice(0, 6).map((o) => `${o.metric} (${o.direction}) in ${o.groups} group${o.groups === 1 ? "" : "s"}`);
+    const parts = s.objectives.slice(0, 6).map((o) => `${esc(o.metric)} (${o.direction}) in ${o.groups} group${o.groups === 1 ? "" : "s"}`);
     if (s.objectives.length > 6) parts.push(`… ${s.objectives.length - 6} more`);
     lines.push(`objective: differs by group — ${parts.join("; ")}`);
     lines.push(`  (no overall best: split with splitByGroup() or pass --objective)`);
-  } else lines.push(`objective: ${s.objective.metric} (${s.objective.direction})`);
+  } else lines.push(`objective: ${esc(s.objective.metric)} (${s.objective.direction})`);
   const st = Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   lines.push(`trials: ${s.trials}${st ? ` — ${st}` : ""}${s.groups > 1 ? ` in ${s.groups} groups` : ""}`);
-  if (s.best) lines.push(`best: ${fmt(s.best.value)} (trial ${s.best.trial}${s.best.step !== null ? `, step ${s.best.step}` : ""})`);
+  if (s.best) lines.push(`best: ${fmt(s.best.value)} (trial ${esc(s.best.trial)}${s.best.step !== null ? `, step ${s.best.step}` : ""})`);
   lines.push(`steps: ${s.steps.min === null ? "–" : s.steps.min === s.steps.max ? fmt(s.steps.max) : `${fmt(s.steps.min)}..${fmt(s.steps.max)}`}; measurements: ${s.measurements}`);
-  const metrics = s.metrics.length > 12 ? [...s.metrics.slice(0, 12), `… ${s.metrics.length - 12} more`] : s.metrics;
+  const metrics = (s.metrics.length > 12 ? [...s.metrics.slice(0, 12), `… ${s.metrics.length - 12} more`] : s.metrics).map(esc);
   lines.push(`metrics (${s.metrics.length}): ${metrics.join(", ") || "–"}`);
   const names = Object.keys(s.hyperparameters);
   lines.push(`hyperparameters (${names.length}):`);
-  const w = Math.max(4, ...names.map((n) => n.length));
+  const w = Math.max(4, ...names.map((n) => esc(n).length));
   for (const n of names) {
     const h = s.hyperparameters[n]!;
-    const range = h.min !== null ? `${fmt(h.min)} .. ${fmt(h.max)}` : (h.values ?? []).slice(0, 6).map(String).join(" | ");
+    const range = h.min !== null ? `${fmt(h.min)} .. ${fmt(h.max)}` : (h.values ?? []).slice(0, 6).map((v) => esc(String(v))).join(" | ");
     const missing = h.missing ? `, absent in ${h.missing}` : "";
-    lines.push(`  ${n.padEnd(w)}  ${h.scale.padEnd(11)} ${range}  (${h.distinct} distinct${missing})`);
+    lines.push(`  ${esc(n).padEnd(w)}  ${h.scale.padEnd(11)} ${range}  (${h.distinct} distinct${missing})`);
   }
   if (s.warnings.length) {
     lines.push(`${s.warnings.length} warning(s) while loading:`);
-    for (const w of s.warnings.slice(0, maxWarnings)) lines.push(`  ${w}`);
+    for (const w of s.warnings.slice(0, maxWarnings)) lines.push(`  ${esc(w)}`);
     if (s.warnings.length > maxWarnings) lines.push(`  … ${s.warnings.length - maxWarnings} more (use --json to see all)`);
   }
   return lines.join("\n");

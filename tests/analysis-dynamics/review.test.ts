@@ -49,7 +49,7 @@ describe("training-dynamics analyses in review()", () => {
     expect(text).toContain("study_0/imagenet_resnet_jax/trial_4 at learning_rate 0.00495846");
     expect(text).toMatch(/clipping\.threshold: .*p90 6\.43856/);
     expect(text).toMatch(/checkpoints\.best_late: In 10 of 10 trials/);
-    expect(text).toMatch(/curves\.still_improving: 8 of 10 trials/);
+    expect(text).toMatch(/curves\.still_improving: 10 of 10 trials/);
     expect(text).toMatch(/warmup\.plan: Warmup sweep: 5 trials at learning rate 0\.0495846/);
     expect(text).toMatch(/lrStar=0\.001749 unstableLr=0\.004958/);
     // Not a constant-learning-rate sweep (warmup_factor varies): no max_train_steps guess.

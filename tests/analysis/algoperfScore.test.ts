@@ -40,7 +40,7 @@ const PUBLISHED_SELF: Array<[string, number]> = [
 ];
 
 describe("tunebook algoperf score on the bundled v0.5 logs", () => {
-  it("external tuning: all 11 published scores within 0.02, same ranking", () => {
+  it("external tuning: all 11 published scores within 0.02, same ranking", { timeout: 180_000 }, () => {
     const r = runCli(["algoperf", "score", join(DATA, "algoperf_v05"), "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -75,7 +75,7 @@ describe("tunebook algoperf score on the bundled v0.5 logs", () => {
     for (const wl of Object.keys(a)) expect(a[wl]!.studies.map((s) => r7(s.time)), wl).toEqual(b[wl]!.studies.map((s) => s.time));
   });
 
-  it("text output and a clear error for a missing folder", async () => {
+  it("text output and a clear error for a missing folder", { timeout: 180_000 }, async () => {
     const self = algoperfScore(await readAlgoPerfLogs(join(DATA, "algoperf_v05"), { ruleset: "self" }));
     expect(formatLeaderboard(self)).toMatch(/\n\s+1\s+schedule_free_adamw\s+0\.8542\s+\d\/8/);
     const bad = runCli(["algoperf", "score", "no/such/folder"]);
@@ -149,6 +149,15 @@ describe("algoperfScore rules (hand-computed)", () => {
     expect(r.scores.Z!.score).toBeCloseTo(2.5 / 3, 12);
     expect(r.scores.W!.score).toBeCloseTo(0.5, 12);
     expect(r.submissions).toEqual(["X", "Z", "W", "Y"]);
+  });
+
+  it("what the held-out rule costs: the score with rule 6 off", () => {
+    // Without it, Y's A counts: 30 / 20 = 1.5 -> ρ_Y = [0, ½, ½, ½] -> (¼ + ½ + ½) / 3; W's A (20) -> ratio 1, ρ_W = 1.
+    expect(r.scores.Y!.lostToHeldOut).toEqual(["A"]);
+    expect(r.scores.Y!.scoreWithoutHeldOutRule).toBeCloseTo(1.25 / 3, 12);
+    expect(r.scores.W!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.scores.X!.scoreWithoutHeldOutRule).toBe(1);
+    expect(r.findings.find((f) => f.code === "algoperf.variant_missed" && f.evidence.submission === "Y")!.message).toContain("Counted, the score would be 0.4167 instead of 0.");
   });
 
   it("a study's time: the trial needing the fewest evaluations (the benchmark's code) or the fastest", () => {

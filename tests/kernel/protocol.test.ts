@@ -45,6 +45,7 @@ describe.skipIf(!py)("tunebook kernel over ZeroMQ", () => {
         "  type: command",
         `  command: [${JSON.stringify(process.execPath)}, -e, "setTimeout(() => {}, 60000)"]`,
         "  timeout: 120",
+        "  unused: [learning_rate]",
       ].join("\n"),
     );
     const steps = [

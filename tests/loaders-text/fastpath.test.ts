@@ -64,12 +64,14 @@ describe("JSONL fast path", () => {
     const general = await loadStudy(file("general.jsonl", slow.join("\n")));
     expect(snapshot(fast)).toEqual(snapshot(general));
     // And the answers known by construction.
-    expect(fast.measurementCount).toBe(rows.length + 5); // + escape, status, number id, boolean value, spaces lines
+    // + escape, status, number id, spaces lines; the boolean value is a warning, never 1.
+    expect(fast.measurementCount).toBe(rows.length + 4);
     expect(fast.trial("t4")!.status).toBe("diverged");
     expect(fast.trial("t4")!.attrs.divergedStep).toBe(30); // train/loss is NaN first, at step 30
     expect(fast.trial("t1")!.status).toBe("failed");
     expect(fast.trial("a trial id longer than thirteen")!.hparams.lr).toBeCloseTo(1e-6, 15);
-    expect(fast.warnings.map((w) => w.line)).toEqual([81, rows.length + 7]);
+    expect(fast.warnings.map((w) => w.line)).toEqual([81, 91, rows.length + 7]);
+    expect(fast.warnings[1]!.message).toMatch(/found true: a boolean is not read as a number/);
   });
 });
 

@@ -24,6 +24,9 @@ import { learningRateSweep } from "../../src/analysis/warmup.js";
 import { checkpointSelection } from "../../src/analysis/checkpoints.js";
 import { splitByWorkload } from "../../src/study/formats/algoperf.js";
 import { findingsText } from "../../src/kernel/render.js";
+import { algoperfScore, studySpeedMatrices } from "../../src/analysis/algoperfScore.js";
+import { compareAlgorithms } from "../../src/analysis/compareAlgorithms.js";
+import { readAlgoPerfLogs } from "../../src/study/formats/algoperfEvals.js";
 
 const py = jupyterPython();
 if (!py) console.warn(`tests/notebooks/notebooks.test.ts ${SKIP_MESSAGE}`);
@@ -216,5 +219,24 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     const infeasible = shown(cell("03-algoperf-case-study", "const infeasibleRows"));
     expect(infeasible.split("\n")[1]).toMatch(new RegExp(`^${worst.k}\\s+${worst.n}\\s+${worst.d}\\s`));
     expect(plotly(cell("03-algoperf-case-study", "const ogbg ="))).toHaveLength(1);
+  });
+
+  it("03-algoperf-case-study: the v0.5 leaderboard reproduced, and the seed-noise verdicts", async () => {
+    // The published external-tuning scores (MLCommons submissions_algorithms, previous_leaderboards/algoperf_v05/README.md).
+    const published: Array<[string, string]> = [["shampoo_submission", "0.7784"], ["schedule_free_adamw", "0.7077"], ["generalized_adam", "0.6383"], ["cyclic_lr", "0.6301"], ["nadamp", "0.5909"], ["baseline", "0.5707"], ["amos", "0.4918"], ["caspr_adaptive", "0.4722"], ["lawa_queue", "0.3699"], ["lawa_ema", "0.3384"], ["schedule_free_prodigy", "0"]];
+    const lbCell = cell("03-algoperf-case-study", "%algoperf");
+    expect(plotly(lbCell)).toHaveLength(3);
+    const lb = shown(lbCell);
+    published.forEach(([sub, score], i) => expect(lb).toMatch(new RegExp(`^${i + 1}\\s+${sub}\\s+${score}(\\s|$)`, "m")));
+    const cmpTable = shown(cell("03-algoperf-case-study", "import type { AlgoPerfScoreResult }"));
+    for (const [sub] of published) expect(cmpTable).toMatch(new RegExp(`\\s${sub}\\s+\\S+\\s+\\S+\\s+0$`, "m"));
+    // The verdict line, recomputed from the library with the notebook's options.
+    const r = algoperfScore(await readAlgoPerfLogs(join(DATA, "algoperf_v05")));
+    const speed = studySpeedMatrices(r);
+    const cmp = compareAlgorithms(speed.matrices, { tasks: speed.tasks, reps: 2000, seed: 0, pairs: r.submissions.slice(0, -1).map((s, i) => [s, r.submissions[i + 1]!] as const) });
+    const beyond = cmp.improvement.filter((p) => p.beyondNoise).length;
+    expect(shown(cell("03-algoperf-case-study", "const verdicts"))).toMatch(new RegExp(`^${beyond} of 10 adjacent gaps are beyond study-to-study noise;`, "m"));
+    expect(plotly(cell("03-algoperf-case-study", "improvementFigure(cmp)"))).toHaveLength(1);
+    expect(plotly(cell("03-algoperf-case-study", "aggregateIntervalsFigure(cmp"))).toHaveLength(1);
   });
 });

@@ -91,6 +91,22 @@ describe("tuning report", () => {
     }
   }, 120_000);
 
+  it("the Reproduce command keeps every option given, and running it gives the same report", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tunebook-report-"));
+    const src = join(DATA, "deepcave_mnist/run_1");
+    const out = join(dir, "loss.html");
+    const r = runCli(["report", src, "--out", out, "--objective", "loss", "--direction", "minimize", "--notes", "test loss, not accuracy"]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, "utf8");
+    const cmd = /Reproduce<\/th><td><code>([^<]*)<\/code>/.exec(html)?.[1]?.replace(/&#39;/g, "'");
+    expect(cmd).toBe(`tunebook report ${src} --out ${out} --objective loss --direction minimize --notes 'test loss, not accuracy'`);
+    // Run the command as written (its shell words): the same bytes come out.
+    const words = cmd!.replace(/'([^']*)'/g, (_m, w: string) => w.replace(/ /g, "\u0000")).split(" ").map((w) => w.replace(/\u0000/g, " "));
+    const again = runCli(words.slice(1));
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(html);
+  }, 120_000);
+
   it("says clearly when the input is bad", () => {
     const r = runCli(["report", "no/such/folder", "--out", "/tmp/x.html"]);
     expect(r.code).not.toBe(0);

@@ -8,7 +8,7 @@ import { loadStudy } from "../../src/study/load.js";
 import { loadStudyConfig } from "../../src/runner/config.js";
 import { runStudy } from "../../src/runner/run.js";
 import { sampleStudyPoints } from "../../src/runner/points.js";
-import { fillArgs, parseMeasurementLine, splitCommand } from "../../src/runner/command.js";
+import { fillArgs, readMeasurementLine, splitCommand } from "../../src/runner/command.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 
 const TOY = join(ROOT, "examples/trainers/toy-trainer.mjs");
@@ -55,10 +55,10 @@ describe("command helpers", () => {
     expect(fillArgs(["--lr", "{lr}", "--beta1", "{beta1}", "--tag=run-{lr}"], { lr: 0.5, beta1: null })).toEqual(["--lr", "0.5", "--tag=run-0.5"]);
   });
   it("reads JSON lines, including Python's bare NaN", () => {
-    const rows = parseMeasurementLine('{"step": 3, "train/loss": NaN, "acc": 0.5, "note": "x"}')!;
+    const rows = readMeasurementLine('{"step": 3, "train/loss": NaN, "acc": 0.5, "note": "x"}')!.rows;
     expect(rows.map((r) => r.metric)).toEqual(["train/loss", "acc"]);
     expect(Number.isNaN(rows[0]!.value)).toBe(true);
-    expect(parseMeasurementLine("epoch 3 done")).toBeUndefined();
+    expect(readMeasurementLine("epoch 3 done")).toBeUndefined();
   });
 });
 
@@ -100,6 +100,7 @@ describe("runStudy with command trials", () => {
     const { dir, file } = writeConfig({
       trials: 2,
       space: { parameters: { activation: { type: "categorical", values: [`x; touch ${marker}`, `$(touch ${marker})`] } } },
+      trainer: { type: "command", command: [process.execPath, TOY, "--activation", "{activation}"], timeout: 3 },
     });
     const cfg = loadStudyConfig(file);
     await runStudy(cfg, { dir: join(dir, "out"), workers: 1 });
@@ -120,7 +121,7 @@ describe("runStudy with command trials", () => {
     const r = runCli(["run", other.file, "--out", out, "--resume"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/different study/);
-  }, 30_000);
+  }, 90_000);
 
   it("reports config errors with the file and field", () => {
     const { file } = writeConfig({ trials: -1 });

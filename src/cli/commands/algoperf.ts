@@ -65,9 +65,9 @@ export function scoreJson(r: AlgoPerfScoreResult): unknown {
 export function formatLeaderboard(r: AlgoPerfScoreResult): string {
   const w = Math.max(10, ...r.submissions.map((s) => s.length));
   const lines = [`AlgoPerf ${r.ruleset}-tuning ruleset: benchmark score (area under the performance profile, τ ≤ ${r.options.maxTau}, normalized)`, ""];
-  lines.push(`${"rank".padStart(4)}  ${"submission".padEnd(w)}  ${"score".padStart(6)}  solved  fastest on`);
+  lines.push(`${"rank".padStart(4)}  ${"submission".padEnd(w)}  ${"score".padStart(6)}  solved  no held-out rule  fastest on`);
   for (const s of Object.values(r.scores))
-    lines.push(`${String(s.rank).padStart(4)}  ${s.submission.padEnd(w)}  ${s.score.toFixed(4)}  ${`${s.workloadsSolved}/${r.baseWorkloads.length}`.padStart(6)}  ${s.fastestOn.join(", ")}`);
+    lines.push(`${String(s.rank).padStart(4)}  ${s.submission.padEnd(w)}  ${s.score.toFixed(4)}  ${`${s.workloadsSolved}/${r.baseWorkloads.length}`.padStart(6)}  ${s.scoreWithoutHeldOutRule.toFixed(4).padStart(16)}  ${s.fastestOn.join(", ")}`);
   const notes = r.findings.filter((f) => f.severity !== "info");
   if (notes.length) lines.push("", ...notes.map((f) => `${f.severity}: ${f.message}`));
   return lines.join("\n");
@@ -87,5 +87,20 @@ export function register(program: Command): void {
       const { ruleset, options } = scoreOptions(opts);
       const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
       process.stdout.write((opts.json ? stringifyJson(scoreJson(r), 2) : formatLeaderboard(r)) + "\n");
+    });
+  common(cmd.command("report").description("self-contained HTML: leaderboard, performance profiles, time-to-target table, study spread, aggregate statistics"))
+    .requiredOption("-o, --out <file>", "output .html file")
+    .option("--seed <n>", "seed of the bootstrap", "0")
+    .option("--reps <n>", "bootstrap repetitions", "2000")
+    .action(async (path: string, opts: ScoreOpts & { out: string; seed?: string; reps?: string }) => {
+      const { ruleset, options } = scoreOptions(opts);
+      const { writeAlgoPerfReport } = await import("../../report/algoperf.js");
+      const seed = Number(opts.seed ?? 0);
+      const reps = Number(opts.reps ?? 2000);
+      if (!Number.isInteger(seed) || seed < 0) throw new TunebookError(`--seed must be an integer ≥ 0, not "${opts.seed}"`);
+      if (!Number.isInteger(reps) || reps < 100) throw new TunebookError(`--reps must be an integer ≥ 100, not "${opts.reps}"`);
+      const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
+      await writeAlgoPerfReport(r, opts.out, { seed, reps, command: `tunebook algoperf report ${path} --ruleset ${ruleset} --out ${opts.out}` });
+      process.stderr.write(`wrote ${opts.out}\n`);
     });
 }

@@ -8,12 +8,13 @@ import { type ExportFormat, formatFromPath, writeFigure } from "../../plots/expo
 import { FIGURES, buildFigure, figureKinds } from "../../plots/figures.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { parseDirection, parseIntOption } from "../options.js";
+import { parseEncodingOption, ENCODING_HELP, parseDirection, parseIntOption } from "../options.js";
 
 interface PlotOpts {
   out?: string;
   format?: string;
   logFormat?: string;
+  encoding?: string;
   objective?: string;
   direction?: string;
   hparam?: string;
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     .option("--x <name>", "x hyperparameter (contour)")
     .option("--y <name>", "y hyperparameter (contour)")
     .option("--trials <ids>", "comma-separated trial ids (curves, clipping)")
+    .option("--encoding <name>", ENCODING_HELP)
     .option("--seed <n>", "seed for resampling (default 0)")
     .option("--width <px>", "image width in pixels")
     .option("--height <px>", "image height in pixels")
@@ -79,7 +81,7 @@ export function register(program: Command): void {
       } else format = formatFromPath(opts.out);
       const width = opts.width === undefined ? undefined : parseIntOption("width", opts.width, 0, 50);
       const height = opts.height === undefined ? undefined : parseIntOption("height", opts.height, 0, 50);
-      const study = await loadStudy(path, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction) });
+      const study = await loadStudy(path, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) });
       const fig = buildFigure(kind, study, {
         hparam: opts.hparam,
         scientific: opts.scientific,

@@ -1,10 +1,11 @@
 import { type Command, Option } from "commander";
 import { type Finding, type Severity } from "../../analysis/finding.js";
 import { trialValue } from "../../analysis/common.js";
-import { review, type ReviewOptions } from "../../analysis/review.js";
+import { type NotChecked, review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { loadOptionsOf, parseIntOption, writeOut } from "../options.js";
+import { ENCODING_HELP, loadOptionsOf, parseIntOption, writeOut } from "../options.js";
+import { escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
@@ -21,8 +22,9 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed for the resampling analyses", "0")
     .option("--compare <key=baseline,candidate>", "is the candidate better than the baseline beyond seed noise (Welch t-test on their trials)? e.g. submission=prize_qualification_baseline,nadamp")
     .option("--no-split", "review the trials as one study even when they carry several groups")
+    .option("--encoding <name>", ENCODING_HELP)
     .option("--json", "print { findings: [{severity, code, message, evidence}] }")
-    .action(async (path: string, opts: { logFormat?: string; format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; compare?: string; json?: boolean }) => {
+    .action(async (path: string, opts: { logFormat?: string; format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; compare?: string; json?: boolean; encoding?: string }) => {
       if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
       let compare: { key: string; baseline: string; candidate: string } | undefined;
       if (opts.compare !== undefined) {
@@ -39,9 +41,10 @@ export function register(program: Command): void {
         if (!study.trialRows().some((t) => trialValue(t, sci) !== null))
           throw new TunebookError(`--scientific: no trial has "${sci}" (hyperparameters: ${study.hyperparameters().join(", ") || "none"})`);
       if (compare) {
-        options.analysis = { adoption: compare };
-        for (const v of [compare.baseline, compare.candidate])
-          if (!study.trialRows().some((t) => String(trialValue(t, compare.key)) === v)) throw new TunebookError(`--compare: no trial has ${compare.key} = ${v}`);
+        const c = compare;
+        options.analysis = { adoption: c };
+        for (const v of [c.baseline, c.candidate])
+          if (!study.trialRows().some((t) => String(trialValue(t, c.key)) === v)) throw new TunebookError(`--compare: no trial has ${c.key} = ${v}`);
       }
       const r = review(study, options);
       if (opts.json) {
@@ -51,6 +54,7 @@ export function register(program: Command): void {
           trials: r.trials,
           groups: r.groups ? Object.keys(r.groups) : undefined,
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
+          notChecked: r.notChecked,
         };
         await writeOut(stringifyJson(out, 2) + "\n");
         return;
@@ -58,8 +62,22 @@ export function register(program: Command): void {
       const head = r.groups
         ? `${r.study}: ${r.trials} trials, reviewed per group (${Object.keys(r.groups).length} groups, each with its own objective)`
         : `${r.study}: ${r.trials} trials, objective ${r.objective.metric} (${r.objective.direction})`;
-      process.stdout.write(formatFindings(r.findings, head) + "\n");
+      process.stdout.write(escapeTerminalBlock(formatFindings(r.findings, escapeTerminal(head))) + "\n" + escapeTerminalBlock(formatNotChecked(r.notChecked)));
     });
+}
+
+/**
+ * The review's "not checked" list: every analysis or check that could not run, with its reason.
+ *
+ * @example
+ * formatNotChecked([{ analysis: "importance", reason: "only 12 feasible trials (< 20)" }]);
+ * // "\nNot checked (1):\n  importance: only 12 feasible trials (< 20)\n"
+ */
+export function formatNotChecked(items: readonly NotChecked[]): string {
+  if (!items.length) return "";
+  const lines = ["", `Not checked (${items.length}):`];
+  for (const n of items) lines.push(`  ${n.group ? `[${n.group}] ` : ""}${n.analysis}${n.check ? ` — ${n.check}` : ""}: ${n.reason}`);
+  return lines.join("\n") + "\n";
 }
 
 const TITLES: Record<Severity, string> = { error: "Errors", warn: "Warnings", info: "Info" };
@@ -78,9 +96,9 @@ export function formatFindings(findings: readonly Finding[], heading: string): s
     if (fs.length === 0) continue;
     lines.push("", `${TITLES[sev]} (${fs.length}):`);
     for (const f of fs) {
-      lines.push(`  ${f.code}: ${f.message}`);
+      lines.push(`  ${f.code}: ${escapeTerminal(f.message)}`);
       const ev = shortEvidence(f.evidence);
-      if (ev) lines.push(`      ${ev}`);
+      if (ev) lines.push(`      ${escapeTerminal(ev)}`);
     }
   }
   return lines.join("\n");

@@ -4,7 +4,11 @@ import { describeSpace } from "../../space/describe.js";
 import { designStudy } from "../../space/design.js";
 import { loadSpace } from "../../space/parse.js";
 import { SAMPLERS, sample, type SamplerName, type Trial } from "../../space/sample.js";
-import { parseIntOption } from "../options.js";
+import { parseDirection, parseIntOption } from "../options.js";
+import { suggestBo } from "../../space/bo.js";
+import { loadStudy, type FormatName } from "../../study/load.js";
+import { studyObservations } from "../../runner/points.js";
+import { stringifyJson } from "../../util/fs.js";
 
 interface SampleFlags {
   n?: string;
@@ -70,6 +74,33 @@ export function register(program: Command): void {
       });
       // A header only on the first shard, so `--start` shards concatenate into one CSV.
       writeTrials(trials, start, sp.params.map((p) => p.name), format, start === 0);
+    });
+
+  space
+    .command("suggest")
+    .description("the next trials by Gaussian-process Bayesian optimization, from a study's finished trials (exploitation; running trials count as pending)")
+    .argument("<study>", "study folder or log (its search space is used unless --space is given)")
+    .option("-n, --n <count>", "number of points (a batch for parallel workers)", "1")
+    .option("--space <file>", "search space (.json, .yaml or .yml) when the study has none, or to override it")
+    .option("--acquisition <name>", "ei (expected improvement) or ucb", "ei")
+    .option("--kappa <k>", "UCB exploration weight", "2")
+    .option("-s, --seed <seed>", "seed of the candidate search", "0")
+    .option("-f, --format <format>", "log format (default: detected)")
+    .option("-o, --objective <metric>", "objective metric")
+    .option("-d, --direction <dir>", "minimize or maximize (default: from the log)")
+    .action(async (path: string, o: { n?: string; space?: string; acquisition?: string; kappa?: string; seed?: string; format?: string; objective?: string; direction?: string }) => {
+      if (o.acquisition !== "ei" && o.acquisition !== "ucb") throw new TunebookError(`--acquisition must be ei or ucb, not "${o.acquisition}"`);
+      const kappa = Number(o.kappa);
+      if (!(kappa > 0)) throw new TunebookError(`--kappa must be a positive number, not "${o.kappa}"`);
+      const study = await loadStudy(path, { format: o.format as FormatName | undefined, objective: o.objective, direction: parseDirection(o.direction) });
+      const sp = o.space ? await loadSpace(o.space) : study.space;
+      if (!sp) throw new TunebookError("the study records no search space: give one with --space", path);
+      const obs = studyObservations(study, sp);
+      const n = parseIntOption("n", o.n, 1, 1);
+      const res = suggestBo(sp, obs, n, { direction: study.objective.direction, acquisition: o.acquisition, kappa, seed: parseIntOption("seed", o.seed, 0), index: study.size, pending: obs.pending });
+      const lines = res.suggestions.map((x, k) => stringifyJson({ suggestion: k, hparams: x.hparams, source: x.source, predicted: x.predicted, acquisition: x.acquisition, feasibility: x.feasibility }));
+      process.stderr.write(`${res.observations.feasible} feasible and ${res.observations.infeasible} infeasible trials observed${res.observations.ignored ? `, ${res.observations.ignored} outside the space ignored` : ""}${obs.pending.length ? `, ${obs.pending.length} running treated as pending` : ""}; ${study.objective.direction} ${study.objective.metric}\n`);
+      process.stdout.write(lines.join("\n") + "\n");
     });
 
   space

@@ -11,12 +11,13 @@
  * give one study per group with its own objective. `--objective` overrides all of this.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
-import { StudyBuilder, parseNumber } from "../builder.js";
+import { StudyBuilder, parseNumber, whyNotNumber } from "../builder.js";
 import { type Study, summarizeCurve } from "../study.js";
 import { type Direction, type HpValue, type Objective, type TrialRow, TunebookError, safeRecord } from "../types.js";
 import { forEachCsvRow } from "./csv.js";
+import { type TextEncoding, readText } from "./decode.js";
 import { defineFormat, type ReadOptions, type Probe, guessDirection, objectiveFrom } from "./format.js";
 import { defaultObjectiveMetric, flattenHparams } from "./records.js";
 import { IssueLog, parseJsonLine, studyNameFrom } from "./text.js";
@@ -142,12 +143,18 @@ function placeOf(dir: string): TrialPlace {
   return { dir, trial, workload, study, submission };
 }
 
-async function readJson(path: string, log: IssueLog, what: string): Promise<Record<string, unknown> | undefined> {
+async function readJson(path: string, log: IssueLog, what: string, encoding?: TextEncoding): Promise<Record<string, unknown> | undefined> {
   let text: string;
+  const kept = what === "hparams.json" ? "; trial kept without hyperparameters" : "";
+  if (!existsSync(path)) {
+    log.add(undefined, undefined, `missing ${what}${kept}`, false);
+    return undefined;
+  }
   try {
-    text = await readFile(path, "utf8");
-  } catch {
-    log.add(undefined, undefined, `missing ${what}${what === "hparams.json" ? "; trial kept without hyperparameters" : ""}`, false);
+    text = await readText(path, encoding);
+  } catch (err) {
+    if (!(err instanceof TunebookError)) throw err;
+    log.add(err.line, undefined, `${err.message.replace(/^.*?: /, "")}${kept}`, false);
     return undefined;
   }
   try {
@@ -175,7 +182,7 @@ interface ReadResult {
  * Read one CSV of a trial into the builder. `seen` holds `step\u0001metric` keys already stored
  * (measurements.csv repeats the evaluation rows of eval_measurements.csv).
  */
-async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set<string>, target: string | undefined, out: ReadResult, warnings: IssueLog[]): Promise<boolean> {
+async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set<string>, target: string | undefined, out: ReadResult, warnings: IssueLog[], encoding?: TextEncoding): Promise<boolean> {
   if (!existsSync(path)) return false;
   const log = new IssueLog(path, 20);
   warnings.push(log);
@@ -191,7 +198,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
       }
       const step = parseNumber(row[stepIdx]);
       if (step === undefined || !Number.isFinite(step)) {
-        log.add(line, header[stepIdx], `expected a finite number for the step, found "${row[stepIdx] ?? ""}"`);
+        log.add(line, header[stepIdx], `expected a finite number for the step, ${whyNotNumber(row[stepIdx] ?? "")}`);
         return;
       }
       out.rows++;
@@ -202,7 +209,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
         const metric = header[i]!;
         const v = parseNumber(cell);
         if (v === undefined) {
-          log.add(line, metric, `expected a number (or NaN/Infinity), found "${cell.length > 40 ? cell.slice(0, 40) + "…" : cell}"`, false);
+          log.add(line, metric, `expected a number (or NaN/Infinity), ${whyNotNumber(cell)}`, false);
           continue;
         }
         const key = `${step}\u0001${metric}`;
@@ -214,7 +221,7 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
           out.targetValues.push(v);
         }
       }
-    });
+    }, undefined, undefined, encoding);
   } catch (err) {
     if (err instanceof TunebookError) {
       log.add(err.line, err.field, `${err.message.replace(/^.*?: (field "[^"]*": )?/, "")}; file skipped`, false);
@@ -265,7 +272,7 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
   // Per-trial target: meta_data's target_metric_name, else the workload table, else guessed later.
   const metas = await Promise.all(places.map(async (p) => {
     const log = new IssueLog(join(p.dir, "meta_data_0.json"));
-    const meta = existsSync(join(p.dir, "meta_data_0.json")) ? await readJson(join(p.dir, "meta_data_0.json"), log, "meta_data_0.json") : undefined;
+    const meta = existsSync(join(p.dir, "meta_data_0.json")) ? await readJson(join(p.dir, "meta_data_0.json"), log, "meta_data_0.json", options.encoding) : undefined;
     return { meta, log };
   }));
   const targets: Array<Objective | undefined> = places.map((p, i) => {
@@ -305,7 +312,7 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
     const hparams = safeRecord<HpValue>();
     const hpLog = new IssueLog(join(p.dir, "hparams.json"));
     logs.push(hpLog);
-    const hp = await readJson(join(p.dir, "hparams.json"), hpLog, "hparams.json");
+    const hp = await readJson(join(p.dir, "hparams.json"), hpLog, "hparams.json", options.encoding);
     if (hp) flattenHparams(hp, hparams);
     const meta = metas[i]!.meta;
     if (meta) {
@@ -319,15 +326,15 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
       pick("rng_seed", "rngSeed");
     }
     if (existsSync(join(p.dir, "flags_0.json"))) {
-      const flags = await readJson(join(p.dir, "flags_0.json"), trialLog, "flags_0.json");
+      const flags = await readJson(join(p.dir, "flags_0.json"), trialLog, "flags_0.json", options.encoding);
       if (flags) for (const k of ["framework", "max_global_steps", "tuning_ruleset", "rng_seed"]) if (flags[k] !== undefined && flags[k] !== null && attrs[k] === undefined) attrs[k] = flags[k];
     }
     const own = mixed ? targets[i] : undefined;
     b.trial({ id, hparams, group, attrs });
     const out: ReadResult = { rows: 0, targetSteps: [], targetValues: [] };
     const seen = new Set<string>();
-    const hasEval = await readTrialCsv(join(p.dir, "eval_measurements.csv"), id, b, seen, own?.metric, out, logs);
-    const hasMeas = await readTrialCsv(join(p.dir, "measurements.csv"), id, b, seen, own?.metric, out, logs);
+    const hasEval = await readTrialCsv(join(p.dir, "eval_measurements.csv"), id, b, seen, own?.metric, out, logs, options.encoding);
+    const hasMeas = await readTrialCsv(join(p.dir, "measurements.csv"), id, b, seen, own?.metric, out, logs, options.encoding);
     if (!hasEval && !hasMeas) {
       trialLog.add(undefined, "eval_measurements.csv", `no readable eval_measurements.csv or measurements.csv; trial kept as failed`, false);
       b.trial({ id, status: "failed", attrs: { reason: "no measurements" } });

@@ -3,14 +3,20 @@
  * (`hp.<name>` columns, an objective column, optional status), including AlgoPerf's
  * `trials_summary.csv`. See ./records.ts for the shapes and ./algoperf.ts for splitting by workload.
  */
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
 import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { type CsvLineFn, IssueLog, checkTextFile, forEachTextChunk, looksBinary, readHead, studyNameFrom } from "./text.js";
+import { type Decoding, type TextEncoding, checkReadable, decodingFor, textDecoderLabel } from "./decode.js";
+import { type CsvLineFn, IssueLog, checkTextFile, forEachTextChunk, looksBinary, readHead, studyNameFrom, textChunks } from "./text.js";
+
+/** Bytes of `s` in the file's encoding (Latin-1 is one byte a character, UTF-16 two). */
+function byteLength(s: string, encoding: Decoding["encoding"]): number {
+  return encoding === "utf-8" ? Buffer.byteLength(s) : encoding === "latin1" ? s.length : s.length * 2;
+}
 
 /**
  * Tab for .tsv files or a first line with more tabs than commas, else comma.
@@ -48,10 +54,13 @@ export async function forEachCsvRow(
   fn: (header: string[], row: string[], line: number) => void,
   onProgress?: (done: number, total: number) => void,
   fastLine?: (header: string[], delimiter: string) => CsvLineFn | undefined,
+  encoding?: TextEncoding,
 ): Promise<{ header: string[] | undefined; rows: number }> {
+  await checkReadable(path);
   const total = (await stat(path)).size;
-  const head = await readHead(path, 4096);
-  const delimiter = sniffDelimiter(path, head);
+  const rawHead = await readHead(path, 4096);
+  const headText = new TextDecoder(textDecoderLabel(decodingFor(rawHead, encoding))).decode(rawHead);
+  const delimiter = sniffDelimiter(path, Buffer.from(headText.replace(/^\uFEFF/, "")));
   let header: string[] | undefined;
   let keep: number[] | undefined; // column indexes kept when the header repeats a name
   let rawHeader: string[] = [];
@@ -98,20 +107,24 @@ export async function forEachCsvRow(
   };
 
   // Plain lines: split on the delimiter. Old Mac files (CR only) go to csv-parse from the start.
-  const cr = head.indexOf(13);
-  let rest: { byte: number; line: number } | undefined = cr >= 0 && head[cr + 1] !== 10 ? { byte: 0, line: 0 } : undefined;
-  if (!rest) {
+  let rest: { byte: number; line: number } | undefined;
+  const enc = decodingFor(rawHead, encoding).encoding;
+  {
     let n = 0;
     let fast: CsvLineFn | undefined;
     try {
-      await forEachTextChunk(path, (s, done) => {
+      await forEachTextChunk(path, (s, done, _final, ending) => {
+        if (ending === "cr") {
+          rest = { byte: 0, line: 0 };
+          return "stop";
+        }
         let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
         const quote = s.indexOf('"', start);
         while (start < s.length) {
           const i = s.indexOf("\n", start);
           const stop = i === -1 ? s.length : i;
           if (quote !== -1 && quote < stop) {
-            rest = { byte: done - Buffer.byteLength(s.slice(start)), line: n };
+            rest = { byte: done - byteLength(s.slice(start), enc), line: n };
             return "stop";
           }
           n++;
@@ -128,13 +141,13 @@ export async function forEachCsvRow(
         }
         onProgress?.(done, total);
         return undefined;
-      });
+      }, 0, encoding);
     } catch (err) {
       failed(err, 0);
       rest = undefined;
     }
   }
-  if (rest) await parseRest(path, rest.byte, rest.line, delimiter, log, onRecord, (err) => failed(err, rest!.line), onProgress, total);
+  if (rest) await parseRest(path, rest.byte, rest.line, delimiter, log, onRecord, (err) => failed(err, rest!.line), onProgress, total, encoding);
   onProgress?.(total, total);
   return { header, rows };
 }
@@ -155,8 +168,19 @@ async function parseRest(
   failed: (err: unknown) => void,
   onProgress: ((done: number, total: number) => void) | undefined,
   total: number,
+  encoding?: TextEncoding,
 ): Promise<void> {
-  const input = createReadStream(path, { highWaterMark: 1 << 20, start: byte });
+  // Text decoded strictly by the shared chunk reader (./decode.ts), not by the stream.
+  let bytesRead = 0;
+  const input = Readable.from(
+    (async function* () {
+      for await (const c of textChunks(path, byte, encoding)) {
+        bytesRead = c.bytesDone - byte;
+        yield c.text;
+      }
+    })(),
+    { objectMode: false },
+  );
   // No `info: true`: its per-record snapshot objects cost a third of the time. Records arrive
   // synchronously in the 'data' handler, so `parser.info.lines` is that record's line.
   const parser = parse({
@@ -190,7 +214,7 @@ async function parseRest(
           fail(err);
         }
         if (onProgress && (++count & 0xffff) === 0) {
-          const done = byte + input.bytesRead;
+          const done = byte + bytesRead;
           if (done !== lastProgress) onProgress((lastProgress = done), total);
         }
       });
@@ -214,9 +238,9 @@ async function parseRest(
  * study.size; // 3700
  */
 export async function loadCsv(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "CSV");
+  await checkTextFile(path, "CSV", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
-  const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d));
+  const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d), options.encoding);
   if (!header) throw new TunebookError(`no header row: expected column names on line 1`, path, 1);
   if (rows === 0 && sink.log.first === undefined) {
     sink.setShape(header); // reports missing required columns first

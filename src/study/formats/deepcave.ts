@@ -18,8 +18,9 @@
  * - `configspace.json` (ConfigSpace JSON) becomes `study.space` ({@link configSpaceToSearchSpace});
  *   hyperparameters inactive in a configuration (conditions) are null.
  */
+import { whyNotNumber } from "../../core/numbers.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Condition, Param, SearchSpace } from "../../space/spec.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
@@ -27,6 +28,7 @@ import type { Study } from "../study.js";
 import { type Direction, type HpValue, type LoadIssue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
 import { describe as describeValue } from "./records.js";
+import { type TextEncoding, readText } from "./decode.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine } from "./text.js";
 
 const STATUS: Record<number, { status: TrialStatus; reason?: string }> = {
@@ -110,13 +112,9 @@ export function configSpaceToSearchSpace(json: unknown, file = "configspace.json
   return { params };
 }
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new TunebookError(`missing ${what} (a DeepCAVE run folder has history.jsonl, configs.json, configspace.json and meta.json)`, path);
-  }
+async function readJson(path: string, what: string, encoding?: TextEncoding): Promise<unknown> {
+  if (!existsSync(path)) throw new TunebookError(`missing ${what} (a DeepCAVE run folder has history.jsonl, configs.json, configspace.json and meta.json)`, path);
+  const text = await readText(path, encoding);
   try {
     return parseJsonLine(text);
   } catch (e) {
@@ -150,14 +148,14 @@ function isRunDir(dir: string): boolean {
 /** Load one run folder into `b` (trial ids prefixed by `prefix` when several runs share a study). */
 async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, group: string | null, options: ReadOptions): Promise<{ objectives: MetaObjective[]; space?: SearchSpace }> {
   const histPath = join(dir, "history.jsonl");
-  await checkTextFile(histPath, "DeepCAVE history (JSON lines)");
-  const configs = await readJson(join(dir, "configs.json"), "configs.json");
+  await checkTextFile(histPath, "DeepCAVE history (JSON lines)", options.encoding);
+  const configs = await readJson(join(dir, "configs.json"), "configs.json", options.encoding);
   if (!configs || typeof configs !== "object" || Array.isArray(configs))
     throw new TunebookError(`expected an object {config_id: {hyperparameter: value}}`, join(dir, "configs.json"));
   const metaPath = join(dir, "meta.json");
   const log = new IssueLog(histPath);
   const metaLog = new IssueLog(metaPath);
-  const meta = existsSync(metaPath) ? await readJson(metaPath, "meta.json") : undefined;
+  const meta = existsSync(metaPath) ? await readJson(metaPath, "meta.json", options.encoding) : undefined;
   if (meta === undefined) metaLog.add(undefined, undefined, `no meta.json: objectives named cost_0, cost_1…`, false);
   const objectives = meta === undefined ? [] : objectivesOf(meta, metaPath, metaLog);
   let space: SearchSpace | undefined;
@@ -165,7 +163,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
   const csPath = join(dir, "configspace.json");
   if (existsSync(csPath)) {
     try {
-      space = configSpaceToSearchSpace(await readJson(csPath, "configspace.json"), csPath, spaceIssues);
+      space = configSpaceToSearchSpace(await readJson(csPath, "configspace.json", options.encoding), csPath, spaceIssues);
     } catch (e) {
       if (!(e instanceof TunebookError)) throw e;
       spaceIssues.push({ severity: "warn", file: csPath, message: `${e.message}; no declared space` });
@@ -200,7 +198,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
     }
     const budget = parseNumber(budgetRaw);
     if (budget === undefined || !Number.isFinite(budget)) {
-      log.add(n, "budget", `expected a finite number, found ${describeValue(budgetRaw)}; line skipped`);
+      log.add(n, "budget", `expected a finite number, ${whyNotNumber(budgetRaw)}; line skipped`);
       return;
     }
     if (!Array.isArray(costs)) {
@@ -212,7 +210,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
     const seed = typeof seedRaw === "number" ? seedRaw : -1;
     seeds.add(seed);
     rows.push({ id: key, budget, costs, status: status in STATUS ? status : 4, line: n, seed });
-  });
+  }, undefined, options.encoding);
   const multiSeed = seeds.size > 1;
   for (const r of rows) {
     const tid = idOf(multiSeed ? `${r.id}:seed${r.seed}` : r.id);
@@ -233,7 +231,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
       if (v === null || v === undefined) return; // not measured (crashed)
       const x = parseNumber(v);
       const metric = objectives[i]?.name ?? `cost_${i}`;
-      if (x === undefined) log.add(r.line, metric, `expected a number, found ${describeValue(v)}; value skipped`, false);
+      if (x === undefined) log.add(r.line, metric, `expected a number, ${whyNotNumber(v)}; value skipped`, false);
       else b.measure(tid, r.budget, metric, x);
     });
   }

@@ -1,6 +1,7 @@
 /** The contract every log-format loader implements (one module per format in this folder). */
 import type { Study } from "../study.js";
 import type { Direction, Objective } from "../types.js";
+import type { TextEncoding } from "./decode.js";
 
 /** What a format loader is told (loadStudy's `LoadOptions` adds the choice of format). */
 export interface ReadOptions {
@@ -9,6 +10,11 @@ export interface ReadOptions {
   direction?: Direction;
   /** Study name (default: the file or folder name). */
   name?: string;
+  /**
+   * Text encoding of the files (default: UTF-8, strict, or UTF-16 when the file starts with its
+   * byte-order mark). See ./decode.ts.
+   */
+  encoding?: TextEncoding;
   /** Called with (done, total) for long loads so the CLI / notebook can show progress. */
   onProgress?: (done: number, total: number) => void;
 }

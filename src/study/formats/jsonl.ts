@@ -18,7 +18,7 @@ import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./
  * const study = await loadJsonl("runs.jsonl", { onProgress: (d, t) => console.log(d / t) });
  */
 export async function loadJsonl(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "JSONL");
+  await checkTextFile(path, "JSONL", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
   const lines = await forEachLineSpan(
@@ -43,6 +43,7 @@ export async function loadJsonl(path: string, options: ReadOptions = {}): Promis
       sink.addObject(obj as Record<string, unknown>, n);
     },
     options.onProgress,
+    options.encoding,
   );
   if (lastBad === lines) {
     const issue = sink.log.issues.find((i) => i.line === lines);

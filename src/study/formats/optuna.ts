@@ -22,6 +22,7 @@
  * are kept in `attrs`.
  */
 import type { CategoricalParam, Param, SearchSpace } from "../../space/spec.js";
+import { whyNotNumber } from "../../core/numbers.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
@@ -210,7 +211,7 @@ function assignOne(into: Record<string, unknown>, v: unknown): boolean {
  * study.space?.params.map((p) => p.name); // ["lr", "layers", "optimizer"]
  */
 export async function loadOptunaJournal(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "Optuna journal (JSON lines)");
+  await checkTextFile(path, "Optuna journal (JSON lines)", options.encoding);
   const log = new IssueLog(path);
   const studies: JStudy[] = [];
   const trials: JTrial[] = [];
@@ -376,6 +377,7 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       }
     },
     options.onProgress,
+    options.encoding,
   );
   if (ops === 0) {
     const why = log.first ? `: ${log.first.message.replace(/; (operation|line) skipped$/, "")}` : "";
@@ -478,7 +480,7 @@ function parseDuration(s: string): number | undefined {
  * study.trial("0")?.hparams.lr;
  */
 export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "Optuna trials_dataframe CSV");
+  await checkTextFile(path, "Optuna trials_dataframe CSV", options.encoding);
   const log = new IssueLog(path);
   const b = new StudyBuilder(options.name ?? studyNameFrom(path), { metric: "value", direction: options.direction ?? "minimize" });
   b.source = { path, format: "optuna-csv" };
@@ -532,7 +534,7 @@ export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Pr
           if (cell.trim() === "") continue;
           const v = parseNumber(cell);
           if (v === undefined) {
-            log.add(line, col, `expected a number, found ${describeValue(cell)}; value ignored`, false);
+            log.add(line, col, `expected a number, ${whyNotNumber(cell)}; value ignored`, false);
             continue;
           }
           if (col === objCol) final = v;
@@ -554,6 +556,8 @@ export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Pr
       b.trial({ id, status, hparams: hp, final, best: final, bestStep: null, attrs });
     },
     options.onProgress,
+    undefined,
+    options.encoding,
   );
   if (!header) throw new TunebookError(`empty file: expected a trials_dataframe() CSV`, path);
   if (b.trialCount === 0) throw new TunebookError(`no trials could be read${log.first ? `: ${log.first.message}` : ""}`, path, log.first?.line);

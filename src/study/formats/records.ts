@@ -9,6 +9,7 @@
  * Hyperparameters come from `hp.<name>` keys or a nested `hparams`/`config`/`params` object and may
  * repeat on every record. Blank cells are "not logged" (a hyperparameter a trial does not use).
  */
+import { whyNotNumber } from "../../core/numbers.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
@@ -529,7 +530,7 @@ export class RecordSink {
         const v = values[i];
         step = typeof v === "number" ? v : parseNumber(v);
         if (step === undefined || !Number.isFinite(step)) {
-          this.log.add(line, k, `expected a finite number for the step, found ${describe(v)}`);
+          this.log.add(line, k, `expected a finite number for the step, ${whyNotNumber(v)}`);
           return;
         }
       } else if (r === "metric") {
@@ -576,7 +577,7 @@ export class RecordSink {
       }
       const v = typeof rawValue === "number" ? rawValue : parseNumber(rawValue);
       if (v === undefined) {
-        this.log.add(line, valueKey, `expected a number (or NaN/Infinity), found ${describe(rawValue)}`);
+        this.log.add(line, valueKey, `expected a number (or NaN/Infinity), ${whyNotNumber(rawValue)}`);
         return;
       }
       this.metricOrder.add(metric);
@@ -591,7 +592,7 @@ export class RecordSink {
       if (isBlank(raw)) continue;
       const v = typeof raw === "number" ? raw : parseNumber(raw);
       if (v === undefined) {
-        if (this.metricOrder.has(k)) this.log.add(line, k, `expected a number (or NaN/Infinity), found ${describe(raw)}; value skipped`, false);
+        if (this.metricOrder.has(k)) this.log.add(line, k, `expected a number (or NaN/Infinity), ${whyNotNumber(raw)}; value skipped`, false);
         // Text on a measurement row (a note, a tag): keep it once as a trial attribute.
         else if (first && (typeof raw === "string" || typeof raw === "boolean")) b.trial({ id, attrs: { [k]: keep(raw) } });
         continue;
@@ -646,7 +647,7 @@ export class RecordSink {
       if (isBlank(v)) return null;
       const n = typeof v === "number" ? v : parseNumber(v);
       if (n === undefined) {
-        this.log.add(line, k, `expected a number (or NaN/Infinity), found ${describe(v)}; left empty`, false);
+        this.log.add(line, k, `expected a number (or NaN/Infinity), ${whyNotNumber(v)}; left empty`, false);
         return null;
       }
       return n;

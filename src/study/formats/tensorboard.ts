@@ -17,7 +17,9 @@
  * sub-folders (`<run>/train`, `<run>/validation`) are one trial whose metrics are prefixed with the
  * split (`validation/epoch_loss`).
  */
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { open, readdir, stat } from "node:fs/promises";
+import { readText } from "./decode.js";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import CRC32C from "crc-32/crc32c.js";
@@ -544,13 +546,10 @@ function defaultObjective(tags: string[]): string | undefined {
 /** Hyperparameters from an AlgoPerf-style `hparams.json` next to the event file, if any. */
 async function readHparams(dir: string, b: StudyBuilder): Promise<Record<string, HpValue> | undefined> {
   const p = join(dir, "hparams.json");
+  if (!existsSync(p)) return undefined;
   let text: string;
   try {
-    text = await readFile(p, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
+    text = await readText(p);
     const obj = JSON.parse(text) as unknown;
     if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new Error("expected a JSON object");
     const hp = safeRecord<HpValue>();

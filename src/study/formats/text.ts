@@ -7,33 +7,63 @@ import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { LoadIssue, TrialStatus } from "../types.js";
 import { TunebookError } from "../types.js";
+import { ChunkDecoder, type TextEncoding, checkReadable, decodingFor, firstInvalidUtf8, invalidUtf8Error } from "./decode.js";
 
 /** Bytes read per chunk by the line readers: big enough that per-chunk costs vanish. */
 export const CHUNK_BYTES = 2 << 20;
 
+/** How a file's lines end: LF (and CRLF), or CR alone (old Mac files). */
+export type LineEnding = "lf" | "cr";
+
 /**
- * Read a file in large chunks, each decoded up to its last newline, so that no line is split
- * between chunks (a line longer than a chunk grows the buffer). `fn(text, bytesDone)` gets whole
- * lines (the last one may lack its newline at the end of the file). Never holds the whole file.
+ * Read a file in large chunks, each decoded (strictly, see ./decode.ts) up to its last line end,
+ * so that no line is split between chunks (a line longer than a chunk grows the buffer).
+ * `fn(text, bytesDone, final, ending)` gets whole lines (the last one may lack its line end at
+ * the end of the file). Never holds the whole file. A file whose first line ends with a lone CR
+ * is read with CR line ends (`ending === "cr"`).
  *
  * @example
  * await forEachTextChunk("runs.jsonl", (text) => console.log(text.length));
  */
 export async function forEachTextChunk(
   path: string,
-  fn: (text: string, bytesDone: number, final: boolean) => void | "stop",
+  fn: (text: string, bytesDone: number, final: boolean, ending: LineEnding) => void | "stop",
   startByte = 0,
+  encoding?: TextEncoding,
 ): Promise<void> {
+  for await (const c of textChunks(path, startByte, encoding)) if (fn(c.text, c.bytesDone, c.final, c.ending) === "stop") return;
+}
+
+/** One piece of {@link textChunks}: whole lines of text and the file offset after them. */
+export interface TextChunk {
+  text: string;
+  bytesDone: number;
+  final: boolean;
+  ending: LineEnding;
+}
+
+/**
+ * The chunks of {@link forEachTextChunk} as an async iterable (for consumers that pull, such as
+ * a stream into csv-parse).
+ *
+ * @example
+ * for await (const c of textChunks("runs.csv")) console.log(c.text.length);
+ */
+export async function* textChunks(path: string, startByte = 0, encoding?: TextEncoding): AsyncGenerator<TextChunk> {
+  await checkReadable(path);
   let fh;
   try {
     fh = await open(path, "r");
   } catch (err) {
-    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+    throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
   }
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let carry = 0; // bytes of an unfinished line kept at the start of buf
     let pos = startByte;
+    let decoder: ChunkDecoder | undefined;
+    let ending: LineEnding = "lf";
+    let eol = 10;
     for (;;) {
       if (carry === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -44,23 +74,34 @@ export async function forEachTextChunk(
       try {
         ({ bytesRead } = await fh.read(buf, carry, buf.length - carry, pos));
       } catch (err) {
-        throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+        throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
       }
       pos += bytesRead;
       const len = carry + bytesRead;
+      const at = pos - len; // file offset of buf[0]
+      if (decoder === undefined) {
+        const head = startByte > 0 ? await readHead(path, 4) : buf.subarray(0, len);
+        decoder = new ChunkDecoder(path, decodingFor(head, encoding));
+        if (decoder.decoding.encoding !== "utf-16le" && decoder.decoding.encoding !== "utf-16be") {
+          const first = buf.subarray(0, len);
+          const cr = first.indexOf(13);
+          const lf = first.indexOf(10);
+          if (cr >= 0 && (lf < 0 || lf > cr + 1)) (ending = "cr"), (eol = 13);
+        }
+      }
       if (bytesRead === 0) {
-        if (len > 0) fn(buf.toString("utf8", 0, len), pos, true);
+        if (len > 0) yield { text: decoder.decode(buf, 0, len, at), bytesDone: pos, final: true, ending };
         return;
       }
-      const nl = buf.lastIndexOf(10, len - 1);
-      if (nl < 0) {
+      const lineEnd = eol === 13 ? buf.lastIndexOf(13, len - 1) + 1 : decoder.lineEnd(buf, len, at);
+      if (lineEnd <= 0) {
         carry = len;
         continue;
       }
-      // "\n" never occurs inside a multi-byte UTF-8 sequence, so decoding up to it is safe.
-      if (fn(buf.toString("utf8", 0, nl + 1), pos - (len - nl - 1), false) === "stop") return;
-      carry = len - nl - 1;
-      if (carry > 0) buf.copy(buf, 0, nl + 1, len);
+      // A line end never occurs inside a multi-byte character, so decoding up to it is safe.
+      yield { text: decoder.decode(buf, 0, lineEnd, at), bytesDone: pos - (len - lineEnd), final: false, ending };
+      carry = len - lineEnd;
+      if (carry > 0) buf.copy(buf, 0, lineEnd, len);
     }
   } finally {
     await fh.close();
@@ -79,26 +120,43 @@ export async function forEachLineSpan(
   path: string,
   fn: (text: string, start: number, end: number, lineNo: number) => void,
   onProgress?: (done: number, total: number) => void,
+  encoding?: TextEncoding,
 ): Promise<number> {
+  await checkReadable(path);
   const total = (await stat(path)).size;
   let n = 0;
   try {
-    await forEachTextChunk(path, (s, done) => {
-      let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
-      let i: number;
-      while ((i = s.indexOf("\n", start)) !== -1) {
-        n++;
-        fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
-        start = i + 1;
-      }
-      if (start < s.length) {
-        // The file's last line, without a newline.
-        n++;
-        const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
-        fn(s, start, end, n);
-      }
-      onProgress?.(done, total);
-    });
+    await forEachTextChunk(
+      path,
+      (s, done, _final, ending) => {
+        let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
+        let i: number;
+        if (ending === "cr") {
+          while ((i = s.indexOf("\r", start)) !== -1) {
+            n++;
+            fn(s, start, i, n);
+            start = i + 1;
+          }
+          if (start < s.length) fn(s, start, s.length, ++n);
+          onProgress?.(done, total);
+          return;
+        }
+        while ((i = s.indexOf("\n", start)) !== -1) {
+          n++;
+          fn(s, start, i > start && s.charCodeAt(i - 1) === 13 ? i - 1 : i, n);
+          start = i + 1;
+        }
+        if (start < s.length) {
+          // The file's last line, without a newline.
+          n++;
+          const end = s.charCodeAt(s.length - 1) === 13 ? s.length - 1 : s.length;
+          fn(s, start, end, n);
+        }
+        onProgress?.(done, total);
+      },
+      0,
+      encoding,
+    );
   } catch (err) {
     if (err instanceof TunebookError) throw err;
     throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
@@ -118,8 +176,9 @@ export async function forEachLine(
   path: string,
   fn: (line: string, lineNo: number) => void,
   onProgress?: (done: number, total: number) => void,
+  encoding?: TextEncoding,
 ): Promise<number> {
-  return forEachLineSpan(path, (s, start, end, n) => fn(s.slice(start, end), n), onProgress);
+  return forEachLineSpan(path, (s, start, end, n) => fn(s.slice(start, end), n), onProgress, encoding);
 }
 
 /**
@@ -164,21 +223,38 @@ export function looksBinary(head: Buffer): boolean {
  * @example
  * await checkTextFile("runs.csv", "CSV"); // throws TunebookError("runs.csv: empty file: …")
  */
-export async function checkTextFile(path: string, what: string): Promise<void> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new TunebookError(`expected a ${what} file, found a folder`, path);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof TunebookError) throw err;
-    throw new TunebookError(`no such file`, path);
-  }
+export async function checkTextFile(path: string, what: string, encoding?: TextEncoding): Promise<void> {
+  await checkReadable(path);
+  const size = (await stat(path)).size;
   if (size === 0) throw new TunebookError(`empty file: expected ${what} data`, path);
-  const head = await readHead(path);
-  if (looksBinary(head)) throw new TunebookError(`binary data, not ${what} text`, path, 1);
-  if (head.toString("utf8").replace(/^\uFEFF/, "").trim() === "" && size <= head.length)
-    throw new TunebookError(`empty file (only blank lines): expected ${what} data`, path);
+  const raw = await readHead(path);
+  const d = decodingFor(raw, encoding);
+  // Judge the head as text in its own encoding (a UTF-16 file is full of NUL bytes as bytes).
+  let text: string;
+  if (d.encoding === "utf-8") {
+    if (raw.includes(0)) throw new TunebookError(`binary data, not ${what} text`, path, 1);
+    // The head may end inside a character: check it without its last 3 bytes when longer.
+    const whole = size <= raw.length;
+    const checked = whole ? raw : raw.subarray(0, Math.max(0, raw.length - 3));
+    const bad = firstInvalidUtf8(checked, d.bom);
+    if (bad >= 0) {
+      if (controlShare(raw.toString("latin1")) > 0.05) throw new TunebookError(`binary data, not ${what} text`, path, 1);
+      throw invalidUtf8Error(path, bad, raw.subarray(bad), raw);
+    }
+    text = raw.toString("utf8", d.bom);
+  } else text = new TextDecoder(d.encoding === "latin1" ? "latin1" : d.encoding).decode(raw.subarray(d.bom));
+  if (looksBinary(Buffer.from(text, "utf8"))) throw new TunebookError(`binary data, not ${what} text`, path, 1);
+  if (text.trim() === "" && size <= raw.length) throw new TunebookError(`empty file (only blank lines): expected ${what} data`, path);
+}
+
+/** Share of C0 control characters other than tab, LF and CR. */
+function controlShare(text: string): number {
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) bad++;
+  }
+  return text.length ? bad / text.length : 0;
 }
 
 /**

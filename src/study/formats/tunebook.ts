@@ -3,7 +3,8 @@
  * Readable at any moment: a study still running, or killed, loads what is finished plus the
  * `running` trials, and a partial last measurement line is reported, not fatal.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readText } from "./decode.js";
 import { basename, join } from "node:path";
 import { StudyBuilder, parseNumber } from "../builder.js";
 import { TunebookError, type HpValue, type TrialStatus, TRIAL_STATUSES } from "../types.js";
@@ -27,8 +28,9 @@ async function load(path: string, options: ReadOptions) {
   const manifestPath = join(path, "study.json");
   let m: ManifestLike;
   try {
-    m = JSON.parse(readFileSync(manifestPath, "utf8")) as ManifestLike;
+    m = JSON.parse(await readText(manifestPath, options.encoding)) as ManifestLike;
   } catch (e) {
+    if (e instanceof TunebookError) throw e;
     throw new TunebookError(`cannot read the study manifest: ${(e as Error).message}`, manifestPath);
   }
   if (m.format !== "tunebook-study") throw new TunebookError('not a tunebook study (field "format" is not "tunebook-study")', manifestPath, undefined, "format");
@@ -54,7 +56,14 @@ async function load(path: string, options: ReadOptions) {
     });
     const mp = store.measurementsPath(index);
     if (!existsSync(mp)) continue;
-    const lines = readFileSync(mp, "utf8").split("\n");
+    let text: string;
+    try {
+      text = await readText(mp, options.encoding);
+    } catch (e) {
+      b.warn({ file: mp, message: `measurements not read: ${(e as Error).message.replace(/^.*?: /, "")}` });
+      continue;
+    }
+    const lines = text.split(/\r\n|\n|\r/);
     lines.forEach((line, i) => {
       if (!line.trim()) return;
       try {

@@ -25,6 +25,7 @@
  * The other summary metrics are kept in `attrs.summary`; `Sweep` (else the W&B `Group`) is the
  * trial's group.
  */
+import { whyNotNumber } from "../../core/numbers.js";
 import { StudyBuilder, isLossMetric, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
@@ -266,7 +267,7 @@ interface RunRow {
  * study.trialRows()[0].hparams.lr;
  */
 export async function loadWandbCsv(path: string, options: ReadOptions = {}): Promise<Study> {
-  await checkTextFile(path, "W&B runs CSV");
+  await checkTextFile(path, "W&B runs CSV", options.encoding);
   const log = new IssueLog(path);
   const runs: RunRow[] = [];
   const metricOrder = new Set<string>();
@@ -327,7 +328,7 @@ export async function loadWandbCsv(path: string, options: ReadOptions = {}): Pro
           if (isMetric) {
             if (cell.trim() === "") continue;
             const v = parseNumber(cell);
-            if (v === undefined) log.add(line, col, `expected a number for summary metric "${key}", found ${describeValue(cell)}; ignored`, false);
+            if (v === undefined) log.add(line, col, `expected a number for summary metric "${key}", ${whyNotNumber(cell)}; ignored`, false);
             else summary[key] = v;
           } else hp[key] = toHpValue(cell);
         }
@@ -349,6 +350,8 @@ export async function loadWandbCsv(path: string, options: ReadOptions = {}): Pro
       runs.push({ id: tid, status: state.status, reason: state.reason, hp, summary, attrs, group, line });
     },
     options.onProgress,
+    undefined,
+    options.encoding,
   );
   if (!header) throw new TunebookError(`empty file: expected a W&B runs CSV`, path);
   if (runs.length === 0) throw new TunebookError(`no runs could be read${log.first ? `: ${log.first.message}` : ""}`, path, log.first?.line);
