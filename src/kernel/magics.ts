@@ -4,7 +4,8 @@
  * Its return value can be kept with `as NAME` (e.g. `%isolation lr as iso`).
  */
 import { resolve, relative } from "node:path";
-import type { ArgSpec, OptionSpec, ParsedArgs } from "./args.js";
+import type { OptionSpec } from "./args.js";
+import type { Magic, MagicContext } from "./magicTypes.js";
 import { UsageError } from "./args.js";
 import { findingsBundle, findingsText, summaryBundle, escapeHtml } from "./render.js";
 import { figureBundle, tableBundle, type MimeBundle } from "../notebook/display.js";
@@ -20,32 +21,7 @@ import { type AnyAnalysis, type OptionDef, parseOptions } from "../analysis/regi
 import { drawFigures, figuresOfAnalysis } from "../plots/catalog.js";
 import { algoperfMagic } from "./algoperfMagic.js";
 
-/** What a magic gets besides its arguments. */
-export interface MagicContext {
-  /** The notebook's variables (tslab's exports object). */
-  locals: Record<string, unknown>;
-  /** Aborted when the user interrupts the cell. */
-  signal: AbortSignal;
-  /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
-  bind?: string;
-  /** The kernel state magics read and set: which variable holds the current study. */
-  runtime: { current: string };
-  show(bundle: MimeBundle): void;
-  /** A display that can be updated in place (update_display_data with a display_id). */
-  newDisplay(): (bundle: MimeBundle) => void;
-  print(text: string): void;
-}
-
-export interface Magic {
-  name: string;
-  kind: "line" | "cell";
-  summary: string;
-  usage: string;
-  description: string;
-  examples: string[];
-  args: ArgSpec;
-  run(args: ParsedArgs, ctx: MagicContext, body?: string): Promise<unknown> | unknown;
-}
+export type { Magic, MagicContext } from "./magicTypes.js";
 
 const STUDY_OPT: OptionSpec = { type: "value", help: "the study: a notebook variable name, $var or {expression} (default: the last %load)" };
 const BY_OPT: OptionSpec = { type: "string", help: "per-trial objective: best (default) or final" };
