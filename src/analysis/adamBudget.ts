@@ -87,6 +87,6 @@ export const adamBudgetAnalysis = defineAnalysis({
   name: "adamBudget",
   summary: "Adam tuning budget: does the study tune more of learning rate, β1, ε, β2 than its number of configurations supports?",
   options: {},
-  applies: (s: Study) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : adamBudgetCheck(s) === null ? "the study varies no Adam hyperparameter (β1, β2, ε)" : true),
+  applies: (s: Study) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : adamBudgetCheck(s) === null ? "no Adam-specific hyperparameter (β1, β2 or ε) varies" : true),
   run: (s: Study) => adamBudgetCheck(s)!,
 });

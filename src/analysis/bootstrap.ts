@@ -255,6 +255,6 @@ export const bootstrapAnalysis = defineAnalysis({
     probability: option.number("probability the budget must reach the study best within tolerance (default 0.9)", { min: 0, max: 1 }),
     tolerance: option.number("tolerance around the study best (default: relative 1%)", { min: 0 }),
   },
-  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : s.size < 10 ? "fewer than 10 trials" : feasibleCount(s, o.by) < 2 ? "fewer than 2 feasible trials" : true),
+  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : s.size < 10 ? `only ${s.size} trials (< 10)` : feasibleCount(s, o.by) < 2 ? "fewer than 2 feasible trials" : true),
   run: (s, o) => bestOfNBootstrap(s, o),
 });

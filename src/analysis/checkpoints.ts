@@ -176,6 +176,6 @@ export const checkpointsAnalysis = defineAnalysis({
     earlyFraction: option.number("the early zone, as a fraction of training (default 0.1)", { min: 0, max: 1 }),
     lateFraction: option.number("the late zone, as a fraction of training (default 0.25)", { min: 0, max: 1 }),
   },
-  applies: (s, o) => (s.metrics().includes(o.metric ?? s.objective.metric) ? true : `no curve of ${o.metric ?? s.objective.metric}`),
+  applies: (s, o) => (s.metrics().includes(o.metric ?? s.objective.metric) ? true : `no curve of the objective ${o.metric ?? s.objective.metric}`),
   run: (s, o) => checkpointSelection(s, o),
 });

@@ -327,7 +327,7 @@ export const clippingAnalysis = defineAnalysis({
   },
   applies: (s, o) => {
     const m = o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm;
-    return m !== null && s.metrics().includes(m) ? true : `no gradient-norm metric${o.metric ? ` "${o.metric}"` : " (grad_norm…)"} in the study`;
+    return m !== null && s.metrics().includes(m) ? true : o.metric ? `no metric "${o.metric}" in the study` : "no gradient-norm metric is logged";
   },
   run: (s, o) => gradientClipping(s, { ...o, metric: o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm ?? undefined }),
 });

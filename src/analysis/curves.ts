@@ -730,7 +730,7 @@ export const curvesAnalysis = defineAnalysis({
   },
   applies: (s) => {
     const r = rolesOf(s.metrics(), s.objective);
-    return s.measurementCount === 0 ? "the study has no curves (measurements per step)" : r.train === null && r.validation === null ? "no training or validation metric" : true;
+    return s.measurementCount === 0 ? "the log has no curves (one row per trial)" : r.train === null && r.validation === null ? "no training-loss or validation metric among the logged metrics" : true;
   },
   run: (s, o) => {
     if (o.trials) {

@@ -203,6 +203,6 @@ export const importanceAnalysis = defineAnalysis({
     hparams: option.list("hyperparameters to rank (default: every one that varies)"),
     bins: option.int("bins per numeric hyperparameter", { min: 2 }),
   },
-  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : feasibleCount(s, o.by) < 20 ? "fewer than 20 feasible trials" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : true),
+  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : feasibleCount(s, o.by) < 20 ? `only ${feasibleCount(s, o.by)} feasible trials (< 20)` : true),
   run: (s, o) => importance(s, o),
 });

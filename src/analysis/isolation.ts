@@ -258,7 +258,7 @@ export const isolationAnalysis = defineAnalysis({
     resamples: commonOptions.resamples,
     level: option.number("bootstrap interval level", { default: 0.9, min: 0.5, max: 0.999 }),
   },
-  applies: (s, o) => ((o.scientific ?? scientificCandidates(s)).length === 0 ? "no scientific hyperparameter (pass one)" : feasibleCount(s, o.by) < 2 ? "fewer than 2 feasible trials" : true),
+  applies: (s, o) => ((o.scientific ?? scientificCandidates(s)).length === 0 ? "no scientific hyperparameter (a categorical one with 2–10 values, or --scientific)" : feasibleCount(s, o.by) < 2 ? `only ${feasibleCount(s, o.by)} feasible trial(s)` : true),
   run: (s, o): IsolationStudyResult => {
     const has = (name: string) => s.trialRows().some((r) => (r.hparams[name] ?? null) !== null || (r.attrs[name] ?? null) !== null);
     for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters())} (it has: ${s.hyperparameters().join(", ") || "none"})`);

@@ -118,6 +118,6 @@ export const studyVarianceAnalysis = defineAnalysis({
   name: "studyVariance",
   summary: "study variance across repeated studies: how much the best result moves from one rerun of the study to the next",
   options: { by: commonOptions.by },
-  applies: (s) => (new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2 ? true : "the trials do not come from two or more repeated studies"),
+  applies: (s) => (new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2 ? true : "the trials come from one study (no repeated studies to compare)"),
   run: (s, o) => studyVariance(s, o),
 });

@@ -222,7 +222,7 @@ export const trainingStepsAnalysis = defineAnalysis({
   // hyperparameter (warmup, decay steps, schedule…), unless options are given.
   applies: (s, o) =>
     learningRateCount(s) < 2 ? "fewer than 2 learning rates"
-    : resolveMetricRoles(s.metrics(), s.objective).train === null && !s.metrics().includes(s.objective.metric) ? "no training curve"
+    : resolveMetricRoles(s.metrics(), s.objective).train === null && !s.metrics().includes(s.objective.metric) ? "no training-loss or objective curve"
     : Object.values(o).some((v) => v !== undefined) ? true
     : s.hyperparameters().some((h) => SCHEDULE_HP.test(h)) ? "a schedule hyperparameter varies: not a constant-learning-rate sweep"
     : !isLrSweep(s) ? "not a learning-rate sweep (the other hyperparameters change from trial to trial, as in a random search)"

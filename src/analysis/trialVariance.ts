@@ -312,7 +312,7 @@ export const trialVarianceAnalysis = defineAnalysis({
     by: commonOptions.by,
     minRepeats: option.int("repeats a configuration needs to count towards the noise estimate (default 2)", { min: 2 }),
   },
-  applies: (s, o) => (trialVariance(s, o).repeated > 0 ? true : "no configuration is repeated with different seeds"),
+  applies: (s, o) => (trialVariance(s, o).repeated > 0 ? true : "no configuration was trained more than once (with different seeds)"),
   run: (s, o) => trialVariance(s, o),
 });
 
