@@ -3,7 +3,6 @@
  * by kind), and static PNG/SVG/HTML export.
  */
 export * from "./theme.js";
-export * from "./grid.js";
 export * from "./export.js";
 export * from "./axis.js";
 export * from "./isolation.js";
