@@ -4,7 +4,7 @@
  * one; nothing is coerced.
  *
  * - A decimal: optional sign, digits with an optional fraction, optional exponent
- *   (`12`, `-0.25`, `.5`, `3.`, `1e-5`, `+2.5E+3`), spaces around it allowed.
+ *   (`12`, `-0.25`, `.5`, `3.`, `1e-5`, `+2.5E+3`), whitespace around it allowed.
  * - The non-finite spellings ML logs use, in any letter case: `nan`, `-nan`, `+nan`, `inf`,
  *   `+inf`, `-inf`, `infinity`, `+infinity`, `-infinity` (NaN and ±Infinity are first-class values).
  *
@@ -43,9 +43,19 @@ export function numberAsWritten(text: string): number | undefined {
   // Trim only when needed: most cells have no spaces, and trim() allocates.
   const c0 = s.charCodeAt(0);
   const c1 = s.charCodeAt(s.length - 1);
-  if (c0 === 32 || c0 === 9 || c1 === 32 || c1 === 9) s = s.trim();
+  if (c0 <= 32 || c1 <= 32 || c0 >= 0x7f || c1 >= 0x7f) s = s.trim();
   if (s.length === 0) return undefined;
-  if (DECIMAL.test(s)) return Number(s);
+  // Number() is the fast, correctly rounded reader; it also accepts forms that are not decimals
+  // ("0x10", "0b1", "0o7", "Infinity"), which are turned away around it.
+  const n = Number(s);
+  if (n === n && n !== Infinity && n !== -Infinity) {
+    if (s.charCodeAt(0) === 48 /* 0 */ && s.length > 1) {
+      const b = s.charCodeAt(1) | 32;
+      if (b === 120 /* x */ || b === 98 /* b */ || b === 111 /* o */) return undefined;
+    }
+    return n;
+  }
+  if (DECIMAL.test(s)) return Number(s); // a decimal too large for a double (1e400) is ±Infinity
   if (s.length <= 9) {
     const v = NON_FINITE[s.toLowerCase()];
     if (v !== undefined) return v;
@@ -98,14 +108,14 @@ export function whyNotNumber(v: unknown): string {
 
 /**
  * True when a number written at the very end of a file, with no newline after it, looks cut off
- * (`0.`, `1e`, `1e-`, `-`): such a value is reported, not read (a cut `0.53` would read as `0`).
+ * (`0.`, `1e`, `2.5e-`): such a value is reported, not read (`0.` is what is left of a cut `0.53`).
  *
  * @example
  * looksCutOff("0."); // true
  * looksCutOff("0.5"); // false
  */
 export function looksCutOff(text: string): boolean {
-  return /(^|[^.\d])[+-]?\d*\.$|[eE][+-]?$|^[+-]$/.test(text.trim());
+  return /^[+-]?(\d+\.|\d+(\.\d*)?[eE][+-]?)$/.test(text.trim());
 }
 
 /** A user string in double quotes for a message, shortened and with control characters escaped. */

@@ -1,6 +1,8 @@
-/** The shape of a magic and what it gets to run (kept apart so magic modules import no registry). */
+/** The shape of a magic and what it gets to run (kept apart so magic modules need not import each other). */
 import type { ArgSpec, ParsedArgs } from "./args.js";
 import type { MimeBundle } from "../notebook/display.js";
+import type { Figure } from "../plots/theme.js";
+import type { MagicRuntime } from "./runtime.js";
 
 /** What a magic gets besides its arguments. */
 export interface MagicContext {
@@ -10,9 +12,10 @@ export interface MagicContext {
   signal: AbortSignal;
   /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
   bind?: string;
-  /** The kernel state magics read and set: which variable holds the current study. */
-  runtime: { current: string };
+  runtime: MagicRuntime;
   show(bundle: MimeBundle): void;
+  /** Show a figure (views per `%config figures=…`, with its static image). */
+  showFigure(fig: Figure): Promise<void>;
   /** A display that can be updated in place (update_display_data with a display_id). */
   newDisplay(): (bundle: MimeBundle) => void;
   print(text: string): void;
@@ -28,4 +31,3 @@ export interface Magic {
   args: ArgSpec;
   run(args: ParsedArgs, ctx: MagicContext, body?: string): Promise<unknown> | unknown;
 }
-

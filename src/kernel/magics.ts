@@ -7,8 +7,11 @@ import { resolve, relative } from "node:path";
 import type { OptionSpec } from "./args.js";
 import type { Magic, MagicContext } from "./magicTypes.js";
 import { UsageError } from "./args.js";
+import { FIGURE_MODES } from "./figures.js";
+import type { FigureMode } from "../notebook/display.js";
+import { didYouMean } from "../util/suggest.js";
 import { findingsBundle, findingsText, summaryBundle, escapeHtml } from "./render.js";
-import { figureBundle, tableBundle, type MimeBundle } from "../notebook/display.js";
+import { tableBundle, type MimeBundle } from "../notebook/display.js";
 import type { Figure } from "../plots/theme.js";
 import type { Finding } from "../analysis/finding.js";
 import { Study } from "../study/study.js";
@@ -56,9 +59,23 @@ export function resolveStudy(ctx: MagicContext, opt: unknown): Study {
   throw new UsageError(`--study expects a study (a variable name, $var or {expression}), got a ${typeof opt}`);
 }
 
+/**
+ * Every name must be a hyperparameter (or trial attribute) of the study; a typo gets a
+ * "did you mean" instead of an empty figure.
+ */
+export function checkHparams(study: Study, names: readonly string[] | undefined, what = "hyperparameter"): void {
+  if (!names?.length) return;
+  const known = study.hparamSummaries().map((h) => h.name);
+  const rows = study.trialRows();
+  const has = (n: string) => known.includes(n) || rows.some((r) => r.attrs[n] !== undefined && r.attrs[n] !== null);
+  for (const n of names) {
+    if (!has(n)) throw new UsageError(`the study has no ${what} "${n}"${didYouMean(n, known)} (it has: ${known.join(", ") || "none"})`);
+  }
+}
+
 /** Show figures then findings; returns the result so `as NAME` can keep it. */
-function showAnalysis<T extends { findings: Finding[] }>(ctx: MagicContext, result: T, figures: Figure[], title: string): T {
-  for (const f of figures) ctx.show(figureBundle(f));
+async function showAnalysis<T extends { findings: Finding[] }>(ctx: MagicContext, result: T, figures: Figure[], title: string): Promise<T> {
+  for (const f of figures) await ctx.showFigure(f);
   ctx.show(findingsBundle(result.findings, title));
   return result;
 }
@@ -86,6 +103,33 @@ register(
     args: { positional: [], required: 0, options: {} },
     run: (_a, ctx) => {
       ctx.show({ "text/plain": lsmagicText(MAGICS), "text/html": lsmagicHtml(MAGICS) });
+    },
+  }),
+
+  magic({
+    name: "config",
+    kind: "line",
+    summary: "kernel settings: figures=interactive|static|both",
+    usage: "%config [figures=interactive|static|both]",
+    description:
+      "Without arguments, shows the settings. `figures` chooses what a figure output carries: `interactive` (plotly only, no browser needed), `static` (a PNG only: small notebooks, any viewer), or `both` (default: interactive where plotly.js runs, the PNG everywhere else — untrusted notebooks, GitHub, PDF). The default can also be set with the TUNEBOOK_FIGURES environment variable.",
+    examples: ["%config", "%config figures=static", "%config figures both"],
+    args: { positional: ["...setting"], required: 0, options: {} },
+    run: (a, ctx) => {
+      const figs = ctx.runtime.figures;
+      const words = a.positional.map(String).join(" ").replace(/\s*=\s*/g, "=").trim();
+      if (words) {
+        const m = /^([\w-]+)(?:=|\s+)(\S+)$/.exec(words);
+        if (!m) throw new UsageError(`write a setting as name=value, e.g. figures=static (not ${JSON.stringify(words)})`);
+        const [, key, value] = m;
+        if (key !== "figures") throw new UsageError(`unknown setting ${JSON.stringify(key)}${didYouMean(key!, ["figures"])}; settings: figures`);
+        if (!(FIGURE_MODES as readonly string[]).includes(value!))
+          throw new UsageError(`figures must be one of ${FIGURE_MODES.join(", ")}, not ${JSON.stringify(value)}${didYouMean(value!, FIGURE_MODES)}`);
+        figs.mode = value as FigureMode;
+        if (figs.mode !== "interactive") figs.warm();
+      }
+      const img = figs.mode === "interactive" ? "" : figs.imagesAvailable ? " (PNG by headless Chromium)" : " (no PNG: Chromium is not available)";
+      ctx.print(`figures=${figs.mode}${img}`);
     },
   }),
 
@@ -131,6 +175,7 @@ register(
     args: { positional: [], required: 0, options: opts({ scientific: { type: "string", help: "scientific hyperparameter" }, study: STUDY_OPT, by: BY_OPT }) },
     run: async (a, ctx) => {
       const study = resolveStudy(ctx, a.options.study);
+      checkHparams(study, a.options.scientific ? [String(a.options.scientific)] : undefined, "scientific hyperparameter");
       const { review } = await import("../analysis/review.js");
       const r = review(study, { scientific: a.options.scientific as string | undefined, by: by(a.options.by) });
       ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`, r.notChecked));

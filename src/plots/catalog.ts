@@ -13,6 +13,7 @@ import { boundariesAnalysis } from "../analysis/boundaries.js";
 import { checkpointsAnalysis } from "../analysis/checkpoints.js";
 import { clippingAnalysis } from "../analysis/clipping.js";
 import { curvesAnalysis } from "../analysis/curves.js";
+import { fanovaAnalysis } from "../analysis/fanova.js";
 import { importanceAnalysis } from "../analysis/importance.js";
 import { infeasibleAnalysis } from "../analysis/infeasible.js";
 import { isolationAnalysis } from "../analysis/isolation.js";
@@ -30,6 +31,7 @@ import { checkpointsFigure } from "./checkpoints.js";
 import { clippingFigure } from "./clipping.js";
 import { contourFigure } from "./contour.js";
 import { curvesFigure } from "./curves.js";
+import { fanovaFigure, partialDependenceFigure } from "./fanova.js";
 import { importanceFigure } from "./importance.js";
 import { infeasibleFigure } from "./infeasible.js";
 import { isolationFigure } from "./isolation.js";
@@ -171,6 +173,10 @@ export const ANALYSIS_FIGURES: AnalysisFigures[] = [
   ]),
   figuresOf(importanceAnalysis, [
     { kind: "importance", summary: "which hyperparameters explain the objective's variance (binned ANOVA)", draw: (r, { study }) => importanceFigure(r, { metric: study.objective.metric }) },
+  ]),
+  figuresOf(fanovaAnalysis, [
+    { kind: "fanova", summary: "fANOVA importance on a random-forest surrogate: main effects and pairwise interactions with their spread over trees", draw: (r) => fanovaFigure(r) },
+    { kind: "partial-dependence", summary: "the random-forest surrogate's partial dependence on each hyperparameter (fANOVA marginals, band over trees)", report: false, draw: (r) => partialDependenceFigure(r) },
   ]),
   figuresOf(curvesAnalysis, [
     {

@@ -39,6 +39,8 @@ export type FigureKind =
   | "bootstrap"
   | "trial-variance"
   | "importance"
+  | "fanova"
+  | "partial-dependence"
   | "curves"
   | "clipping"
   | "checkpoints"
@@ -47,7 +49,9 @@ export type FigureKind =
   | "batch-size"
   | "parallel"
   | "slice"
-  | "contour";
+  | "contour"
+  | "fanova"
+  | "partial-dependence";
 
 export interface FigureEntry {
   /** One line: what the figure shows. */

@@ -11,6 +11,7 @@ export * from "./infeasible.js";
 export * from "./bootstrap.js";
 export * from "./trialVariance.js";
 export * from "./importance.js";
+export * from "./fanova.js";
 export * from "./curves.js";
 export * from "./clipping.js";
 export * from "./checkpoints.js";

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import type { HpValue, TrialStatus } from "../study/types.js";
 import { TunebookError } from "../study/types.js";
 import { processStatus } from "../study/status.js";
+import { numberFrom, whyNotNumber } from "../core/numbers.js";
 import { guardTrainer, killTrainer, releaseTrainer } from "./lifetime.js";
 
 export interface CommandTrialOptions {
@@ -92,15 +93,19 @@ export interface MeasurementLine {
 }
 
 const STEP_KEYS = ["step", "global_step", "epoch"] as const;
-/** Non-finite values as Python's json.dumps writes them (bare) or as JSON strings. */
-const NON_FINITE = new Map<string, number>([["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]);
+/** Marks Python's bare NaN / Infinity tokens while the line is parsed as JSON. */
 const BARE = "\u0000tunebook:";
+
+/** A JSON value read as a number by the project's one rule (core/numbers), bare NaN/Infinity included. */
+const numberOf = (v: unknown): number | undefined => numberFrom(typeof v === "string" && v.startsWith(BARE) ? v.slice(BARE.length) : v);
+const shownValue = (v: unknown): string => (typeof v === "string" && v.startsWith(BARE) ? v.slice(BARE.length) : (JSON.stringify(v) ?? String(v)));
 
 /**
  * Read one stdout line of a command trainer. Returns undefined when the line is not a JSON
- * object (it goes to the log). The step must be a non-negative integer JSON number; a value
- * must be a JSON number or NaN / Infinity / -Infinity (bare, as Python writes them, or quoted).
- * Strings are never coerced: "0x10" or "0.5" is a problem, not 16 or 0.5.
+ * object (it goes to the log). Numbers are read as written, by the rule every loader uses
+ * (src/core/numbers.ts): a JSON number, bare NaN / Infinity as Python writes them, or a string
+ * that spells a number ("1e-3", "nan", "-inf"); "0x10", "1,5", booleans and null are not numbers.
+ * The step must be a non-negative integer.
  *
  * @example
  * readMeasurementLine('{"step": 3, "train/loss": NaN, "acc": 0.5}')!.rows.length // 2
@@ -119,20 +124,19 @@ export function readMeasurementLine(line: string): MeasurementLine | undefined {
   if (!obj || typeof obj !== "object" || Array.isArray(obj)) return undefined;
   const stepKey = STEP_KEYS.find((k) => k in obj);
   if (stepKey === undefined) return { rows: [], problems: [{ key: "step:missing", message: `a JSON line without "step": line skipped` }] };
-  const step = obj[stepKey];
-  if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0)
-    return { rows: [], problems: [{ key: `step:${typeof step}`, message: `${stepKey} must be a non-negative integer, not ${typeof step === "string" && step.startsWith(BARE) ? step.slice(BARE.length) : (JSON.stringify(step) ?? String(step))}: line skipped` }] };
+  const raw = obj[stepKey];
+  const step = numberOf(raw);
+  if (step === undefined || !Number.isSafeInteger(step) || step < 0) {
+    const why = step === undefined ? ` (${whyNotNumber(raw)})` : "";
+    return { rows: [], problems: [{ key: `step:${typeof raw}`, message: `${stepKey} must be a non-negative integer, not ${shownValue(raw)}${why}: line skipped` }] };
+  }
   const rows: MeasurementRow[] = [];
   const problems: MeasurementLine["problems"] = [];
   for (const [k, v] of Object.entries(obj)) {
     if ((STEP_KEYS as readonly string[]).includes(k)) continue;
-    const special = typeof v === "string" ? NON_FINITE.get(v.startsWith(BARE) ? v.slice(BARE.length) : v) : undefined;
-    if (typeof v === "number") rows.push({ step, metric: k, value: v });
-    else if (special !== undefined) rows.push({ step, metric: k, value: special });
-    else {
-      const shown = typeof v === "string" ? JSON.stringify(v) : v === null ? "null" : typeof v;
-      problems.push({ key: `value:${k}`, message: `"${k}" is ${shown}, not a number: not recorded (write numbers, or NaN/Infinity)` });
-    }
+    const value = numberOf(v);
+    if (value !== undefined) rows.push({ step, metric: k, value });
+    else problems.push({ key: `value:${k}`, message: `"${k}": ${whyNotNumber(v)}: not recorded (write numbers, or NaN/Infinity)` });
   }
   return { rows, problems };
 }

@@ -108,7 +108,12 @@ export function parseSpace(input: string | unknown, file?: string): SearchSpace 
         const line = err.linePos?.[0]?.line;
         throw new TunebookError(`invalid YAML: ${err.message.split("\n")[0]}`, file, line);
       }
-      data = doc.toJS();
+      try {
+        data = doc.toJS();
+      } catch (e) {
+        // yaml refuses alias bombs (a billion laughs) here: say so, naming the file.
+        throw new TunebookError(`invalid YAML: ${(e as Error).message.split("\n")[0]}`, file);
+      }
     }
   }
   const problems: Problem[] = [];

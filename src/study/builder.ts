@@ -42,8 +42,12 @@ export class StudyBuilder {
   private readonly order: string[] = [];
   readonly cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
   readonly warnings: LoadIssue[] = [];
+  /** Line (or record index) of each measurement, when the loader gave one (for duplicate warnings). */
+  readonly lines: number[] = [];
   space?: SearchSpace;
   source: StudySource = {};
+  /** The file build-time warnings name (default: `source.path`). */
+  file?: string;
 
   constructor(
     public name: string,
@@ -72,13 +76,17 @@ export class StudyBuilder {
     return this.trials.has(id);
   }
 
-  /** Append one measurement; creates the trial if needed. NaN/±Infinity are kept. */
-  measure(trial: string, step: number, metric: string, value: number): void {
+  /**
+   * Append one measurement, read at `line` of the file; creates the trial if needed. NaN/±Infinity
+   * are kept. A repeated (trial, step, metric) is resolved in {@link StudyBuilder.build}.
+   */
+  measure(trial: string, step: number, metric: string, value: number, line = 0): void {
     if (!this.trials.has(trial)) this.trial({ id: trial });
     this.cols.trial.push(trial);
     this.cols.step.push(step);
     this.cols.metric.push(metric);
     this.cols.value.push(value);
+    this.lines.push(line);
   }
 
   warn(issue: Omit<LoadIssue, "severity"> & { severity?: LoadIssue["severity"] }): void {
@@ -89,8 +97,112 @@ export class StudyBuilder {
     return this.order.length;
   }
 
-  /** Finish: compute per-trial objective summaries and statuses, then freeze into a Study. */
+  /**
+   * Repeated measurements: the same (trial, step, metric) logged more than once. Identical repeats
+   * are merged; conflicting ones follow one policy, **the last written wins**, with a warning that
+   * counts them and shows the first. The discarded rows leave the columns, so no analysis sees them.
+   * Cheap when there are none: one pass checks that each trial's rows come together with steps
+   * that never go back and no metric twice at one step; only trials where that fails are looked
+   * at closely.
+   */
+  private resolveRepeats(): void {
+    const { trial, step, metric, value } = this.cols;
+    const n = trial.length;
+    let suspects: Set<string> | undefined;
+    const finished = new Set<string>();
+    let cur: string | undefined;
+    let runStart = 0; // first row of the current trial's run of rows at one step
+    for (let i = 0; i < n; i++) {
+      const t = trial[i]!;
+      const s = step[i]!;
+      if (t !== cur) {
+        if (cur !== undefined) finished.add(cur);
+        cur = t;
+        runStart = i;
+        if (finished.has(t)) (suspects ??= new Set()).add(t); // the trial's rows are not together
+        continue;
+      }
+      const prev = step[i - 1]!;
+      if (s > prev) runStart = i;
+      else if (s === prev && i - runStart < 64) {
+        // Same step as the row before: fine while its metric is new within this step's rows
+        // (a linear scan over a few metrics is cheaper than a map per row).
+        const m = metric[i]!;
+        for (let j = runStart; j < i; j++)
+          if (metric[j] === m) {
+            (suspects ??= new Set()).add(t);
+            break;
+          }
+      } else (suspects ??= new Set()).add(t); // steps go back (or too many rows at one step): look closely
+    }
+    if (!suspects) return;
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const t = trial[i]!;
+      if (!suspects.has(t)) continue;
+      const key = `${t}\u0000${metric[i]}\u0000${step[i]}`;
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    }
+    const drop = new Uint8Array(n);
+    let merged = 0;
+    let conflicts = 0;
+    let firstMerged: number[] | undefined;
+    let firstConflict: number[] | undefined;
+    for (const g of groups.values()) {
+      if (g.length < 2) continue;
+      const kept = g[g.length - 1]!;
+      const same = g.every((i) => Object.is(value[i], value[kept]) || (Number.isNaN(value[i]!) && Number.isNaN(value[kept]!)));
+      for (const i of g) if (i !== kept) drop[i] = 1;
+      if (same) {
+        merged += g.length - 1;
+        firstMerged ??= g;
+      } else {
+        conflicts += g.length - 1;
+        firstConflict ??= g;
+      }
+    }
+    if (merged + conflicts === 0) return;
+    const file = this.file ?? this.source.path ?? this.name;
+    const hasLines = this.lines.length === n;
+    const at = (i: number): string => (hasLines && this.lines[i]! > 0 ? ` (line ${this.lines[i]})` : "");
+    const where = (g: number[]): string => `trial ${JSON.stringify(trial[g[0]!])}, step ${step[g[0]!]}, metric ${JSON.stringify(metric[g[0]!])}`;
+    const lineOf = (g: number[]): number | undefined => (hasLines && this.lines[g[0]!]! > 0 ? this.lines[g[0]!] : undefined);
+    if (firstConflict) {
+      const shown = firstConflict.map((i) => `${value[i]}${at(i)}`).join(", ");
+      this.warnings.push({
+        severity: "warn",
+        file,
+        line: lineOf(firstConflict),
+        message: `${conflicts} measurement${conflicts === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with a different value; the last written of each is kept, the others are discarded (first: ${where(firstConflict)}: ${shown})`,
+      });
+    }
+    if (firstMerged) {
+      this.warnings.push({
+        severity: "warn",
+        file,
+        line: lineOf(firstMerged),
+        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${hasLines && this.lines[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => this.lines[i]).join(", ")}` : ""})`,
+      });
+    }
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      if (drop[i]) continue;
+      trial[w] = trial[i]!;
+      step[w] = step[i]!;
+      metric[w] = metric[i]!;
+      value[w] = value[i]!;
+      if (hasLines) this.lines[w] = this.lines[i]!;
+      w++;
+    }
+    trial.length = step.length = metric.length = value.length = w;
+    if (hasLines) this.lines.length = w;
+  }
+
+  /** Finish: resolve repeated measurements, compute per-trial objective summaries and statuses, then freeze into a Study. */
   build(): Study {
+    this.resolveRepeats();
     const { trial, step, metric, value } = this.cols;
     const obj = this.objective;
     // Per trial: objective curve and whether any loss/objective value is non-finite.
@@ -197,7 +309,40 @@ export class StudyBuilder {
 export const parseNumber = numberFrom;
 export { whyNotNumber };
 
-/** Turn a loaded cell into a hyperparameter value: numbers stay numbers, blanks become null. */
+/** How deep a loaded value may nest before it is cut (JSON.stringify and recursion stay safe). */
+export const MAX_NESTING = 64;
+/** What a value nested deeper than {@link MAX_NESTING} levels becomes. */
+export const TOO_DEEP = `[nested deeper than ${MAX_NESTING} levels]`;
+
+/**
+ * True when arrays/objects in `v` nest deeper than `limit` levels (checked without recursion).
+ *
+ * @example
+ * nestedDeeperThan([[[1]]], 2); // true
+ */
+export function nestedDeeperThan(v: unknown, limit: number): boolean {
+  if (v === null || typeof v !== "object") return false;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length) {
+    const [o, d] = stack.pop()!;
+    if (d > limit) return true;
+    for (const k of Object.keys(o as object)) {
+      const c = (o as Record<string, unknown>)[k];
+      if (c !== null && typeof c === "object") stack.push([c, d + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * Turn a loaded cell into a hyperparameter value: numbers stay numbers, blanks become null,
+ * `true`/`false` words become booleans (a categorical hyperparameter, not a number), arrays and
+ * objects their JSON text ({@link TOO_DEEP} when nested too deep to print).
+ *
+ * @example
+ * toHpValue(" 0.1 "); // 0.1
+ * toHpValue("0x10"); // "0x10"
+ */
 export function toHpValue(v: unknown): HpValue {
   if (v === null || v === undefined) return null;
   if (typeof v === "number" || typeof v === "boolean") return v;
@@ -209,5 +354,6 @@ export function toHpValue(v: unknown): HpValue {
     const n = parseNumber(s);
     return n !== undefined ? n : s;
   }
-  return JSON.stringify(v);
+  if (nestedDeeperThan(v, MAX_NESTING)) return TOO_DEEP;
+  return JSON.stringify(v) ?? null;
 }

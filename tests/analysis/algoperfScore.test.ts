@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { algoperfScore, studyTimeMatrices } from "../../src/analysis/algoperfScore.js";
@@ -196,4 +197,25 @@ describe("reading AlgoPerf log folders", () => {
     expect(spec.validationTarget).toBe(0.28098);
     expect(algoperfScore(l).perWorkload.mysub!.ogbg!.studies[0]!.time).toBe(30);
   });
+
+  it("bad input: messages name the file, line and field", async () => {
+    const root = mkdtempSync(join(tmpdir(), "algoperf-bad-"));
+    const d = join(root, "sub", "study_0", "wmt_jax", "trial_1");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "eval_measurements.csv"), "global_step,validation/bleu\n1,3\n");
+    await expect(readAlgoPerfLogs(root)).rejects.toThrow("no eval_measurements.csv found");
+    const d2 = join(root, "sub", "study_0", "ogbg_jax", "trial_1");
+    mkdirSync(d2, { recursive: true });
+    writeFileSync(join(d2, "eval_measurements.csv"), "accumulated_submission_time,validation/mean_average_precision\n10,0.3\nsoon,0.1\n");
+    const l = await readAlgoPerfLogs(root);
+    expect(l.issues.map((i) => `${i.file.slice(root.length)}:${i.line ?? ""} ${i.field}: ${i.message}`)).toEqual([
+      "/sub/study_0/ogbg_jax/trial_1/eval_measurements.csv:3 accumulated_submission_time: not a number; this evaluation cannot count",
+      "/sub/study_0/wmt_jax/trial_1/eval_measurements.csv:1 accumulated_submission_time: column missing; trial skipped",
+    ]);
+    const gz = join(root, "evals.csv.gz");
+    writeFileSync(gz, gzipSync("ruleset,submission,study,workload,trial,global_step,time_sec,value\nexternal,a,study_0,wmt_jax,trial_1,1,2\n"));
+    await expect(readAlgoPerfLogs(gz)).rejects.toThrow(`${gz}:2: expected 8 fields, found 7`);
+    const r = runCli(["algoperf", "score", gz]);
+    expect(r.stderr).toBe(`tunebook: ${gz}:2: expected 8 fields, found 7\n`);
+  }, 120_000);
 });

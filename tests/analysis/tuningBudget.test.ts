@@ -5,6 +5,8 @@
  * registry line.
  */
 import { describe, expect, it } from "vitest";
+import { figureBundle } from "../../src/notebook/display.js";
+import type { Figure } from "../../src/plots/theme.js";
 import { review } from "../../src/analysis/review.js";
 import { tuningBudget } from "../../src/analysis/tuningBudget.js";
 import { parseArgs } from "../../src/kernel/args.js";
@@ -51,7 +53,7 @@ describe("tuningBudget", () => {
     const rv = review(study, { split: false, only: ["tuningBudget"], analysis: { tuningBudget: { scientific: "activation", maxRatio: 1.5 } } });
     expect(rv.ran).toEqual(["tuningBudget"]);
     const shown: unknown[] = [];
-    const ctx = { locals: { s: study }, signal: new AbortController().signal, runtime: { current: "s" }, show: (b: unknown) => shown.push(b), newDisplay: () => () => {}, print: () => {} } as unknown as MagicContext;
+    const ctx = { locals: { s: study }, signal: new AbortController().signal, runtime: { current: "s" }, show: (b: unknown) => shown.push(b), newDisplay: () => () => {}, print: () => {}, showFigure: async (f: Figure) => void shown.push(figureBundle(f) as never) } as unknown as MagicContext;
     const m = MAGICS.tuningBudget!;
     const viaMagic = await m.run(parseArgs(["activation", "--max-ratio", "1.5"], m.args, m.usage), ctx);
     expect(viaMagic).toEqual(rv.results.tuningBudget);

@@ -46,7 +46,7 @@ describe("whyNotNumber", () => {
 
 describe("looksCutOff", () => {
   it("flags numbers that end where a digit must follow", () => {
-    for (const t of ["0.", "12.", "1e", "1e-", "-", "+"]) expect(looksCutOff(t)).toBe(true);
-    for (const t of ["0.5", "12", "1e-5", "nan", "abc"]) expect(looksCutOff(t)).toBe(false);
+    for (const t of ["0.", "12.", "1e", "1e-", "2.5E+", "-3."]) expect(looksCutOff(t)).toBe(true);
+    for (const t of ["0.5", "12", "1e-5", "nan", "abc", "-", "v1.", "x1e"]) expect(looksCutOff(t)).toBe(false);
   });
 });

@@ -7,6 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { figureBundle } from "../../src/notebook/display.js";
+import type { Figure } from "../../src/plots/theme.js";
 import { ANALYSES, type AnalysisName } from "../../src/analysis/analyses.js";
 import type { AnalysisResult, AnyAnalysis } from "../../src/analysis/registry.js";
 import { review } from "../../src/analysis/review.js";
@@ -117,7 +119,7 @@ describe("every registered analysis gives one answer in review, report, magic an
 
       // Magic (the kernel's %name, run on the loaded study).
       const shown: MimeBundle[] = [];
-      const ctx = { locals: { s: study }, signal: new AbortController().signal, runtime: { current: "s" }, show: (b: MimeBundle) => shown.push(b), newDisplay: () => () => {}, print: () => {} } as unknown as MagicContext;
+      const ctx = { locals: { s: study }, signal: new AbortController().signal, runtime: { current: "s" }, show: (b: MimeBundle) => shown.push(b), newDisplay: () => () => {}, print: () => {}, showFigure: async (f: Figure) => void shown.push(figureBundle(f) as never) } as unknown as MagicContext;
       const m = analysisMagic(a);
       const magicResult = await m.run(parseArgs(c.args, m.args, m.usage), ctx);
       expect(norm(magicResult)).toEqual(norm(result));

@@ -20,15 +20,15 @@ function foreignClaim(out: string, index: number, attempt: number, leaseSeconds:
 describe("claims held by a runner on another machine", () => {
   it("a live claim is left alone; once its lease expires only --resume takes it over", async () => {
     const s = tinyStudy({ trials: 3 });
-    const claim = foreignClaim(s.out, 1, 1, 5);
+    const claim = foreignClaim(s.out, 1, 1, 60);
     const cfg = loadStudyConfig(s.file);
     const first = await runStudy(cfg, { dir: s.out, workers: 1 });
     expect(first.ran).toBe(2);
     expect(first.elsewhere).toBe(1);
     expect(records(s.out).map((r) => r.index)).toEqual([0, 2]);
 
-    // The other machine stops renewing: 10 s since its heartbeat, lease 5 s.
-    const past = new Date(Date.now() - 10_000);
+    // The other machine stops renewing: 120 s since its heartbeat, lease 60 s.
+    const past = new Date(Date.now() - 120_000);
     utimesSync(claim, past, past);
     await expect(runStudy(cfg, { dir: s.out, workers: 1 })).rejects.toThrow(/3 trial\(s\) of this study already ran here \(2 finished, 1 cut off by a runner that is gone\) and no runner is working on it now; add --resume/);
     const resumed = await runStudy(cfg, { dir: s.out, workers: 1, resume: true });

@@ -64,8 +64,8 @@ describe("trainer output is checked, not coerced", () => {
     expect(study.curve("trial-000001", "objective").steps).toEqual([0, 1, 3, 4]);
     expect(study.curve("trial-000001", "train/loss").steps).toEqual([0, 1, 2, 3, 4]);
     expect(log(s.out, 0)).toMatch(/step must be a non-negative integer, not -7/);
-    expect(log(s.out, 0)).toMatch(/step must be a non-negative integer, not "0x10"/);
-    expect(log(s.out, 1)).toMatch(/"objective" is "0x10", not a number/);
+    expect(log(s.out, 0)).toMatch(/step must be a non-negative integer, not "0x10" \(found "0x10": a hexadecimal literal is not read as a number\)/);
+    expect(log(s.out, 1)).toMatch(/"objective": found "0x10": a hexadecimal literal is not read as a number: not recorded/);
   }, 30_000);
 });
 

@@ -179,3 +179,15 @@ describe("the notebook's %review display lists what was not checked", () => {
     expect(b["text/html"]).toContain("<summary>Not checked (");
   });
 });
+
+describe("smoothing short curves", () => {
+  it("mnist_tunebook trial-000051: 8 evaluations, best at step 300 then a fall to 0.802: not saturated", () => {
+    const st = readRunnerStudy(new URL("../../datasets/mnist_tunebook/study", import.meta.url).pathname, "mnist_tunebook", "random");
+    const t = st.trials.find((x) => x.id === "trial-000051")!;
+    expect(t.curve!.values).toHaveLength(8);
+    expect(t.curve!.values[7]!).toBeLessThan(Math.max(...t.curve!.values) - 0.04);
+    const r = curveDiagnostics(toStudy(st), { validationMetric: st.objective.metric, validationDirection: "maximize", trainMetric: "train/loss" });
+    const d = r.trials.find((x) => x.trial === "trial-000051")!;
+    expect(d.findings.map((f) => f.code)).not.toContain("curves.saturated");
+  });
+});

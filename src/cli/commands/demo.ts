@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { checkOutputPath } from "../options.js";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .option("--config <file>", "study config to run instead of the bundled demo")
     .action(async (opts: { out: string; config?: string }) => {
       const out = resolve(opts.out);
+      checkOutputPath("out-dir", opts.out); // its parent must exist; the folder itself is made here
       mkdirSync(out, { recursive: true });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const { loadStudyConfig } = await import("../../runner/config.js");

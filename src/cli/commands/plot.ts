@@ -8,7 +8,11 @@ import { type ExportFormat, formatFromPath, writeFigure } from "../../plots/expo
 import { FIGURES, buildFigure, figureKinds } from "../../plots/figures.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { parseEncodingOption, ENCODING_HELP, parseDirection, parseIntOption } from "../options.js";
+import { checkOutputPath, parseEncodingOption, ENCODING_HELP, parseDirection, parseIntOption } from "../options.js";
+import { escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
+
+/** The most trial ids one figure takes (a curve per trial; more is unreadable and slow to draw). */
+const MAX_TRIALS = 1000;
 
 interface PlotOpts {
   out?: string;
@@ -79,21 +83,34 @@ export function register(program: Command): void {
         if (f !== "png" && f !== "svg" && f !== "html") throw new TunebookError(`--format must be png, svg or html, not "${opts.format}"`);
         format = f;
       } else format = formatFromPath(opts.out);
-      const width = opts.width === undefined ? undefined : parseIntOption("width", opts.width, 0, 50);
-      const height = opts.height === undefined ? undefined : parseIntOption("height", opts.height, 0, 50);
+      checkOutputPath("out", opts.out);
+      const width = opts.width === undefined ? undefined : parseIntOption("width", opts.width, 0, 50, 10000);
+      const height = opts.height === undefined ? undefined : parseIntOption("height", opts.height, 0, 50, 10000);
+      const trials = opts.trials === undefined ? undefined : opts.trials.split(",").map((s) => s.trim()).filter(Boolean);
+      if (trials !== undefined && trials.length === 0) throw new TunebookError(`--trials: no trial ids in "${escapeTerminal(opts.trials ?? "")}" (give comma-separated ids)`);
+      if (trials !== undefined && trials.length > MAX_TRIALS) throw new TunebookError(`--trials: at most ${MAX_TRIALS} trial ids, not ${trials.length}`);
       const study = await loadStudy(path, { format: opts.logFormat as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) });
+      if (trials) {
+        // An empty selection draws an empty figure: say so, with ids the study does have.
+        const unknown = trials.filter((id) => study.trial(id) === undefined);
+        if (unknown.length) {
+          const some = study.trialIds().slice(0, 5).map((id) => JSON.stringify(id)).join(", ");
+          const what = unknown.length === trials.length ? "none of the --trials is in the study: the figure is empty" : `--trials: ${unknown.length} of ${trials.length} not in the study, left out`;
+          process.stderr.write(escapeTerminalBlock(`warning: ${what} (${unknown.slice(0, 5).map((id) => escapeTerminal(JSON.stringify(id))).join(", ")}${unknown.length > 5 ? ", …" : ""}; the study's trials include ${some})`) + "\n");
+        }
+      }
       const fig = buildFigure(kind, study, {
         hparam: opts.hparam,
         scientific: opts.scientific,
         x: opts.x,
         y: opts.y,
-        trials: opts.trials ? opts.trials.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
-        seed: opts.seed === undefined ? undefined : parseIntOption("seed", opts.seed, 0),
+        trials,
+        seed: opts.seed === undefined ? undefined : parseIntOption("seed", opts.seed, 0, 0, 2 ** 32 - 1),
         title: opts.title,
         width,
         height,
       });
       await writeFigure(fig, opts.out, { format, width, height, scale: parseScale(opts.scale) });
-      process.stderr.write(`wrote ${opts.out} (${kind}, ${format})\n`);
+      process.stderr.write(`wrote ${escapeTerminal(opts.out)} (${kind}, ${format})\n`);
     });
 }

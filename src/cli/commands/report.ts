@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { parseEncodingOption, ENCODING_HELP, parseDirection } from "../options.js";
+import { checkOutputPath, parseEncodingOption, ENCODING_HELP, parseDirection } from "../options.js";
 
 export function register(program: Command): void {
   program
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option("--timestamp", "add the generation time (off: the same input gives byte-identical output)")
     .action(async (path: string, opts: { out: string; format?: string; logFormat?: string; objective?: string; direction?: string; notes?: string; config?: string; timestamp?: boolean; encoding?: string }) => {
       if (opts.format && opts.format !== "html" && opts.format !== "md") throw new TunebookError(`--format must be html or md, not "${opts.format}"`);
+      checkOutputPath("out", opts.out);
       let studyPath = path;
       let config = opts.config;
       if (existsSync(path) && statSync(path).isFile() && /\.(ya?ml|json)$/i.test(path) && !/\.jsonl$/i.test(path)) {

@@ -21,6 +21,9 @@ interface SampleFlags {
   format?: string;
 }
 
+/** The most trials one `space sample` prints (10 million lines is already gigabytes of output). */
+const MAX_TRIALS = 10_000_000;
+
 /** CSV cell: quoted when it holds a comma, quote or newline; empty for an inactive parameter. */
 function csvCell(v: HpValue | undefined): string {
   if (v === undefined || v === null) return "";
@@ -62,15 +65,15 @@ export function register(program: Command): void {
       if (format !== "jsonl" && format !== "csv") throw new TunebookError(`--format must be jsonl or csv, not "${o.format}"`);
       if (o.n === undefined && sampler !== "grid") throw new TunebookError(`--n is required for the ${sampler} sampler`);
       const sp = await loadSpace(file);
-      const start = parseIntOption("start", o.start, 0);
+      const start = parseIntOption("start", o.start, 0, 0, 2 ** 40);
       const trials = sample(sp, {
         sampler,
-        n: o.n === undefined ? undefined : parseIntOption("n", o.n, 0),
-        seed: parseIntOption("seed", o.seed, 0),
+        n: o.n === undefined ? undefined : parseIntOption("n", o.n, 0, 0, MAX_TRIALS),
+        seed: parseIntOption("seed", o.seed, 0, 0, 2 ** 32 - 1),
         start,
         scramble: o.scramble !== false,
         skip: o.skip === undefined ? undefined : parseIntOption("skip", o.skip, 0),
-        gridPoints: parseIntOption("grid-points", o.gridPoints, 5, 1),
+        gridPoints: parseIntOption("grid-points", o.gridPoints, 5, 1, 10000),
       });
       // A header only on the first shard, so `--start` shards concatenate into one CSV.
       writeTrials(trials, start, sp.params.map((p) => p.name), format, start === 0);

@@ -16,10 +16,10 @@ import { basename, join, relative, resolve } from "node:path";
 import { StudyBuilder, parseNumber, whyNotNumber } from "../builder.js";
 import { type Study, summarizeCurve } from "../study.js";
 import { type Direction, type HpValue, type Objective, type TrialRow, TunebookError, safeRecord } from "../types.js";
-import { forEachCsvRow } from "./csv.js";
+import { forEachCsvRow } from "./csvRows.js";
 import { type TextEncoding, readText } from "./decode.js";
 import { defineFormat, type ReadOptions, type Probe, guessDirection, objectiveFrom } from "./format.js";
-import { defaultObjectiveMetric, flattenHparams } from "./records.js";
+import { type TrialPlan, defaultObjectiveMetric, flattenHparams } from "./schema.js";
 import { IssueLog, parseJsonLine, studyNameFrom } from "./text.js";
 
 /**
@@ -50,6 +50,34 @@ export function algoperfTarget(workload: string): Objective | undefined {
 /** Direction of an AlgoPerf target metric name (`wer`, `loss` go down; accuracy, ssim, bleu, mAP up). */
 function targetDirection(name: string): Direction {
   return /loss|wer|error/i.test(name) ? "minimize" : "maximize";
+}
+
+/**
+ * AlgoPerf's `trials_summary.csv` (one row per trial of team/submission/study/workload): its
+ * columns as a one-row-per-trial plan for the CSV loader (./schema.ts), or undefined for any
+ * other header. Each row's objective is its workload's `target_metric` in the direction of
+ * `higher_is_better`; `has_nonfinite` marks a diverged trial.
+ *
+ * @example
+ * algoperfSummaryPlan(["team", "workload", "trial", "final_validation_metric", "higher_is_better"], {})!.groupKey; // "workload"
+ */
+export function algoperfSummaryPlan(keys: readonly string[], options: ReadOptions): TrialPlan | undefined {
+  const has = new Set(keys);
+  if (!(has.has("workload") && has.has("final_validation_metric") && has.has("higher_is_better"))) return undefined;
+  const lower = new Map(keys.map((k) => [k.toLowerCase(), k]));
+  return {
+    idKeys: ["team", "submission", "study", "workload", "trial"].filter((k) => has.has(k)),
+    metric: options.objective ?? "validation",
+    finalKey: "final_validation_metric",
+    bestKey: has.has("best_validation_metric") ? "best_validation_metric" : undefined,
+    stepsKey: has.has("final_global_step") ? "final_global_step" : undefined,
+    groupKey: "workload",
+    directionKey: "higher_is_better",
+    divergedKey: has.has("has_nonfinite") ? "has_nonfinite" : undefined,
+    metricKey: has.has("target_metric") && !options.objective ? "target_metric" : undefined,
+    statusKey: lower.get("status") ?? lower.get("state"),
+    used: new Set(),
+  };
 }
 
 const TRIAL_FILES = ["eval_measurements.csv", "measurements.csv", "hparams.json"];

@@ -1,234 +1,18 @@
 /**
  * CSV loader (csv-parse, streaming): one row per measurement (long or wide) or one row per trial
  * (`hp.<name>` columns, an objective column, optional status), including AlgoPerf's
- * `trials_summary.csv`. See ./records.ts for the shapes and ./algoperf.ts for splitting by workload.
+ * `trials_summary.csv` (its columns are planned by ./algoperf.ts). See ./schema.ts for the shapes,
+ * ./records.ts for the sink and ./csvRows.ts for reading rows.
  */
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
+import { algoperfSummaryPlan } from "./algoperf.js";
+import { forEachCsvRow } from "./csvRows.js";
 import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { type Decoding, type TextEncoding, checkReadable, decodingFor, textDecoderLabel } from "./decode.js";
-import { type CsvLineFn, IssueLog, checkTextFile, forEachTextChunk, looksBinary, readHead, studyNameFrom, textChunks } from "./text.js";
+import { checkTextFile, looksBinary, studyNameFrom } from "./text.js";
 
-/** Bytes of `s` in the file's encoding (Latin-1 is one byte a character, UTF-16 two). */
-function byteLength(s: string, encoding: Decoding["encoding"]): number {
-  return encoding === "utf-8" ? Buffer.byteLength(s) : encoding === "latin1" ? s.length : s.length * 2;
-}
-
-/**
- * Tab for .tsv files or a first line with more tabs than commas, else comma.
- *
- * @example
- * sniffDelimiter("runs.tsv", Buffer.alloc(0)); // "\t"
- */
-export function sniffDelimiter(path: string, head: Buffer): string {
-  if (path.toLowerCase().endsWith(".tsv")) return "\t";
-  const first = head.toString("utf8").split(/\r?\n/, 1)[0] ?? "";
-  const tabs = first.split("\t").length - 1;
-  const commas = first.split(",").length - 1;
-  return tabs > commas ? "\t" : ",";
-}
-
-export type { CsvLineFn } from "./text.js";
-
-/**
- * Stream the records of a CSV file: `fn(header, row, line)` for every data row, with the header
- * cleaned (duplicate names dropped with a warning). Ragged rows, rows that repeat the header and
- * rows csv-parse cannot read become warnings in `log`; the rest is passed on.
- *
- * Lines are split on the delimiter directly until the first quote character; from that line on,
- * csv-parse reads the rest of the file (quoted fields, embedded newlines, unclosed quotes).
- * `fastLine(header, delimiter)` may return a {@link CsvLineFn} that takes plain lines without
- * splitting them into fields (the measurement loader parses them straight into its columns).
- *
- * @example
- * const log = new IssueLog("m.csv");
- * await forEachCsvRow("m.csv", log, (header, row, line) => console.log(line, row[0]));
- */
-export async function forEachCsvRow(
-  path: string,
-  log: IssueLog,
-  fn: (header: string[], row: string[], line: number) => void,
-  onProgress?: (done: number, total: number) => void,
-  fastLine?: (header: string[], delimiter: string) => CsvLineFn | undefined,
-  encoding?: TextEncoding,
-): Promise<{ header: string[] | undefined; rows: number }> {
-  await checkReadable(path);
-  const total = (await stat(path)).size;
-  const rawHead = await readHead(path, 4096);
-  const headText = new TextDecoder(textDecoderLabel(decodingFor(rawHead, encoding))).decode(rawHead);
-  const delimiter = sniffDelimiter(path, Buffer.from(headText.replace(/^\uFEFF/, "")));
-  let header: string[] | undefined;
-  let keep: number[] | undefined; // column indexes kept when the header repeats a name
-  let rawHeader: string[] = [];
-  let rows = 0;
-  const onRecord = (row: string[], line: number): void => {
-    if (!header) {
-      rawHeader = row;
-      const names = row.map((c, i) => c.trim() || `column_${i + 1}`);
-      const seen = new Set<string>();
-      const idx: number[] = [];
-      names.forEach((n, i) => {
-        if (seen.has(n)) log.add(line, n, `column "${n}" appears twice in the header; kept the first`, false);
-        else {
-          seen.add(n);
-          idx.push(i);
-        }
-      });
-      header = idx.map((i) => names[i]!);
-      if (idx.length !== names.length) keep = idx;
-      return;
-    }
-    if (row.length !== rawHeader.length) {
-      let n = row.length;
-      while (n > rawHeader.length && row[n - 1] === "") n--; // trailing commas are harmless
-      if (n !== rawHeader.length) {
-        log.add(line, undefined, `expected ${rawHeader.length} fields as in the header, found ${row.length}; row skipped`);
-        return;
-      }
-    }
-    if (row[0] === rawHeader[0] && row.every((c, i) => c === rawHeader[i])) {
-      log.add(line, undefined, `the header repeats here; row skipped`);
-      return;
-    }
-    rows++;
-    fn(header, keep ? keep.map((i) => row[i]!) : row, line);
-  };
-  const failed = (err: unknown, lineOffset: number): void => {
-    if (err instanceof TunebookError) throw err;
-    const e = err as Error & { lines?: number };
-    const line = e.lines === undefined ? undefined : e.lines + lineOffset;
-    const message = shiftLines(e.message, lineOffset);
-    if (rows === 0) throw new TunebookError(`cannot read CSV: ${message}`, path, line);
-    log.add(line, undefined, `CSV reading stopped: ${message}; kept the ${rows} rows before`);
-  };
-
-  // Plain lines: split on the delimiter. Old Mac files (CR only) go to csv-parse from the start.
-  let rest: { byte: number; line: number } | undefined;
-  const enc = decodingFor(rawHead, encoding).encoding;
-  {
-    let n = 0;
-    let fast: CsvLineFn | undefined;
-    try {
-      await forEachTextChunk(path, (s, done, _final, ending) => {
-        if (ending === "cr") {
-          rest = { byte: 0, line: 0 };
-          return "stop";
-        }
-        let start = n === 0 && s.charCodeAt(0) === 0xfeff ? 1 : 0;
-        const quote = s.indexOf('"', start);
-        while (start < s.length) {
-          const i = s.indexOf("\n", start);
-          const stop = i === -1 ? s.length : i;
-          if (quote !== -1 && quote < stop) {
-            rest = { byte: done - byteLength(s.slice(start), enc), line: n };
-            return "stop";
-          }
-          n++;
-          const end = stop > start && s.charCodeAt(stop - 1) === 13 ? stop - 1 : stop;
-          if (end > start) {
-            if (fast !== undefined && fast(s, start, end, n)) rows++;
-            else {
-              const hadHeader = header !== undefined;
-              onRecord(s.slice(start, end).split(delimiter), n);
-              if (!hadHeader && header && !keep && fastLine) fast = fastLine(header, delimiter);
-            }
-          }
-          start = stop + 1;
-        }
-        onProgress?.(done, total);
-        return undefined;
-      }, 0, encoding);
-    } catch (err) {
-      failed(err, 0);
-      rest = undefined;
-    }
-  }
-  if (rest) await parseRest(path, rest.byte, rest.line, delimiter, log, onRecord, (err) => failed(err, rest!.line), onProgress, total, encoding);
-  onProgress?.(total, total);
-  return { header, rows };
-}
-
-/** csv-parse's messages count lines from where it started reading; make them file lines. */
-function shiftLines(message: string, offset: number): string {
-  return offset === 0 ? message : message.replace(/\b(at line|line) (\d+)/g, (_m, w: string, d: string) => `${w} ${Number(d) + offset}`);
-}
-
-/** csv-parse over the file from byte `byte` (line `lineOffset` + 1) to its end. */
-async function parseRest(
-  path: string,
-  byte: number,
-  lineOffset: number,
-  delimiter: string,
-  log: IssueLog,
-  onRecord: (row: string[], line: number) => void,
-  failed: (err: unknown) => void,
-  onProgress: ((done: number, total: number) => void) | undefined,
-  total: number,
-  encoding?: TextEncoding,
-): Promise<void> {
-  // Text decoded strictly by the shared chunk reader (./decode.ts), not by the stream.
-  let bytesRead = 0;
-  const input = Readable.from(
-    (async function* () {
-      for await (const c of textChunks(path, byte, encoding)) {
-        bytesRead = c.bytesDone - byte;
-        yield c.text;
-      }
-    })(),
-    { objectMode: false },
-  );
-  // No `info: true`: its per-record snapshot objects cost a third of the time. Records arrive
-  // synchronously in the 'data' handler, so `parser.info.lines` is that record's line.
-  const parser = parse({
-    bom: true,
-    delimiter,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-  });
-  let count = 0;
-  let lastProgress = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let stopped = false;
-      const fail = (err: unknown): void => {
-        if (stopped) return;
-        stopped = true;
-        input.destroy();
-        parser.destroy();
-        reject(err);
-      };
-      parser.on("skip", (err: Error & { lines?: number }) =>
-        log.add(err.lines === undefined ? undefined : err.lines + lineOffset, undefined, `unreadable CSV row (${shiftLines(err.message, lineOffset)})`),
-      );
-      parser.on("data", (row: string[]) => {
-        if (stopped) return;
-        try {
-          onRecord(row, parser.info.lines + lineOffset);
-        } catch (err) {
-          fail(err);
-        }
-        if (onProgress && (++count & 0xffff) === 0) {
-          const done = byte + bytesRead;
-          if (done !== lastProgress) onProgress((lastProgress = done), total);
-        }
-      });
-      parser.on("end", () => resolve());
-      parser.on("error", fail);
-      input.on("error", fail);
-      input.pipe(parser);
-    });
-  } catch (err) {
-    failed(err);
-  } finally {
-    input.destroy();
-  }
-}
+export { type CsvLineFn, forEachCsvRow, sniffDelimiter } from "./csvRows.js";
 
 /**
  * Load a CSV file of measurements (long or wide) or of trials (one row each).
@@ -239,7 +23,7 @@ async function parseRest(
  */
 export async function loadCsv(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "CSV", options.encoding);
-  const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
+  const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options, [algoperfSummaryPlan]);
   const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d), options.encoding);
   if (!header) throw new TunebookError(`no header row: expected column names on line 1`, path, 1);
   if (rows === 0 && sink.log.first === undefined) {

@@ -27,7 +27,7 @@ import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type LoadIssue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
-import { describe as describeValue } from "./records.js";
+import { describe as describeValue } from "./schema.js";
 import { type TextEncoding, readText } from "./decode.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine } from "./text.js";
 

@@ -25,7 +25,7 @@ export async function loadJsonl(path: string, options: ReadOptions = {}): Promis
     path,
     (text, start, end, n) => {
       // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
-      if (sink.jsonLineFastPath(text, start, end)) return;
+      if (sink.jsonLineFastPath(text, start, end, n)) return;
       const line = text.slice(start, end);
       if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
       let obj: unknown;

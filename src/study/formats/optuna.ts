@@ -26,9 +26,9 @@ import { whyNotNumber } from "../../core/numbers.js";
 import { StudyBuilder, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type Direction, type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { forEachCsvRow } from "./csv.js";
+import { forEachCsvRow } from "./csvRows.js";
 import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
-import { describe as describeValue } from "./records.js";
+import { describe as describeValue } from "./schema.js";
 import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
 
 /** Optuna's TrialState enum values (optuna/trial/_state.py). */

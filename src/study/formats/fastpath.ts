@@ -1,0 +1,220 @@
+/**
+ * The byte-level fast paths of the record loaders: a CSV line or a JSONL line shaped like the
+ * lines before it is read in place into the measurement columns, without splitting it into
+ * fields or parsing it into an object. Each says "not mine" (false) for anything unusual, and the
+ * caller sends the line through the general path of ./records.ts, which warns; every value they
+ * accept is the value the general path would have produced (tests/loaders-text/fastpath.test.ts).
+ */
+import { parseNumber } from "../builder.js";
+import type { RecordShape, Role } from "./schema.js";
+import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
+import { type CsvLineFn, detach } from "./text.js";
+
+/** What a fast path needs of the record sink it feeds. */
+export interface FastSink {
+  /** The shape fixed by the first record (fast paths only take long-shape lines). */
+  readonly shape?: RecordShape;
+  /** The metric of the last measurement pushed (reused when the next line has the same text). */
+  readonly lastMetric: string;
+  role(key: string): Role;
+  /** True when the trial was already created by the general path (so its hyperparameters are stored). */
+  knows(trial: string): boolean;
+  intern(s: string): string;
+  /** Append one measurement of a known trial, read at `line`. */
+  push(trial: string, step: number, metric: string, value: number, line: number): void;
+}
+
+/**
+ * The CSV fast path for long-shape files (`trial, step, metric, value` once each, no status
+ * column): a plain line of a trial already seen is parsed in place into the columns. Any other
+ * line returns false and goes through `RecordSink.add`, which warns exactly as before.
+ *
+ * @example
+ * await forEachCsvRow(path, sink.log, (h, r, n) => sink.add(h, r, n), undefined, (h, d) => csvLineFastPath(sink, h, d));
+ */
+export function csvLineFastPath(sink: FastSink, header: readonly string[], delimiter: string): CsvLineFn | undefined {
+  const count = (r: Role) => header.filter((k) => sink.role(k) === r).length;
+  if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
+  const at = (r: Role) => header.findIndex((k) => sink.role(k) === r);
+  const [ti, si, mi, vi] = [at("trial"), at("step"), at("metric"), at("value")];
+  const K = header.length;
+  const last = Math.max(ti, si, mi, vi);
+  const from = new Int32Array(K);
+  const to = new Int32Array(K);
+  // The text after the last field read, on the last line whose field count was checked: a line
+  // with the same tail (the trial's hyperparameters, usually) has the same field count.
+  let tailText = "";
+  let haveTail = false;
+  const templates: LineTemplate[] = [];
+  const stepFirst = si < vi;
+  const [n1i, n2i] = stepFirst ? [si, vi] : [vi, si];
+  let lastTrial = "";
+  // `s[a, b)` as an interned string, reusing `last` when the text is the same (no allocation).
+  const spanString = (s: string, a: number, b: number, last: string): string => (b - a === last.length && s.startsWith(last, a) ? last : sink.intern(s.slice(a, b)));
+  return (s, start, end, line) => {
+    if (sink.shape !== "long") return false; // the first row (through add) sets the shape
+    for (let k = 0; k < templates.length; k++) {
+      const g = templates[k]!;
+      const p = start + g.a.length;
+      if (p > end || s.slice(start, p) !== g.a) continue;
+      let e1 = s.indexOf(delimiter, p);
+      if (e1 === -1 || e1 > end) e1 = end;
+      const q = e1 + g.b.length;
+      if (q > end || s.slice(e1, q) !== g.b) continue;
+      let e2 = s.indexOf(delimiter, q);
+      if (e2 === -1 || e2 > end) e2 = end;
+      if (end - e2 !== g.c.length || s.slice(e2, end) !== g.c) continue;
+      const n1 = parseDecimal(s, p, e1) ?? parseNumber(s.slice(p, e1));
+      const n2 = parseDecimal(s, q, e2) ?? parseNumber(s.slice(q, e2));
+      const step = stepFirst ? n1 : n2;
+      const value = stepFirst ? n2 : n1;
+      if (step === undefined || !Number.isFinite(step) || value === undefined) break;
+      sink.push(g.trial, step, g.metric, value, line);
+      return true;
+    }
+    let a = start;
+    for (let f = 0; f <= last; f++) {
+      let j = s.indexOf(delimiter, a);
+      if (j === -1 || j > end) j = end;
+      from[f] = a;
+      to[f] = j;
+      if (j === end && f !== K - 1) return false;
+      a = j + 1;
+    }
+    const t0 = to[last]!;
+    // slice + === compares flat strings with memcmp (startsWith goes character by character).
+    if (!(haveTail && end - t0 === tailText.length && s.slice(t0, end) === tailText)) {
+      // Count the remaining fields.
+      let f = last + 1;
+      let j = t0;
+      while (j < end) {
+        j = s.indexOf(delimiter, j + 1);
+        if (j === -1 || j > end) j = end;
+        f++;
+      }
+      if (f !== K) return false;
+      tailText = detach(s.slice(t0, end));
+      haveTail = true;
+    }
+    if (to[ti]! === from[ti]! || to[mi]! === from[mi]!) return false;
+    const trial = spanString(s, from[ti]!, to[ti]!, lastTrial);
+    if (trial !== lastTrial) {
+      if (!sink.knows(trial)) return false;
+      lastTrial = trial;
+    }
+    const step = parseDecimal(s, from[si]!, to[si]!) ?? parseNumber(s.slice(from[si]!, to[si]!));
+    if (step === undefined || !Number.isFinite(step)) return false;
+    const value = parseDecimal(s, from[vi]!, to[vi]!) ?? parseNumber(s.slice(from[vi]!, to[vi]!));
+    if (value === undefined) return false;
+    const metric = spanString(s, from[mi]!, to[mi]!, sink.lastMetric);
+    rememberTemplate(templates, { a: s.slice(start, from[n1i]!), b: s.slice(to[n1i]!, from[n2i]!), c: s.slice(to[n2i]!, end), stepFirst, trial, metric });
+    sink.push(trial, step, metric, value, line);
+    return true;
+  };
+}
+
+/**
+ * The JSONL fast path's state, fixed by the first object's keys (written plainly, in that order,
+ * with trial, step, metric and value among them and no status key).
+ *
+ * @example
+ * const scanner = JsonLineScanner.from(sink, Object.keys(firstObject));
+ */
+export class JsonLineScanner {
+  readonly kinds: Uint8Array;
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  readonly tail: ScanTail;
+  readonly same: (string | undefined)[];
+  readonly templates: LineTemplate[] = [];
+
+  private constructor(
+    private readonly sink: FastSink,
+    readonly keys: string[],
+    readonly t: number,
+    readonly s: number,
+    readonly m: number,
+    readonly v: number,
+  ) {
+    const n = keys.length;
+    this.kinds = new Uint8Array(n);
+    this.from = new Int32Array(n);
+    this.to = new Int32Array(n);
+    this.tail = { after: Math.max(t, s, m, v), text: "" };
+    this.same = new Array<string | undefined>(n).fill(undefined);
+  }
+
+  /** A scanner for lines with exactly these keys, or undefined when they cannot be scanned in place. */
+  static from(sink: FastSink, keys: readonly string[]): JsonLineScanner | undefined {
+    const find = (r: Role) => keys.find((k) => sink.role(k) === r);
+    const trial = find("trial");
+    const step = find("step");
+    const metric = find("metric");
+    const value = find("value");
+    if (!trial || !step || !metric || !value) return undefined;
+    // In-place scanning needs keys written plainly in JSON and no status key to apply.
+    const quoted = keys.map((k) => JSON.stringify(k));
+    if (!quoted.every((q, i) => q.length === keys[i]!.length + 2) || keys.some((k) => sink.role(k) === "status")) return undefined;
+    const ix = (k: string) => keys.indexOf(k);
+    return new JsonLineScanner(sink, quoted, ix(trial), ix(step), ix(metric), ix(value));
+  }
+
+  /**
+   * The JSONL fast path: once the first object has fixed a long shape, a line with exactly the
+   * first line's keys in the same order, flat values and a trial already seen is parsed in place
+   * (the same checks as `RecordSink.addObject`'s fast path). Returns false for anything
+   * else; the caller then parses the line with JSON.parse and calls addObject.
+   *
+   * @example
+   * if (!scanner.line(text, start, end, n)) sink.addObject(JSON.parse(text.slice(start, end)), n);
+   */
+  line(s: string, start: number, end: number, n: number): boolean {
+    const j = this;
+    const sink = this.sink;
+    for (let k = 0; k < j.templates.length; k++) {
+      const g = j.templates[k]!;
+      const p = start + g.a.length;
+      if (p > end || s.slice(start, p) !== g.a) continue;
+      const e1 = scanNumber(s, p, end);
+      if (e1 < 0) continue;
+      const q = e1 + g.b.length;
+      if (q > end || s.slice(e1, q) !== g.b) continue;
+      const e2 = scanNumber(s, q, end);
+      if (e2 < 0 || end - e2 !== g.c.length || s.slice(e2, end) !== g.c) continue;
+      const n1 = parseDecimal(s, p, e1) ?? Number(s.slice(p, e1));
+      const n2 = parseDecimal(s, q, e2) ?? Number(s.slice(q, e2));
+      const step = g.stepFirst ? n1 : n2;
+      if (!Number.isFinite(step)) break;
+      sink.push(g.trial, step, g.metric, g.stepFirst ? n2 : n1, n);
+      return true;
+    }
+    const same = j.same;
+    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, same)) return false;
+    const { kinds, from, to } = j;
+    if (kinds[j.t] !== JsonKind.String || kinds[j.m] !== JsonKind.String || kinds[j.s] !== JsonKind.Number) return false;
+    if (to[j.t]! === from[j.t]! || to[j.m]! === from[j.m]!) return false;
+    let trial = same[j.t];
+    if (trial === undefined) {
+      trial = sink.intern(s.slice(from[j.t]!, to[j.t]!));
+      if (!sink.knows(trial)) return false;
+    }
+    const step = parseDecimal(s, from[j.s]!, to[j.s]!) ?? Number(s.slice(from[j.s]!, to[j.s]!));
+    if (!Number.isFinite(step)) return false;
+    const kv = kinds[j.v];
+    let value: number | undefined;
+    if (kv === JsonKind.Number) value = parseDecimal(s, from[j.v]!, to[j.v]!) ?? Number(s.slice(from[j.v]!, to[j.v]!));
+    else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[j.v]!, to[j.v]!));
+    if (value === undefined) return false;
+    const metric = same[j.m] ?? sink.intern(s.slice(from[j.m]!, to[j.m]!));
+    // Remember both (checked strings) so the next line's identical values are not scanned.
+    same[j.t] = trial;
+    same[j.m] = metric;
+    if (kv === JsonKind.Number) {
+      const stepFirst = from[j.s]! < from[j.v]!;
+      const [f1, t1, f2, t2] = stepFirst ? [from[j.s]!, to[j.s]!, from[j.v]!, to[j.v]!] : [from[j.v]!, to[j.v]!, from[j.s]!, to[j.s]!];
+      rememberTemplate(j.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric });
+    }
+    sink.push(trial, step, metric, value, n);
+    return true;
+  }
+}
