@@ -79,7 +79,8 @@ const CASES: Partial<Record<AnalysisName, Case>> = {
   checkpoints: { path: () => `${DATA}mnist_tunebook/study`, options: { lateFraction: 0.3 }, args: ["--late-fraction", "0.3"] },
   clipping: { path: () => `${DATA}mnist_tunebook/study`, options: { quantile: 0.95 }, args: ["--quantile", "0.95"] },
   instability: { path: () => `${DATA}mnist_tunebook/study`, options: {}, args: [] },
-  trainingSteps: { path: () => `${DATA}deepcave_mnist/run_1`, options: {}, args: [] },
+  // Not a learning-rate sweep, so it runs only when asked with options.
+  trainingSteps: { path: () => `${DATA}deepcave_mnist/run_1`, options: { tolerance: 0.02 }, args: ["--tolerance", "0.02"] },
   batchSize: { path: batchSizeStudyDir, options: {}, args: [] },
 };
 
