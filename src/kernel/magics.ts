@@ -137,10 +137,10 @@ register(
     name: "load",
     kind: "line",
     summary: "load trial logs into a study variable and show its summary",
-    usage: "%load <path> [as NAME] [--format F] [--objective METRIC] [--direction min|max]",
+    usage: "%load <path> [as NAME] [--format F] [--objective METRIC] [--direction min|max] [--study NAME] [--watch SECONDS]",
     description:
-      "Loads a log file or folder (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder.",
-    examples: ["%load datasets/deepcave_mnist/run_1", "%load runs/lr-sweep as sweep --objective valid/loss", "%load $path as s2"],
+      "Loads a log file, folder or storage URL (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder. --study picks one study of an Optuna storage (or MLflow experiment) that holds several. --watch N reloads every N seconds, updating the summary in place and the variable, until no trial is running at two loads in a row or the cell is interrupted.",
+    examples: ["%load datasets/deepcave_mnist/run_1", "%load runs/lr-sweep as sweep --objective valid/loss", "%load $path as s2", "%load study.db as optuna --study mlp-lr", "%load postgresql://tuner@db/optuna --study mlp-lr --watch 10"],
     args: {
       positional: ["path"],
       required: 1,
@@ -148,19 +148,36 @@ register(
         format: { type: "string", help: "log format (default: detected)", alias: "f" },
         objective: { type: "string", help: "objective metric" },
         direction: { type: "string", help: "minimize or maximize", alias: "d" },
+        study: { type: "string", help: "which study of a storage that holds several (Optuna, MLflow)" },
+        watch: { type: "string", help: "reload every N seconds until no trial is running" },
       }),
     },
     run: async (a, ctx) => {
       const path = a.positional[0];
       if (typeof path !== "string") throw new UsageError(`<path> must be text, got a ${typeof path}`);
-      const study = await loadStudy(path, { // as given: warnings then name the path the user wrote
+      const options = { // as given: warnings then name the path the user wrote
         format: a.options.format as FormatName | undefined,
         objective: a.options.objective as string | undefined,
         direction: direction(a.options.direction),
-      });
+        study: a.options.study as string | undefined,
+      };
       const name = ctx.bind ?? "study";
       ctx.runtime.current = name;
-      ctx.show(summaryBundle(summarizeStudy(study), name));
+      if (a.options.watch === undefined) {
+        const study = await loadStudy(path, options);
+        ctx.show(summaryBundle(summarizeStudy(study), name));
+        return study;
+      }
+      const seconds = Number(a.options.watch);
+      if (!(seconds > 0) || seconds > 86400) throw new UsageError(`--watch must be a number of seconds in (0, 86400], not ${JSON.stringify(a.options.watch)}`);
+      const { watchStudy } = await import("../study/watch.js");
+      const update = ctx.newDisplay();
+      let study: Study | undefined;
+      for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
+        study = s;
+        ctx.locals[name] = s; // the variable follows the study while the cell runs
+        update(summaryBundle(summarizeStudy(s), name));
+      }
       return study;
     },
   }),

@@ -130,6 +130,15 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(n).toBeGreaterThanOrEqual(20);
   });
 
+  it("01-quickstart: the Optuna SQLite cell shows the study's pruned and failed trials", async () => {
+    const optuna = await loadStudy(join(DATA, "optuna_mlp_lr", "study.db"), { study: "mlp-lr" });
+    const c = optuna.statusCounts();
+    expect(c.pruned).toBeGreaterThan(0);
+    const text = shown(cell("01-quickstart", "%load ../datasets/optuna_mlp_lr/study.db"));
+    expect(text).toContain(`${c.pruned} pruned`);
+    expect(text).toContain(`${c.failed} failed`);
+  });
+
   it("every figure output travels: a PNG fallback, no wider than the output area, plotly.js once per notebook", () => {
     for (const name of NOTEBOOKS) {
       const figs = cells[name].flatMap((c) => plotly(c));
