@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { StudyBuilder } from "../src/study/builder.js";
 import { FIGURES } from "../src/plots/figures.js";
 import { FigureExporter, findChromium } from "../src/plots/export.js";
-import { DATA_DIR, peer, report, time } from "./common.js";
+import { DATA_DIR, peer, report, reportAbsolute, time } from "./common.js";
+import { KernelFigures } from "../src/kernel/figures.js";
 import { mkdirSync } from "node:fs";
 
 mkdirSync(DATA_DIR, { recursive: true });
@@ -44,5 +45,18 @@ if (findChromium()) {
     report("axis figure → PNG (browser already open)", tPng, "optuna write_image", undefined, "—");
   } finally {
     await ex.close();
+  }
+}
+
+// What a notebook figure costs in the kernel: plotly JSON + HTML view + a 960 px PNG from the warm browser.
+if (findChromium()) {
+  const kf = new KernelFigures("both");
+  try {
+    kf.beginCell("bench");
+    await kf.show(fig); // starts Chromium
+    const tShow = await time(() => kf.show(fig), 5, false);
+    reportAbsolute("kernel figure output with PNG, 2,000 trials (warm browser)", tShow, 1);
+  } finally {
+    await kf.close();
   }
 }

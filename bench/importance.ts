@@ -50,6 +50,7 @@ const asDict = (r: FanovaResult) => Object.fromEntries(r.model.main.map((e) => [
 const show = (x: Record<string, number>) => Object.entries(x).sort((p, q) => q[1] - p[1]).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ");
 
 let met = 0;
+let metDefault = 0;
 for (const path of STUDIES) {
   const study = await loadStudy(path);
   let ours!: FanovaResult;
@@ -73,12 +74,14 @@ for (const path of STUDIES) {
   const sLin = spearman(asDict(lin), o0);
   const sOurs = spearman(asDict(ours), o0);
   const sSelf = spearman(o0, o1);
-  const okLin = sLin >= 0.9 && top(asDict(lin)) === top(o0);
-  const okOurs = sOurs >= 0.9 && top(asDict(ours)) === top(o0);
+  // 1e-9: a Spearman of exactly 0.9 (one swap among 5) comes out as 0.8999… in floating point.
+  const okLin = sLin >= 0.9 - 1e-9 && top(asDict(lin)) === top(o0);
+  const okOurs = sOurs >= 0.9 - 1e-9 && top(asDict(ours)) === top(o0);
   if (okLin) met++;
+  if (okOurs) metDefault++;
   process.stdout.write(`  rank agreement, linear measure: Spearman ${sLin.toFixed(2)}, top ${top(asDict(lin))} vs ${top(o0)} (goal ≥ 0.9 and same top: ${okLin ? "met" : "missed"})\n`);
   process.stdout.write(`  rank agreement, log/linear (review's default): Spearman ${sOurs.toFixed(2)}, top ${top(asDict(ours))} vs ${top(o0)} (${okOurs ? "met" : "missed"})\n`);
   process.stdout.write(`  Optuna seed 0 vs seed 1: Spearman ${sSelf.toFixed(2)} (noise floor)\n`);
   process.stdout.write(`  time: tunebook ${tOurs.toFixed(3)} s with pairs, subspaces, feasibility and partial dependence; ${tLin.toFixed(3)} s main effects only; Optuna ${p.seconds.toFixed(3)} s per evaluate; ratio ${(p.seconds / tLin).toFixed(1)}× (main effects)\n`);
 }
-process.stdout.write(`\nimportance: ${met} of ${STUDIES.length} bundled studies meet Spearman ≥ 0.9 with the same top hyperparameter (linear measure, like for like)\n`);
+process.stdout.write(`\nimportance: Spearman ≥ 0.9 with the same top hyperparameter on ${met} of ${STUDIES.length} bundled studies with the linear measure (like for like), ${metDefault} of ${STUDIES.length} with review's log/linear measure (goal: every study)\n`);

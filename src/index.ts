@@ -17,6 +17,11 @@ export { loadTensorboard, readEventFile, scanEventFile, maskedCrc32c, frameRecor
 export type { ScalarEvent, EventFileResult } from "./study/formats/tensorboard.js";
 export { loadOptunaJournal, loadOptunaCsv, distributionToParam, optunaStatus } from "./study/formats/optuna.js";
 export type { OptunaDistribution } from "./study/formats/optuna.js";
+export { loadOptunaRdb, listOptunaStudies } from "./study/formats/optunaRdb.js";
+export type { OptunaStudyInfo } from "./study/formats/optunaRdb.js";
+export { loadMlflow, listMlflowExperiments } from "./study/formats/mlflow.js";
+export { loadParquet, exportStudyParquet } from "./study/formats/parquet.js";
+export { watchStudy, type WatchOptions } from "./study/watch.js";
 export { loadWandbCsv, parsePyLiteral, isWandbMetricColumn } from "./study/formats/wandb.js";
 export { readAlgoPerfLogs, algoperfBenchmark, workloadName } from "./study/formats/algoperfEvals.js";
 export type { AlgoPerfLogs, AlgoPerfTrial, AlgoPerfWorkload, AlgoPerfBenchmark, AlgoPerfRuleset } from "./study/formats/algoperfEvals.js";

@@ -9,6 +9,7 @@ import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
+import { fmt } from "./common.js";
 
 export interface BatchSizePoint {
   batchSize: number;
@@ -99,7 +100,7 @@ export function batchSizeScan(points: Array<BatchSizePoint | SnakeThroughputPoin
   if (plateau !== null) {
     const next = feasible.find((r) => r.batchSize > plateau!)!;
     findings.push(
-      finding("info", "batch_size.throughput_plateau", `Throughput stops growing after batch size ${plateau}: going to ${next.batchSize} gains only ${r6(next.gain! * 100)}% (< ${minGain * 100}%). Use at most ${plateau}, or fix the bottleneck (input pipeline, synchronisation).`, {
+      finding("info", "batch_size.throughput_plateau", `Throughput stops growing after batch size ${plateau}: going to ${next.batchSize} gains only ${fmt(next.gain! * 100)}% (< ${minGain * 100}%). Use at most ${plateau}, or fix the bottleneck (input pipeline, synchronisation).`, {
         plateauBatchSize: plateau, nextBatchSize: next.batchSize, gain: r6(next.gain!), minGain, examplesPerSec: r6(next.examplesPerSec!),
       }),
     );
@@ -188,7 +189,7 @@ export function batchSizeScaling(points: StepsPoint[], options: { perfect?: numb
   const findings: Finding[] = [];
   if (perfectUpTo !== null) findings.push(finding("info", "batch_size.scaling_perfect", `Perfect scaling up to batch size ${perfectUpTo}: doubling the batch size halves the steps to the result.`, { perfectUpTo, steps: ev }));
   const dim = steps.filter((s) => s.regime === "diminishing");
-  if (dim.length) findings.push(finding("info", "batch_size.scaling_diminishing", `Diminishing returns from batch size ${dim[0]!.from}: going to ${dim[0]!.to} cuts steps by a factor ${r6(dim[0]!.stepsFrom / dim[0]!.stepsTo)} instead of ${r6(dim[0]!.to / dim[0]!.from)}.`, { steps: ev }));
+  if (dim.length) findings.push(finding("info", "batch_size.scaling_diminishing", `Diminishing returns from batch size ${dim[0]!.from}: going to ${dim[0]!.to} cuts steps by a factor ${fmt(dim[0]!.stepsFrom / dim[0]!.stepsTo)} instead of ${fmt(dim[0]!.to / dim[0]!.from)}.`, { steps: ev }));
   if (flatStep) findings.push(finding("warn", "batch_size.scaling_flat", `Going from batch size ${flatStep.from} to ${flatStep.to} no longer reduces the steps (${flatStep.stepsFrom} → ${flatStep.stepsTo}): batch sizes above ${fastest} do not reduce training time.`, { flatFrom, fastest, steps: ev }));
   return { steps, perfectUpTo, flatFrom, fastest, thresholds: { perfect, flat }, findings };
 }

@@ -11,6 +11,7 @@ import { Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
+import { fmt } from "./common.js";
 import { curveLevel } from "./curves.js";
 
 export interface CheckpointOptions {
@@ -149,14 +150,14 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   const ev = (ts: TrialCheckpoint[]) => ts.slice(0, 20).map((t) => ({ trial: t.trial, bestStep: t.bestStep, lastStep: t.lastStep, fraction: r6(t.bestStepFraction) }));
   if (trials.length && earlyShare >= minShare) {
     findings.push(
-      finding("warn", "checkpoints.best_early", `In ${early.length} of ${trials.length} trials the best ${metric} checkpoint is in the first ${earlyFraction * 100}% of training (median best-step fraction ${r6(distribution!.median)}): max_train_steps is too high and can be cut.`, {
+      finding("warn", "checkpoints.best_early", `In ${early.length} of ${trials.length} trials the best ${metric} checkpoint is in the first ${earlyFraction * 100}% of training (median best-step fraction ${fmt(distribution!.median)}): max_train_steps is too high and can be cut.`, {
         metric, count: early.length, total: trials.length, share: r6(earlyShare), earlyFraction, minShare, medianFraction: r6(distribution!.median), trials: ev(early),
       }),
     );
   }
   if (trials.length && lateShare >= minShare) {
     findings.push(
-      finding("info", "checkpoints.best_late", `In ${late.length} of ${trials.length} trials the best ${metric} checkpoint is in the last ${lateFraction * 100}% of training and beats the best before it by at least ${lateGainMin * 100}% of the curve's level (median best-step fraction ${r6(distribution!.median)}): training longer (and re-tuning the decay schedule) may help.`, {
+      finding("info", "checkpoints.best_late", `In ${late.length} of ${trials.length} trials the best ${metric} checkpoint is in the last ${lateFraction * 100}% of training and beats the best before it by at least ${lateGainMin * 100}% of the curve's level (median best-step fraction ${fmt(distribution!.median)}): training longer (and re-tuning the decay schedule) may help.`, {
         lateGain: lateGainMin,
         metric, count: late.length, total: trials.length, share: r6(lateShare), lateFraction, minShare, medianFraction: r6(distribution!.median), trials: ev(late),
       }),

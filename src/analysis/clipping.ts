@@ -12,6 +12,7 @@ import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { r6 } from "./curveMath.js";
+import { fmt } from "./common.js";
 
 /** Per-step gradient norms of one run. */
 export interface GradNormSeries {
@@ -282,7 +283,7 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   const findings: Finding[] = [];
   if (quantiles && recommendedThreshold !== null) {
     findings.push(
-      finding("info", "clipping.threshold", `Gradient norms (${metric}, ${quantiles.n} steps over ${series.length} run${series.length === 1 ? "" : "s"}): median ${r6(quantiles.p50)}, p${r6(q * 100)} ${r6(recommendedThreshold)}, max ${r6(quantiles.max)}. A clipping threshold at the p${r6(q * 100)} (${r6(recommendedThreshold)}) is the playbook's starting point.`, {
+      finding("info", "clipping.threshold", `Gradient norms (${metric}, ${quantiles.n} steps over ${series.length} run${series.length === 1 ? "" : "s"}): median ${fmt(quantiles.p50)}, p${fmt(q * 100)} ${fmt(recommendedThreshold)}, max ${fmt(quantiles.max)}. A clipping threshold at the p${fmt(q * 100)} (${fmt(recommendedThreshold)}) is the playbook's starting point.`, {
         metric, quantile: q, threshold: r6(recommendedThreshold), p50: r6(quantiles.p50), p90: r6(quantiles.p90), p99: r6(quantiles.p99), max: r6(quantiles.max), n: quantiles.n, runs: series.length, quantileMethod: "type-7 linear interpolation (simple-statistics quantileSorted)",
       }),
     );
@@ -292,8 +293,8 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
     if (clipped > tooFrequent || over.length) {
       findings.push(
         finding("warn", "clipping.too_frequent", (clipped > tooFrequent
-          ? `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of all updates (more than ${tooFrequent * 100}%)`
-          : `A clipping threshold of ${r6(threshold)} would clip ${r6(clipped * 100)}% of all updates, but more than ${tooFrequent * 100}% of the updates of ${over.length} run${over.length === 1 ? "" : "s"} (${over.slice(0, 3).map((t) => `${t.trial}: ${r6(t.clippedFraction * 100)}%`).join(", ")}${over.length > 3 ? ", …" : ""})`) +
+          ? `A clipping threshold of ${fmt(threshold)} would clip ${fmt(clipped * 100)}% of all updates (more than ${tooFrequent * 100}%)`
+          : `A clipping threshold of ${fmt(threshold)} would clip ${fmt(clipped * 100)}% of all updates, but more than ${tooFrequent * 100}% of the updates of ${over.length} run${over.length === 1 ? "" : "s"} (${over.slice(0, 3).map((t) => `${t.trial}: ${fmt(t.clippedFraction * 100)}%`).join(", ")}${over.length > 3 ? ", …" : ""})`) +
           `: for ${clipped > tooFrequent ? "these updates" : "those runs"} that is extremely aggressive clipping, in effect a smaller learning rate. Lower the learning rate instead, or raise the threshold.`, {
           metric, threshold: r6(threshold), clippedFraction: r6(clipped), limit: tooFrequent, runs: over.map((t) => ({ trial: t.trial, clippedFraction: r6(t.clippedFraction) })),
         }),
@@ -303,7 +304,7 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   if (spikes.length) {
     const early = spikes.filter((s) => s.phase === "early").length;
     findings.push(
-      finding("warn", "clipping.spikes", `${spikes.length} gradient-norm spike${spikes.length === 1 ? "" : "s"} (norm > ${spikeOpts.factor}× the median of the previous ${spikeOpts.window} steps; ${early} early, ${spikes.length - early} mid-training), e.g. ${spikes.slice(0, 3).map((s) => `${s.trial ? `${s.trial} ` : ""}step ${s.step}: ${r6(s.norm)} (${r6(s.ratio)}× median)`).join("; ")}${spikes.length > 3 ? "; …" : ""}. Outlier gradients can cause spurious instability; clipping handles both early and mid-training spikes.`, {
+      finding("warn", "clipping.spikes", `${spikes.length} gradient-norm spike${spikes.length === 1 ? "" : "s"} (norm > ${spikeOpts.factor}× the median of the previous ${spikeOpts.window} steps; ${early} early, ${spikes.length - early} mid-training), e.g. ${spikes.slice(0, 3).map((s) => `${s.trial ? `${s.trial} ` : ""}step ${s.step}: ${fmt(s.norm)} (${fmt(s.ratio)}× median)`).join("; ")}${spikes.length > 3 ? "; …" : ""}. Outlier gradients can cause spurious instability; clipping handles both early and mid-training spikes.`, {
         metric, count: spikes.length, early, mid: spikes.length - early, factor: spikeOpts.factor, window: spikeOpts.window,
         spikes: spikes.slice(0, 20).map((s) => ({ trial: s.trial, step: s.step, norm: r6(s.norm), rollingMedian: r6(s.rollingMedian), ratio: r6(s.ratio), phase: s.phase })),
       }),

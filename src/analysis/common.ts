@@ -9,6 +9,7 @@ import type { Direction, HpValue, TrialRow } from "../study/types.js";
 import { isInfeasible } from "../study/types.js";
 import { mean } from "../stats/mean.js";
 import { sampleStandardDeviation } from "../stats/sampleStandardDeviation.js";
+import { formatNumber } from "../util/format.js";
 
 /** Which per-trial objective an analysis uses: the best value over training (playbook default) or the final one. */
 export type ObjectiveBy = "best" | "final";
@@ -187,11 +188,9 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
   return { mean: mean(xs), std: sampleStandardDeviation(xs) };
 }
 
-/** Round for messages (4 significant digits). */
+/** Round for messages: the one number formatter (util/format), "n/a" when missing. */
 export function fmt(x: number | null | undefined): string {
-  if (x === null || x === undefined) return "n/a";
-  if (!Number.isFinite(x)) return String(x);
-  return Number(x.toPrecision(4)).toString();
+  return formatNumber(x, { missing: "n/a" });
 }
 
 /**

@@ -20,6 +20,7 @@ import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, movin
 import { differencesStandardDeviation } from "../stats/differencesStandardDeviation.js";
 import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
 import { median } from "../stats/median.js";
+import { fmt } from "./common.js";
 
 export type { CurveData } from "./curveMath.js";
 
@@ -335,23 +336,24 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
 /** One trial's evidence in a few words, for the study-level message (the CLI prints messages in full). */
 function briefly(code: CurveCode, e: Record<string, unknown>): string {
   const t = String(e.trial);
-  const pct = (x: unknown) => `${r6(Number(x) * 100)}%`;
+  const num = (x: unknown) => (typeof x === "number" ? fmt(x) : String(x));
+  const pct = (x: unknown) => `${fmt(Number(x) * 100)}%`;
   switch (code) {
     case "curves.diverged":
-      if (e.reason === "status") return `${t}${e.step !== null && e.step !== undefined ? ` at step ${e.step}` : ""} (marked diverged by the log)`;
-      return `${t} at step ${e.step} (${e.metric} ${e.reason === "non_finite" ? String(e.value) : `= ${e.value}`})`;
+      if (e.reason === "status") return `${t}${e.step !== null && e.step !== undefined ? ` at step ${num(e.step)}` : ""} (marked diverged by the log)`;
+      return `${t} at step ${num(e.step)} (${e.metric} ${e.reason === "non_finite" ? String(e.value) : `= ${num(e.value)}`})`;
     case "curves.loss_spike":
-      return `${t}: ${e.metric} ${e.value} at step ${e.step}`;
+      return `${t}: ${e.metric} ${num(e.value)} at step ${num(e.step)}`;
     case "curves.train_loss_increasing":
-      return `${t}: ${e.minValue} at step ${e.minStep} → ${e.finalValue} at step ${e.finalStep}`;
+      return `${t}: ${num(e.minValue)} at step ${num(e.minStep)} → ${num(e.finalValue)} at step ${num(e.finalStep)}`;
     case "curves.overfitting":
-      return `${t}: ${e.metric} best ${e.bestValue} at step ${e.bestStep}, ${e.finalValue} at step ${e.finalStep}`;
+      return `${t}: ${e.metric} best ${num(e.bestValue)} at step ${num(e.bestStep)}, ${num(e.finalValue)} at step ${num(e.finalStep)}`;
     case "curves.noisy_late":
-      return `${t}: ${e.metric} noise ${pct(e.relativeNoise)} of its improvement after step ${e.fromStep}`;
+      return `${t}: ${e.metric} noise ${pct(e.relativeNoise)} of its improvement after step ${num(e.fromStep)}`;
     case "curves.still_improving":
-      return `${t}: ${e.metric} improved ${pct(e.relativeImprovement)} after step ${e.fromStep} (final ${e.finalValue} at step ${e.lastStep})`;
+      return `${t}: ${e.metric} improved ${pct(e.relativeImprovement)} after step ${num(e.fromStep)} (final ${num(e.finalValue)} at step ${num(e.lastStep)})`;
     case "curves.saturated":
-      return `${t}: ${e.metric} at its best by step ${e.saturationStep} of ${e.lastStep}`;
+      return `${t}: ${e.metric} at its best by step ${e.saturationStep} of ${num(e.lastStep)}`;
   }
 }
 
@@ -587,7 +589,7 @@ function diagnoseTrial(
       continue;
     }
     const { metric, d } = x;
-    const what = d.reason === "non_finite" ? `${metric} became ${d.value}` : `${metric} blew up to ${r6(d.value)} (> ${th.blowupFactor}× its first value ${r6(d.reference!)}) and did not recover`;
+    const what = d.reason === "non_finite" ? `${metric} became ${d.value}` : `${metric} blew up to ${fmt(d.value)} (> ${th.blowupFactor}× its first value ${fmt(d.reference!)}) and did not recover`;
     findings.push(
       finding("warn", "curves.diverged", `Trial ${trial} diverged at step ${d.step}: ${what}.`, {
         trial,
@@ -605,7 +607,7 @@ function diagnoseTrial(
     const last = curve.steps[curve.steps.length - 1]!;
     const frac = last > first ? (d.step - first) / (last - first) : 0;
     findings.push(
-      finding("warn", "curves.loss_spike", `Trial ${trial}: ${metric} spiked to ${r6(d.value)} at step ${d.step} (> ${th.blowupFactor}× its first value ${r6(d.reference!)}) and then recovered: ${frac <= 0.2 ? "early" : "mid"}-training instability. Learning-rate warmup (early) or gradient clipping can fix it.`, {
+      finding("warn", "curves.loss_spike", `Trial ${trial}: ${metric} spiked to ${fmt(d.value)} at step ${d.step} (> ${th.blowupFactor}× its first value ${fmt(d.reference!)}) and then recovered: ${frac <= 0.2 ? "early" : "mid"}-training instability. Learning-rate warmup (early) or gradient clipping can fix it.`, {
         trial,
         metric,
         step: d.step,
@@ -626,7 +628,7 @@ function diagnoseTrial(
     // Above mini-batch noise too: a logged per-batch loss near its floor wanders by more than 10% of its level.
     if (rise >= th.trainIncrease && rise > 3 * tr.lateNoise) {
       findings.push(
-        finding("warn", "curves.train_loss_increasing", `Trial ${trial}: the training loss rises from ${r6(tr.smoothedBest)} at step ${tr.smoothedBestStep} to ${r6(tr.smoothedFinal)} at step ${tr.lastStep} (smoothed); this usually indicates a bug or an instability.`, {
+        finding("warn", "curves.train_loss_increasing", `Trial ${trial}: the training loss rises from ${fmt(tr.smoothedBest)} at step ${tr.smoothedBestStep} to ${fmt(tr.smoothedFinal)} at step ${tr.lastStep} (smoothed); this usually indicates a bug or an instability.`, {
           trial,
           metric: tr.metric,
           minStep: tr.smoothedBestStep,
@@ -654,7 +656,7 @@ function diagnoseTrial(
       }
       if (trainImproving !== false) {
         findings.push(
-          finding("warn", "curves.overfitting", `Trial ${trial}: ${va.metric} is best at step ${va.smoothedBestStep} (${r6(va.smoothedBest)}, smoothed) and worse at the end (${r6(va.smoothedFinal)} at step ${va.lastStep})${trainImproving ? ` while ${tr!.metric} keeps improving (${r6(trainAtBest!)} → ${r6(tr!.smoothedFinal)})` : " (no training curve to compare)"}: problematic overfitting.`, {
+          finding("warn", "curves.overfitting", `Trial ${trial}: ${va.metric} is best at step ${va.smoothedBestStep} (${fmt(va.smoothedBest)}, smoothed) and worse at the end (${fmt(va.smoothedFinal)} at step ${va.lastStep})${trainImproving ? ` while ${tr!.metric} keeps improving (${fmt(trainAtBest!)} → ${fmt(tr!.smoothedFinal)})` : " (no training curve to compare)"}: problematic overfitting.`, {
             trial,
             metric: va.metric,
             bestStep: va.smoothedBestStep,
@@ -677,7 +679,7 @@ function diagnoseTrial(
   for (const s of [va ?? tr]) {
     if (s && s.lateNoise >= th.noisyLate) {
       findings.push(
-        finding("warn", "curves.noisy_late", `Trial ${trial}: ${s.metric} varies a lot from step to step late in training (noise ${r6(s.lateNoise * 100)}% of its total improvement, over steps ≥ ${r6(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep))}).`, {
+        finding("warn", "curves.noisy_late", `Trial ${trial}: ${s.metric} varies a lot from step to step late in training (noise ${fmt(s.lateNoise * 100)}% of its total improvement, over steps ≥ ${fmt(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep))}).`, {
           trial,
           metric: s.metric,
           fromStep: r6(s.lastStep - th.lateFraction * (s.lastStep - s.firstStep)),
@@ -694,7 +696,7 @@ function diagnoseTrial(
   if (main && !findings.some((f) => f.code === "curves.overfitting")) {
     if (main.endImprovement >= th.stillImproving && main.endImprovement > 2 * main.lateNoise) {
       findings.push(
-        finding("info", "curves.still_improving", `Trial ${trial}: ${main.metric} is still improving at the end (by ${r6(main.endImprovement * 100)}% of its total improvement over the last ${th.endFraction * 100}% of steps); it may benefit from more steps.`, {
+        finding("info", "curves.still_improving", `Trial ${trial}: ${main.metric} is still improving at the end (by ${fmt(main.endImprovement * 100)}% of its total improvement over the last ${th.endFraction * 100}% of steps); it may benefit from more steps.`, {
           trial,
           metric: main.metric,
           fromStep: r6(main.lastStep - th.endFraction * (main.lastStep - main.firstStep)),
@@ -709,7 +711,7 @@ function diagnoseTrial(
       const endGap = (sign * (main.smoothedFinal - main.smoothedBest)) / main.scale;
       if (main.saturationFraction <= th.saturatedBefore && endGap <= th.saturationTolerance) {
         findings.push(
-          finding("info", "curves.saturated", `Trial ${trial}: ${main.metric} was within ${th.saturationTolerance * 100}% of its best by step ${main.saturationStep} (${r6(main.saturationFraction * 100)}% of training) and stayed there; max_train_steps can likely be decreased.`, {
+          finding("info", "curves.saturated", `Trial ${trial}: ${main.metric} was within ${th.saturationTolerance * 100}% of its best by step ${main.saturationStep} (${fmt(main.saturationFraction * 100)}% of training) and stayed there; max_train_steps can likely be decreased.`, {
             trial,
             metric: main.metric,
             saturationStep: main.saturationStep,

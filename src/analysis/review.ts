@@ -190,7 +190,8 @@ export const REVIEW_ANALYSES: ReviewAnalysis[] = [
     name: "fanova",
     applies: (s, o) => !mixesSearchSpaces(s) && feasibleCount(s, o) >= 20 && varying(s).length >= 2,
     why: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varying(s).length < 2 ? "fewer than 2 hyperparameters vary" : `only ${feasibleCount(s, o)} feasible trials (< 20)`),
-    run: (s, o) => fanova(s, { by: o.by, seed: o.seed ?? 0, trees: 32, pdPoints: 20, ...opt(o, "fanova") }),
+    // 32 trees; on large studies leaves of ≥ 3 trials (same ranking, a third of the cells to integrate).
+    run: (s, o) => fanova(s, { by: o.by, seed: o.seed ?? 0, trees: 32, pdPoints: 20, minSamplesLeaf: s.size >= 500 ? 3 : 1, ...opt(o, "fanova") }),
   },
   { name: "adamBudget", applies: (s) => !mixesSearchSpaces(s) && adamBudgetCheck(s) !== null, why: (s) => (mixesSearchSpaces(s) ? "the trials come from several submissions" : "no Adam-specific hyperparameter (β1, β2 or ε) varies"), run: (s) => adamBudgetCheck(s)! },
   // Training dynamics (issue 5): curves, checkpoints, clipping, instability + warmup, trainingSteps.

@@ -25,6 +25,7 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { findLrParam } from "./warmup.js";
 import { lowerIsBetter, r6 } from "./curveMath.js";
+import { fmt } from "./common.js";
 
 export interface TrainingStepsOptions {
   /** Metric defining "training performance". Default: the resolved training loss, else the objective. */
@@ -184,13 +185,13 @@ export function trainingSteps(study: Study, options: TrainingStepsOptions = {}):
     findings.push(
       finding("info", "training_steps.max_train_steps", method === "target"
         ? `The fastest trial (${chosen.trial}) reaches ${metric} ${options.target} at step ${maxTrainSteps} of ${trainedSteps}: initial guess max_train_steps = ${maxTrainSteps}.`
-        : `The best trial by ${metric} (${chosen.trial}) comes within ${tol * 100}% of its best (${r6(chosen.best)}) at step ${maxTrainSteps} of ${trainedSteps}: initial guess max_train_steps = ${maxTrainSteps} (for a constant-learning-rate sweep).`,
+        : `The best trial by ${metric} (${chosen.trial}) comes within ${tol * 100}% of its best (${fmt(chosen.best)}) at step ${maxTrainSteps} of ${trainedSteps}: initial guess max_train_steps = ${maxTrainSteps} (for a constant-learning-rate sweep).`,
         { metric, direction, method, trial: chosen.trial, maxTrainSteps, trainedSteps, fraction: fraction === null ? null : r6(fraction), best: r6(chosen.best), bestStep: chosen.bestStep, tolerance: tol, target: options.target ?? null }),
     );
   }
   if (nearEnd && chosen) {
     findings.push(
-      finding("warn", "training_steps.near_end", `The trial that sets max_train_steps only gets there at ${r6(fraction! * 100)}% of its ${trainedSteps} steps: the sweep may have been too short; rerun it with more steps (or the run is compute-bound: tune in rounds).`,
+      finding("warn", "training_steps.near_end", `The trial that sets max_train_steps only gets there at ${fmt(fraction! * 100)}% of its ${trainedSteps} steps: the sweep may have been too short; rerun it with more steps (or the run is compute-bound: tune in rounds).`,
         { metric, trial: chosen.trial, maxTrainSteps, trainedSteps, fraction: r6(fraction!), nearEnd: nearEndAt }),
     );
   }

@@ -23,6 +23,7 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
 import { divergenceStep } from "./curves.js";
+import { fmt } from "./common.js";
 
 export interface LrSweepOptions {
   /** Learning-rate hyperparameter. Default: `learning_rate`, then `lr`, then any name containing `learning_rate`. */
@@ -221,9 +222,9 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   if (unstableAbove.length) {
     const early = unstableAbove.filter((t) => t.phase === "early").length;
     const edge = bestLr !== null && lrStar !== null && bestLr === lrStar;
-    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${r6(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${r6(t.value!)} from its smoothed minimum ${r6(t.reference!)} at step ${t.step ?? "?"}` : t.kind === "blowup" ? `${metric} blew up to ${r6(t.value!)} at step ${t.step ?? "?"}` : t.kind === "failed" ? "failed" : t.kind === "oom" ? "ran out of memory" : `diverged${t.step !== null ? ` at step ${t.step}` : ""}`}`);
+    const eg = unstableAbove.slice(0, 3).map((t) => `${t.trial} at ${lrParam} ${fmt(t.learningRate)}: ${t.kind === "loss_rise" ? `${metric} rose to ${fmt(t.value!)} from its smoothed minimum ${fmt(t.reference!)} at step ${t.step ?? "?"}` : t.kind === "blowup" ? `${metric} blew up to ${fmt(t.value!)} at step ${t.step ?? "?"}` : t.kind === "failed" ? "failed" : t.kind === "oom" ? "ran out of memory" : `diverged${t.step !== null ? ` at step ${t.step}` : ""}`}`);
     findings.push(
-      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : r6(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
+      finding("warn", "instability.unstable_above", `${unstableAbove.length} trial${unstableAbove.length === 1 ? "" : "s"} with ${lrParam} above lr* = ${lrStar === null ? "(none stable)" : fmt(lrStar)} ${unstableAbove.length === 1 ? "is" : "are"} unstable (${describeKinds(unstableAbove)}; ${early} early in training): ${eg.join("; ")}${unstableAbove.length > 3 ? "; …" : ""}.${edge ? " The best learning rate is at the edge of stability, so instability is forcing a small learning rate: fixing it (learning-rate warmup for early instability, gradient clipping for both) will likely improve training." : " Instability only matters if it forces a learning rate that is too small; warmup (early instability) or clipping can fix it."}`,
         { lrParam, metric, lrStar, unstableLr, bestLr, bestAtEdge: edge, earlyCount: early, trials: ev(unstableAbove) },
       ),
     );
@@ -340,13 +341,13 @@ export function warmupPlan(options: WarmupPlanOptions): WarmupPlan {
   });
   const probeSteps = options.probeSteps ?? 500;
   const notes = [
-    `Sweep warmup_steps over ${lengths.join(", ")} at base_learning_rate = ${mult} × ${r6(unstable)} = ${r6(base)}; keep the shortest warmup that does not blow up.`,
+    `Sweep warmup_steps over ${lengths.join(", ")} at base_learning_rate = ${mult} × ${fmt(unstable)} = ${fmt(base)}; keep the shortest warmup that does not blow up.`,
     `Prepend that warmup to the baseline schedule and train max_train_steps + warmup_steps (e.g. ${maxTrainSteps} + ${lengths[0] ?? 0}); compare to the baseline with retrospective checkpoint selection.`,
     `If the warmup needed is longer than 5% of max_train_steps (${Math.floor(0.05 * maxTrainSteps)}), max_train_steps may need to be increased.`,
-    `Evaluate early and often: run ${probeSteps} steps at 2 × lr* = ${r6(2 * lrStar)} evaluating every step to catch early instability.`,
+    `Evaluate early and often: run ${probeSteps} steps at 2 × lr* = ${fmt(2 * lrStar)} evaluating every step to catch early instability.`,
   ];
   const findings: Finding[] = [
-    finding("info", "warmup.plan", `Warmup sweep: ${lengths.length} trials at learning rate ${r6(base)} (10× the unstable rate ${r6(unstable)}) with warmup_steps ${lengths.join(", ")} (≤ 10% of ${maxTrainSteps}).`, {
+    finding("info", "warmup.plan", `Warmup sweep: ${lengths.length} trials at learning rate ${fmt(base)} (10× the unstable rate ${fmt(unstable)}) with warmup_steps ${lengths.join(", ")} (≤ 10% of ${maxTrainSteps}).`, {
       baseLearningRate: r6(base), unstableBaseLearningRate: r6(unstable), lrStar: r6(lrStar), lengths, maxWarmupSteps: cap, schedule,
     }),
   ];

@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/load.js"),
+  () => import("./commands/export.js"),
   () => import("./commands/review.js"),
   () => import("./commands/run.js"),
   () => import("./commands/status.js"),

@@ -6,7 +6,7 @@
 import type { Magic } from "./magics.js";
 import { UsageError } from "./args.js";
 import { findingsBundle } from "./render.js";
-import { figureBundle, tableBundle } from "../notebook/display.js";
+import { tableBundle } from "../notebook/display.js";
 
 const FIGURES = ["profile", "table", "spread"] as const;
 
@@ -49,9 +49,9 @@ export const algoperfMagic: Magic = {
         { caption: `AlgoPerf ${ruleset}-tuning leaderboard` },
       ),
     );
-    if (figs.includes("profile")) ctx.show(figureBundle(plots.algoperfProfileFigure(r)));
-    if (figs.includes("table")) ctx.show(figureBundle(plots.algoperfTimeTable(r)));
-    if (figs.includes("spread")) ctx.show(figureBundle(plots.algoperfStudySpreadFigure(r)));
+    if (figs.includes("profile")) await ctx.showFigure(plots.algoperfProfileFigure(r));
+    if (figs.includes("table")) await ctx.showFigure(plots.algoperfTimeTable(r));
+    if (figs.includes("spread")) await ctx.showFigure(plots.algoperfStudySpreadFigure(r));
     ctx.show(findingsBundle(r.findings, "AlgoPerf scoring"));
     return r;
   },

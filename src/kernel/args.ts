@@ -3,6 +3,7 @@
  * its declared options, with usage errors a person can act on.
  */
 import { TunebookError } from "../study/types.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** A bad magic invocation: shown as `UsageError` with the magic's usage line, never a stack. */
 export class UsageError extends TunebookError {
@@ -59,7 +60,7 @@ export function parseArgs(values: unknown[], spec: ArgSpec, usage?: string): Par
     const o = spec.options[name];
     if (!o) {
       const known = Object.keys(spec.options).map((k) => `--${k}`);
-      throw new UsageError(`unknown option ${v}${known.length ? ` (options: ${known.join(", ")})` : " (this magic takes no options)"}`, usage);
+      throw new UsageError(`unknown option ${v}${didYouMean(name, Object.keys(spec.options), "--")}${known.length ? ` (options: ${known.join(", ")})` : " (this magic takes no options)"}`, usage);
     }
     if (o.type === "flag") {
       if (m[3] !== undefined && !/^(true|false)$/.test(m[3])) throw new UsageError(`--${name} is a flag and takes no value`, usage);

@@ -8,10 +8,11 @@ import { preprocessCell, RUNTIME, type Preprocessed } from "./preprocess.js";
 import { InterruptedError, MagicError, MagicRuntime, sendDisplay } from "./runtime.js";
 import { createConverterSet, disableDirectoryWatching, executorModule, type ConverterSet, type Executor } from "./tslab.js";
 import { hasTypes, installTypeForwarding, wrapCellRequire } from "./resolve.js";
-import { isFigure, toBundle } from "../notebook/display.js";
+import { isFigure, setDisplayHandler, toBundle } from "../notebook/display.js";
 import { Study } from "../study/study.js";
 import { summarizeStudy } from "../study/summary.js";
 import { summaryBundle } from "./render.js";
+import { beginCellMaps, cellTraceback, installCellSourceMaps } from "./sourcemap.js";
 
 /** What Jupyter shows for a failed cell. */
 export interface CellError {
@@ -62,6 +63,8 @@ export class TunebookKernel {
   private thrown: unknown[] = [];
   private abort = new AbortController();
   private readonly bindTypes: Record<string, string>;
+  /** Cells run in this session (In [n] when the caller does not say). */
+  private cells = 0;
 
   /**
    * @param cwd the notebook's folder (tslab resolves modules and compiles from here)
@@ -70,6 +73,8 @@ export class TunebookKernel {
   constructor(cwd: string, tunebook: unknown) {
     installTypeForwarding(cwd);
     disableDirectoryWatching();
+    // Before the compiler is created: cells then carry source maps for their tracebacks.
+    installCellSourceMaps();
     const convs = (this.convs = createConverterSet());
     void convs.node; // warm the compiler (a few hundred ms) before the first cell
     this.executor = executorModule.createExecutor(cwd, convs, {
@@ -81,6 +86,12 @@ export class TunebookKernel {
     tslabGlobal.require = wrapCellRequire(tslabGlobal.require, tunebook);
     this.runtime = new MagicRuntime(this.executor.locals);
     g[RUNTIME] = this.runtime;
+    // display(fig) in a cell: the kernel adds the static image and places plotly.js.
+    setDisplayHandler((x) => {
+      if (!isFigure(x)) return false;
+      void this.runtime.showFigure(x);
+      return true;
+    });
     // Typed bindings only when notebooks can see tunebook's declarations (dist/ built).
     this.bindTypes = hasTypes() ? BIND_TYPES : {};
   }
@@ -90,8 +101,23 @@ export class TunebookKernel {
     return preprocessCell(code, { bindTypes: this.bindTypes, defaultBind: { load: "study", run: "study", "%%space": "space" } });
   }
 
-  /** Run one cell. Never throws: failures come back as a CellError. */
-  async execute(code: string): Promise<ExecuteResult> {
+  /**
+   * Run one cell. Never throws: failures come back as a CellError.
+   * @param cellId the front end's id of the cell (JupyterLab, VS Code), if it sends one
+   */
+  async execute(code: string, opts: { cellId?: string; count?: number } = {}): Promise<ExecuteResult> {
+    beginCellMaps(code, opts.count ?? ++this.cells);
+    this.runtime.figures.beginCell(opts.cellId ? `id:${opts.cellId}` : `code:${code}`);
+    try {
+      return await this.executeCell(code);
+    } finally {
+      // Figures of the last expression or display() still rendering their PNG.
+      await this.runtime.settle();
+      this.runtime.figures.endCell();
+    }
+  }
+
+  private async executeCell(code: string): Promise<ExecuteResult> {
     this.diagnostics = [];
     this.thrown = [];
     this.abort = new AbortController();
@@ -130,13 +156,15 @@ export class TunebookKernel {
 
   close(): void {
     this.executor.close();
+    void this.runtime.figures.close();
   }
 
   private log(args: unknown[]): void {
     // tslab logs a cell's last expression: show figures, tables and studies richly.
     if (args.length === 1 && richValue(args[0])) {
       const v = args[0];
-      sendDisplay(v instanceof Study ? summaryBundle(summarizeStudy(v)) : toBundle(v));
+      if (isFigure(v)) void this.runtime.showFigure(v);
+      else sendDisplay(v instanceof Study ? summaryBundle(summarizeStudy(v)) : toBundle(v));
       return;
     }
     process.stdout.write(format(...args) + "\n");
@@ -163,8 +191,8 @@ export class TunebookKernel {
       return { ename: e.kind, evalue: e.message, traceback: tb };
     }
     if (e instanceof Error) {
-      const stack = (e.stack ?? `${e.name}: ${e.message}`).split("\n").filter((l) => !/node:internal|tslab[\\/]dist|src[\\/]kernel|dist[\\/]kernel/.test(l));
-      return { ename: e.name || "Error", evalue: e.message, traceback: stack };
+      // The cell's own lines (through the source maps), no generated code or node internals.
+      return { ename: e.name || "Error", evalue: e.message, traceback: cellTraceback(e) };
     }
     const text = e === undefined ? "the cell failed" : format(e);
     return { ename: "Error", evalue: text, traceback: [text] };

@@ -7,8 +7,11 @@ import { resolve, relative } from "node:path";
 import type { ArgSpec, OptionSpec, ParsedArgs } from "./args.js";
 import { UsageError } from "./args.js";
 import type { MagicRuntime } from "./runtime.js";
+import { FIGURE_MODES } from "./figures.js";
+import type { FigureMode } from "../notebook/display.js";
+import { didYouMean } from "../util/suggest.js";
 import { findingsBundle, findingsText, summaryBundle, escapeHtml } from "./render.js";
-import { figureBundle, tableBundle, type MimeBundle } from "../notebook/display.js";
+import { tableBundle, type MimeBundle } from "../notebook/display.js";
 import type { Figure } from "../plots/theme.js";
 import type { Finding } from "../analysis/finding.js";
 import { Study } from "../study/study.js";
@@ -28,6 +31,8 @@ export interface MagicContext {
   bind?: string;
   runtime: MagicRuntime;
   show(bundle: MimeBundle): void;
+  /** Show a figure (views per `%config figures=…`, with its static image). */
+  showFigure(fig: Figure): Promise<void>;
   /** A display that can be updated in place (update_display_data with a display_id). */
   newDisplay(): (bundle: MimeBundle) => void;
   print(text: string): void;
@@ -77,9 +82,23 @@ export function resolveStudy(ctx: MagicContext, opt: unknown): Study {
   throw new UsageError(`--study expects a study (a variable name, $var or {expression}), got a ${typeof opt}`);
 }
 
+/**
+ * Every name must be a hyperparameter (or trial attribute) of the study; a typo gets a
+ * "did you mean" instead of an empty figure.
+ */
+export function checkHparams(study: Study, names: readonly string[] | undefined, what = "hyperparameter"): void {
+  if (!names?.length) return;
+  const known = study.hparamSummaries().map((h) => h.name);
+  const rows = study.trialRows();
+  const has = (n: string) => known.includes(n) || rows.some((r) => r.attrs[n] !== undefined && r.attrs[n] !== null);
+  for (const n of names) {
+    if (!has(n)) throw new UsageError(`the study has no ${what} "${n}"${didYouMean(n, known)} (it has: ${known.join(", ") || "none"})`);
+  }
+}
+
 /** Show figures then findings; returns the result so `as NAME` can keep it. */
-function showAnalysis<T extends { findings: Finding[] }>(ctx: MagicContext, result: T, figures: Figure[], title: string): T {
-  for (const f of figures) ctx.show(figureBundle(f));
+async function showAnalysis<T extends { findings: Finding[] }>(ctx: MagicContext, result: T, figures: Figure[], title: string): Promise<T> {
+  for (const f of figures) await ctx.showFigure(f);
   ctx.show(findingsBundle(result.findings, title));
   return result;
 }
@@ -111,13 +130,40 @@ register(
   }),
 
   magic({
+    name: "config",
+    kind: "line",
+    summary: "kernel settings: figures=interactive|static|both",
+    usage: "%config [figures=interactive|static|both]",
+    description:
+      "Without arguments, shows the settings. `figures` chooses what a figure output carries: `interactive` (plotly only, no browser needed), `static` (a PNG only: small notebooks, any viewer), or `both` (default: interactive where plotly.js runs, the PNG everywhere else — untrusted notebooks, GitHub, PDF). The default can also be set with the TUNEBOOK_FIGURES environment variable.",
+    examples: ["%config", "%config figures=static", "%config figures both"],
+    args: { positional: ["...setting"], required: 0, options: {} },
+    run: (a, ctx) => {
+      const figs = ctx.runtime.figures;
+      const words = a.positional.map(String).join(" ").replace(/\s*=\s*/g, "=").trim();
+      if (words) {
+        const m = /^([\w-]+)(?:=|\s+)(\S+)$/.exec(words);
+        if (!m) throw new UsageError(`write a setting as name=value, e.g. figures=static (not ${JSON.stringify(words)})`);
+        const [, key, value] = m;
+        if (key !== "figures") throw new UsageError(`unknown setting ${JSON.stringify(key)}${didYouMean(key!, ["figures"])}; settings: figures`);
+        if (!(FIGURE_MODES as readonly string[]).includes(value!))
+          throw new UsageError(`figures must be one of ${FIGURE_MODES.join(", ")}, not ${JSON.stringify(value)}${didYouMean(value!, FIGURE_MODES)}`);
+        figs.mode = value as FigureMode;
+        if (figs.mode !== "interactive") figs.warm();
+      }
+      const img = figs.mode === "interactive" ? "" : figs.imagesAvailable ? " (PNG by headless Chromium)" : " (no PNG: Chromium is not available)";
+      ctx.print(`figures=${figs.mode}${img}`);
+    },
+  }),
+
+  magic({
     name: "load",
     kind: "line",
     summary: "load trial logs into a study variable and show its summary",
-    usage: "%load <path> [as NAME] [--format F] [--objective METRIC] [--direction min|max]",
+    usage: "%load <path> [as NAME] [--format F] [--objective METRIC] [--direction min|max] [--study NAME] [--watch SECONDS]",
     description:
-      "Loads a log file or folder (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder.",
-    examples: ["%load datasets/deepcave_mnist/run_1", "%load runs/lr-sweep as sweep --objective valid/loss", "%load $path as s2"],
+      "Loads a log file, folder or storage URL (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder. --study picks one study of an Optuna storage (or MLflow experiment) that holds several. --watch N reloads every N seconds, updating the summary in place and the variable, until no trial is running at two loads in a row or the cell is interrupted.",
+    examples: ["%load datasets/deepcave_mnist/run_1", "%load runs/lr-sweep as sweep --objective valid/loss", "%load $path as s2", "%load study.db as optuna --study mlp-lr", "%load postgresql://tuner@db/optuna --study mlp-lr --watch 10"],
     args: {
       positional: ["path"],
       required: 1,
@@ -125,19 +171,36 @@ register(
         format: { type: "string", help: "log format (default: detected)", alias: "f" },
         objective: { type: "string", help: "objective metric", alias: "o" },
         direction: { type: "string", help: "minimize or maximize", alias: "d" },
+        study: { type: "string", help: "which study of a storage that holds several (Optuna, MLflow)" },
+        watch: { type: "string", help: "reload every N seconds until no trial is running" },
       }),
     },
     run: async (a, ctx) => {
       const path = a.positional[0];
       if (typeof path !== "string") throw new UsageError(`<path> must be text, got a ${typeof path}`);
-      const study = await loadStudy(path, { // as given: warnings then name the path the user wrote
+      const options = { // as given: warnings then name the path the user wrote
         format: a.options.format as FormatName | undefined,
         objective: a.options.objective as string | undefined,
         direction: direction(a.options.direction),
-      });
+        study: a.options.study as string | undefined,
+      };
       const name = ctx.bind ?? "study";
       ctx.runtime.current = name;
-      ctx.show(summaryBundle(summarizeStudy(study), name));
+      if (a.options.watch === undefined) {
+        const study = await loadStudy(path, options);
+        ctx.show(summaryBundle(summarizeStudy(study), name));
+        return study;
+      }
+      const seconds = Number(a.options.watch);
+      if (!(seconds > 0) || seconds > 86400) throw new UsageError(`--watch must be a number of seconds in (0, 86400], not ${JSON.stringify(a.options.watch)}`);
+      const { watchStudy } = await import("../study/watch.js");
+      const update = ctx.newDisplay();
+      let study: Study | undefined;
+      for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
+        study = s;
+        ctx.locals[name] = s; // the variable follows the study while the cell runs
+        update(summaryBundle(summarizeStudy(s), name));
+      }
       return study;
     },
   }),
@@ -153,6 +216,7 @@ register(
     run: async (a, ctx) => {
       const { axisPlotData } = await import("../analysis/axis.js");
       const study = resolveStudy(ctx, a.options.study);
+      checkHparams(study, a.positional.map(String));
       const r = axisPlotData(study, { hparams: a.positional.length ? a.positional.map(String) : undefined, by: by(a.options.by) });
       const { axisFigure } = await import("../plots/axis.js");
       return showAnalysis(ctx, r, [axisFigure(r)], "axis plot findings");
@@ -184,11 +248,8 @@ register(
       const study = resolveStudy(ctx, a.options.study);
       const scientific = String(a.positional[0]);
       // A trial attribute works too (e.g. AlgoPerf's `submission`): isolation() accepts both.
-      const has = (v: unknown) => v !== undefined && v !== null;
-      if (!study.trialRows().some((r) => has(r.hparams[scientific]) || has(r.attrs[scientific]))) {
-        const names = study.hparamSummaries().map((h) => h.name);
-        throw new UsageError(`the study has no hyperparameter "${scientific}" (it has: ${names.join(", ")})`);
-      }
+      checkHparams(study, [scientific]);
+      checkHparams(study, a.options.nuisance as string[] | undefined, "nuisance hyperparameter");
       const resamples = a.options.bootstrap as number | undefined;
       const r = isolation(study, {
         scientific,
@@ -223,6 +284,7 @@ register(
     run: async (a, ctx) => {
       const { boundaries } = await import("../analysis/boundaries.js");
       const study = resolveStudy(ctx, a.options.study);
+      checkHparams(study, a.options.scientific ? [String(a.options.scientific)] : undefined, "scientific hyperparameter");
       const r = boundaries(study, {
         perScientific: a.options.scientific as string | undefined,
         topK: a.options.top as number | undefined,
@@ -369,6 +431,7 @@ register(
     args: { positional: [], required: 0, options: opts({ scientific: { type: "string", help: "scientific hyperparameter" }, study: STUDY_OPT, by: BY_OPT }) },
     run: async (a, ctx) => {
       const study = resolveStudy(ctx, a.options.study);
+      checkHparams(study, a.options.scientific ? [String(a.options.scientific)] : undefined, "scientific hyperparameter");
       const { review } = await import("../analysis/review.js");
       const r = review(study, { scientific: a.options.scientific as string | undefined, by: by(a.options.by) });
       ctx.show(findingsBundle(r.findings, `review of ${r.study}: ${r.ran.length} analyses ran${r.skipped.length ? `, ${r.skipped.length} did not apply (${r.skipped.join(", ")})` : ""}`, r.notChecked));

@@ -18,6 +18,35 @@ export function parseKernelArgs(argv: string[]): { configPath: string } {
 }
 
 /**
+ * Call `onGone` once the process that started the kernel is gone (like ipykernel's parent
+ * poller): its parent PID changed (re-parented to init or a subreaper), or the process Jupyter
+ * named in JPY_PARENT_PID no longer exists. Checked every second; does not keep the process alive.
+ *
+ * @example
+ * watchParent(() => process.exit(0));
+ */
+export function watchParent(onGone: () => void, intervalMs = 1000): () => void {
+  const ppid = process.ppid;
+  const named = Number(process.env.JPY_PARENT_PID);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  const timer = setInterval(() => {
+    if (process.ppid !== ppid || (Number.isInteger(named) && named > 1 && !alive(named))) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * Start the kernel (never returns until Jupyter shuts it down).
  *
  * @example
@@ -39,7 +68,15 @@ export async function startKernel(argv: string[] = process.argv.slice(2)): Promi
     tunebook = new Proxy({}, { get: (_t, p) => { if (p === "then") return undefined; throw e; } });
   }
   const kernel = new TunebookKernel(process.cwd(), tunebook);
-  const server = createServer(new TunebookHandler(kernel), configPath);
+  // Chromium for static figure images starts now, while the user reads the first cells.
+  kernel.runtime.figures.warm();
+  const exit = (code: number) => {
+    // The browser is a child process: close it, then leave (at most a second later either way).
+    setTimeout(() => process.exit(code), 1000).unref();
+    void kernel.runtime.figures.close().finally(() => process.exit(code));
+  };
+  const server = createServer(new TunebookHandler(kernel, () => exit(0)), configPath);
+  watchParent(() => exit(0));
   process.on("SIGINT", () => kernel.interrupt());
   // Keep the kernel alive whatever a cell leaves behind.
   process.on("uncaughtException", (err) => console.error("uncaught exception:", err));

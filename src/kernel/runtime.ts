@@ -7,7 +7,11 @@ import { formatMagicHelp, lsmagicText, MAGICS, type Magic, type MagicContext } f
 import { parseArgs, UsageError } from "./args.js";
 import { TunebookError } from "../study/types.js";
 import { jupyter, type DisplayWriter } from "./tslab.js";
+import { escapeHtml } from "../plots/export.js";
+import { didYouMean } from "../util/suggest.js";
 import type { MimeBundle } from "../notebook/display.js";
+import type { Figure } from "../plots/theme.js";
+import { KernelFigures } from "./figures.js";
 
 /** An error from a magic, already worded for people. `usage` is shown under the message. */
 export class MagicError extends Error {
@@ -32,13 +36,13 @@ export class InterruptedError extends Error {
 }
 
 /** Send a MIME bundle to the running cell's output (tslab's writer); `id` makes it updatable. */
-export function sendDisplay(bundle: MimeBundle, opts: { id?: string; update?: boolean; writer?: DisplayWriter | null } = {}): void {
+export function sendDisplay(bundle: MimeBundle, opts: { id?: string; update?: boolean; writer?: DisplayWriter | null; metadata?: Record<string, unknown> } = {}): void {
   const write = opts.writer ?? jupyter.lastWriteDisplayData;
   if (!write) {
     process.stdout.write(String(bundle["text/plain"] ?? "") + "\n");
     return;
   }
-  write({ data: bundle, metadata: {}, transient: opts.id ? { display_id: opts.id } : {} }, !!opts.update);
+  write({ data: bundle, metadata: opts.metadata ?? {}, transient: opts.id ? { display_id: opts.id } : {} }, !!opts.update);
 }
 
 /** State shared by the magics of one kernel session. */
@@ -48,11 +52,41 @@ export class MagicRuntime {
   /** Name of the notebook variable holding the current study (set by %load / %run). */
   current = "study";
   private displays = 0;
+  /** Figure outputs: views (`%config figures=…`), the warm browser for PNGs, the plotly.js carrier. */
+  readonly figures: KernelFigures;
+  /** Displays still rendering (PNG) that the running cell must wait for. */
+  private pending: Array<Promise<void>> = [];
 
   constructor(
     private readonly locals: Record<string, unknown>,
     private readonly magics: Record<string, Magic> = MAGICS,
-  ) {}
+    figures?: KernelFigures,
+  ) {
+    this.figures = figures ?? new KernelFigures();
+  }
+
+  /**
+   * Show a figure in the running cell's output (its writer is taken now, so a late PNG still
+   * lands in this cell). Resolves when it was sent.
+   */
+  showFigure(fig: Figure, writer: DisplayWriter | null = jupyter.lastWriteDisplayData): Promise<void> {
+    const p = this.figures.show(fig).then((shown) => {
+      sendDisplay(shown.data, { writer, metadata: shown.metadata });
+      const note = this.figures.takeNote();
+      if (note) sendDisplay({ "text/plain": note, "text/html": `<p style="color:#6B7785;font-size:12px">${escapeHtml(note)}</p>` }, { writer });
+    });
+    this.pending.push(p.catch(() => undefined));
+    return p;
+  }
+
+  /** Wait for the displays the cell started (figures from its last expression or display()). */
+  async settle(): Promise<void> {
+    while (this.pending.length) {
+      const p = this.pending;
+      this.pending = [];
+      await Promise.all(p);
+    }
+  }
 
   /** Run a line magic. Called by generated code; always rejects with a MagicError on failure. */
   async run(name: string, args: unknown[], line: number, bind?: string): Promise<unknown> {
@@ -67,13 +101,17 @@ export class MagicRuntime {
   /** `%name?`: print the magic's help. */
   help(name: string): void {
     const m = this.magics[name];
-    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}\n\n${lsmagicText(this.magics)}`) + "\n");
+    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), "%")}\n\n${lsmagicText(this.magics)}`) + "\n");
   }
 
   private async invoke(name: string, kind: "line" | "cell", values: unknown[], line: number, bind: string | undefined, body: string | undefined): Promise<unknown> {
     const m = this.magics[name];
     const prefix = kind === "cell" ? "%%" : "%";
-    if (!m) throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}; %lsmagic lists the magics`);
+    if (!m) {
+      const same = Object.values(this.magics).filter((x) => x.kind === kind).map((x) => x.name);
+      const hint = didYouMean(name, same, prefix) || didYouMean(name, Object.keys(this.magics), "%");
+      throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}${hint || "; %lsmagic lists the magics"}`);
+    }
     if (m.kind !== kind) {
       throw new MagicError(name, line, "UsageError", `%${name} is a ${m.kind} magic: write ${m.kind === "cell" ? "%%" : "%"}${name}`, m.usage);
     }
@@ -89,6 +127,7 @@ export class MagicRuntime {
       bind,
       runtime: this,
       show: (b) => sendDisplay(b),
+      showFigure: (f) => this.showFigure(f),
       newDisplay: () => {
         const id = `tunebook-${process.pid}-${++this.displays}`;
         const writer = jupyter.lastWriteDisplayData;

@@ -6,8 +6,9 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { TunebookKernel } from "./kernel.js";
 import { isMagicLine } from "./preprocess.js";
-import { MAGICS } from "./magics.js";
-import { converter, inspectModule, jupyter, util, type DisplayWriter, type TaskQueue, type WireMessage, type ZmqServerBase } from "./tslab.js";
+import { formatMagicHelp, MAGICS } from "./magics.js";
+import { Study } from "../study/study.js";
+import { converter, inspectModule, jupyter, util, type DisplayWriter, type WireMessage, type ZmqServerBase } from "./tslab.js";
 import { VERSION } from "../version.js";
 
 type WriteStream = (name: string, text: string) => void;
@@ -21,12 +22,27 @@ const LANGUAGE_INFO = {
   codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
 };
 
+/**
+ * A request sent before the client could have seen a failed cell's reply belongs to the same Run
+ * All. Requests waiting in the queue are such; so are requests the client sent earlier but the
+ * kernel read only after the failure (a cell that blocks the event loop delays reading): those are
+ * recognised by their header's date, trusted only within this window after the failure (a client
+ * on another machine may have a skewed clock).
+ */
+const LATE_READ_WINDOW_MS = 1000;
+
 /** The request handler tslab's ZmqServer calls (same interface as its JupyterHandlerImpl). */
 export class TunebookHandler {
   private execCount = 0;
-  private readonly queue: TaskQueue = new util.TaskQueue();
+  private tail: Promise<unknown> = Promise.resolve();
+  /** When the last cell with stop_on_error failed (ms), or -Infinity. */
+  private failedAt = -Infinity;
 
-  constructor(readonly kernel: TunebookKernel) {}
+  /** @param onClose called after a shutdown_request closed the kernel (the process should exit) */
+  constructor(
+    readonly kernel: TunebookKernel,
+    private readonly onClose?: () => void,
+  ) {}
 
   handleKernel(): Record<string, unknown> {
     return {
@@ -39,9 +55,25 @@ export class TunebookHandler {
     };
   }
 
-  async handleExecute(req: { code: string; silent?: boolean }, writeStream: WriteStream, writeDisplayData: DisplayWriter, writeError?: WriteError, onStart?: (count: number) => void): Promise<Record<string, unknown>> {
-    try {
-      return await this.queue.add(async () => {
+  /**
+   * Run an execute_request after the ones before it. Like IPython's kernel: when a cell fails and
+   * its request has `stop_on_error` (the default), every request queued behind it is answered
+   * `aborted` without running.
+   */
+  handleExecute(
+    req: { code: string; silent?: boolean; stop_on_error?: boolean },
+    writeStream: WriteStream,
+    writeDisplayData: DisplayWriter,
+    writeError?: WriteError,
+    onStart?: (count: number) => void,
+    meta: { cellId?: string; sentAt?: number } = {},
+  ): Promise<Record<string, unknown>> {
+    const arrived = Date.now();
+    const run = async (): Promise<Record<string, unknown>> => {
+      const queuedBehindError = arrived <= this.failedAt;
+      const sentBeforeError = meta.sentAt !== undefined && meta.sentAt < this.failedAt && arrived - this.failedAt < LATE_READ_WINDOW_MS;
+      if (queuedBehindError || sentBeforeError) return { status: "aborted", execution_count: null };
+      try {
         // Like ipykernel, output that arrives after the cell finished still goes to this cell.
         process.stdout.write = streamWriter("stdout", writeStream) as typeof process.stdout.write;
         process.stderr.write = streamWriter("stderr", writeStream) as typeof process.stderr.write;
@@ -49,17 +81,18 @@ export class TunebookHandler {
         const count = ++this.execCount;
         // execute_input carries the count, so front ends show In [n] (nbconvert reads it from there).
         onStart?.(count);
-        const r = await this.kernel.execute(req.code);
+        const r = await this.kernel.execute(req.code, { cellId: meta.cellId, count });
         if (r.ok) return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
         writeError?.(r.error!);
-        // Like tslab: drop the cells queued behind a failed one (Jupyter's stop-on-error).
-        this.queue.reset(200);
+        if (req.stop_on_error !== false) this.failedAt = Date.now();
         return { status: "error", execution_count: count, ...r.error };
-      });
-    } catch (e) {
-      if (e instanceof util.TaskCanceledError) return { status: "aborted", execution_count: null };
-      return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
-    }
+      } catch (e) {
+        return { status: "error", execution_count: null, ename: "Error", evalue: String(e), traceback: [String(e)] };
+      }
+    };
+    const p = this.tail.then(run, run);
+    this.tail = p;
+    return p;
   }
 
   handleIsComplete(req: { code: string }): Record<string, unknown> {
@@ -70,6 +103,12 @@ export class TunebookHandler {
   }
 
   handleInspect(req: { code: string; cursor_pos: number }): Record<string, unknown> {
+    // On a magic line (`%isolation`, `%isolation?`, shift-tab inside its arguments): the magic's help.
+    const magic = magicAt(req.code, req.cursor_pos);
+    if (magic) {
+      const m = MAGICS[magic.name];
+      if (m) return { status: "ok", found: true, data: { "text/plain": formatMagicHelp(m) }, metadata: {} };
+    }
     // Magic lines are blanked (same length) so offsets into the TypeScript stay valid.
     const info = this.kernel.executor.inspect(this.kernel.preprocess(req.code).masked, req.cursor_pos);
     if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
@@ -77,19 +116,42 @@ export class TunebookHandler {
   }
 
   handleComplete(req: { code: string; cursor_pos: number }): Record<string, unknown> {
-    // Completing a magic's name: `%iso|` -> `%isolation`.
+    const done = (word: string, matches: string[]) => ({ cursor_start: req.cursor_pos - word.length, cursor_end: req.cursor_pos, matches, metadata: {}, status: "ok" });
     const before = req.code.slice(0, req.cursor_pos);
-    const lineStart = before.lastIndexOf("\n") + 1;
-    const m = /^\s*(%%?)([\w-]*)$/.exec(before.slice(lineStart));
-    if (m) {
-      const kind = m[1] === "%%" ? "cell" : "line";
+    const line = before.slice(before.lastIndexOf("\n") + 1);
+    // A magic's name: `%iso|` -> `%isolation`.
+    const name = /^\s*(%%?)([\w-]*)$/.exec(line);
+    if (name) {
+      const kind = name[1] === "%%" ? "cell" : "line";
       const matches = Object.values(MAGICS)
-        .filter((x) => x.kind === kind && x.name.startsWith(m[2]!))
-        .map((x) => m[1] + x.name);
-      return { cursor_start: req.cursor_pos - m[1]!.length - m[2]!.length, cursor_end: req.cursor_pos, matches, metadata: {}, status: "ok" };
+        .filter((x) => x.kind === kind && x.name.startsWith(name[2]!))
+        .map((x) => name[1] + x.name);
+      return done(name[1]! + name[2]!, matches);
+    }
+    // A magic's arguments: its options, hyperparameter names of the current study, settings.
+    const args = /^\s*%%?([\w-]+)\s(.*)$/.exec(line);
+    if (args && MAGICS[args[1]!]) {
+      const m = MAGICS[args[1]!]!;
+      const word = /(\S*)$/.exec(args[2]!)![1]!;
+      if (word.startsWith("-")) return done(word, Object.keys(m.args.options).map((o) => `--${o}`).filter((o) => o.startsWith(word)));
+      const prevOpt = /--([\w-]+)\s+\S*$/.exec(args[2]!)?.[1];
+      if (m.name === "config") return done(word, ["figures=interactive", "figures=static", "figures=both"].filter((o) => o.startsWith(word)));
+      const takesHparam = prevOpt ? ["scientific", "nuisance"].includes(prevOpt) : ["axis", "isolation"].includes(m.name);
+      if (takesHparam) {
+        // --nuisance a,b,lea| completes the last item of the list.
+        const item = word.slice(word.lastIndexOf(",") + 1);
+        return done(item, this.hparamNames().filter((h) => h.startsWith(item)));
+      }
+      return done(word, []);
     }
     const info = this.kernel.executor.complete(this.kernel.preprocess(req.code).masked, req.cursor_pos);
     return { cursor_start: info.start, cursor_end: info.end, matches: info.candidates, metadata: {}, status: "ok" };
+  }
+
+  /** Hyperparameter names of the notebook's current study (the last %load / %run), for completion. */
+  private hparamNames(): string[] {
+    const s = this.kernel.executor.locals[this.kernel.runtime.current];
+    return s instanceof Study ? s.hparamSummaries().map((h) => h.name) : [];
   }
 
   handleShutdown(): Record<string, unknown> {
@@ -98,7 +160,19 @@ export class TunebookHandler {
 
   close(): void {
     this.kernel.close();
+    this.onClose?.();
   }
+}
+
+/** The magic whose line the cursor is on (`%name …` or `%%name …` in the first line), if any. */
+export function magicAt(code: string, cursor: number): { name: string } | undefined {
+  const start = code.lastIndexOf("\n", Math.max(0, cursor - 1)) + 1;
+  const end = code.indexOf("\n", cursor);
+  const line = code.slice(start, end < 0 ? undefined : end);
+  const m = /^\s*(%%?)([A-Za-z_][\w-]*)/.exec(line);
+  if (!m) return undefined;
+  if (m[1] === "%%" && start !== 0) return undefined;
+  return { name: m[2]! };
 }
 
 function streamWriter(name: string, write: WriteStream) {
@@ -164,8 +238,17 @@ export function createServer(handler: TunebookHandler, configPath: string): ZmqS
       const writeStream: WriteStream = (name, text) => pub("stream", { name, text });
       const writeDisplayData: DisplayWriter = (data, update) => pub(update ? "update_display_data" : "display_data", data as unknown as Record<string, unknown>);
       const writeError: WriteError = (err) => pub("error", err);
-      const content = await handler.handleExecute(msg.content as { code: string }, writeStream, writeDisplayData, writeError, (count) =>
-        pub("execute_input", { code: msg.content.code, execution_count: count }),
+      // JupyterLab and VS Code name the cell in the request's metadata; classic Notebook does not.
+      const md = (msg as unknown as { metadata?: Record<string, unknown> }).metadata ?? {};
+      const cellId = typeof md.cellId === "string" ? md.cellId : undefined;
+      const sentAt = Date.parse(String(msg.header.date ?? ""));
+      const content = await handler.handleExecute(
+        msg.content as { code: string },
+        writeStream,
+        writeDisplayData,
+        writeError,
+        (count) => pub("execute_input", { code: msg.content.code, execution_count: count }),
+        { cellId, sentAt: Number.isFinite(sentAt) ? sentAt : undefined },
       );
       const reply = msg.createReply();
       reply.header.msg_type = "execute_reply";

@@ -45,6 +45,24 @@ interface ConverterModule {
   isCompleteCode(code: string): { completed: boolean; indent?: string };
 }
 
+/**
+ * tslab's TypeScript, as one object with plain (writable) properties shared by tslab and the
+ * kernel. The package's own exports are read-only getters; tslab reads `ts.x` through live
+ * bindings of whatever the module cache holds, so putting a plain copy there, before tslab loads,
+ * lets sourcemap.ts wrap two compiler functions. Must run before any `tslab/dist` require.
+ */
+function patchableTypeScript(): Record<string, unknown> {
+  const path = require.resolve("@tslab/typescript-for-tslab");
+  const real = require(path) as Record<string, unknown>;
+  const entry = require.cache[path];
+  if (!entry || Object.isFrozen(real) === false && Object.getOwnPropertyDescriptor(real, "transpileModule")?.writable) return real;
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(real)) copy[k] = real[k];
+  entry.exports = copy;
+  return copy;
+}
+const patchedTs = patchableTypeScript();
+
 export const converter = require("tslab/dist/converter") as ConverterModule;
 export const executorModule = require("tslab/dist/executor") as {
   createExecutor(rootDir: string, convs: ConverterSet, console: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void }): Executor;
@@ -61,7 +79,7 @@ export const util = require("tslab/dist/util") as {
 export const inspectModule = require("tslab/dist/inspect") as { printQuickInfo(info: unknown): string };
 
 /** The TypeScript that tslab compiles with (patched by resolve.ts so notebooks find "tunebook"). */
-export const ts = require("@tslab/typescript-for-tslab") as {
+export const ts = patchedTs as unknown as {
   version: string;
   sys: {
     fileExists(p: string): boolean;
@@ -76,7 +94,7 @@ export const ts = require("@tslab/typescript-for-tslab") as {
 
 /** A message as tslab's ZmqServer hands it around (its ZmqMessage class). */
 export interface WireMessage {
-  header: { msg_type: string; msg_id: string; session: string; username: string };
+  header: { msg_type: string; msg_id: string; session: string; username: string; date?: string };
   content: Record<string, unknown>;
   createReply(): WireMessage;
   signAndSend(key: string, sock: unknown): void;

@@ -3,23 +3,34 @@
  * running tslab kernel (through `tslab/dist/jupyter`'s `lastWriteDisplayData`, the hook tslab's
  * own `display.html()` uses). The kernel helper and notebooks call these.
  *
- * A figure bundle carries three views of the same figure, so every front end shows something:
- * - `application/vnd.plotly.v1+json`: JupyterLab / VS Code draw it with their plotly renderer;
- * - `text/html`: classic Notebook, nbconvert HTML and trusted outputs: plotly.js is inlined in the
- *   first figure of the process (4.7 MB, offline) and later figures reuse `window.Plotly`;
+ * A figure bundle carries up to four views of the same figure, in this order (front ends that
+ * honour the bundle's order pick the first they can render):
+ * - `application/vnd.plotly.v1+json`: JupyterLab (with its plotly renderer) and VS Code draw it;
+ * - `text/html`: classic Notebook and nbconvert HTML: the static image as an `<img>` (shown even
+ *   untrusted, where scripts are stripped), replaced by the interactive plot when plotly.js is on
+ *   the page. plotly.js travels at most once per page, as an inert `<script type="text/x-tunebook-plotly">`
+ *   that the small loader of every figure finds and evaluates (offline, any output order);
+ * - `image/png`: GitHub, PDF export and every static viewer;
  * - `text/plain`: the title, for terminals and text exports.
  */
 import { createRequire } from "node:module";
 import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
-import { type Figure, figureTitle } from "../plots/theme.js";
+import { type Figure, figureTitle, MAX_FIGURE_WIDTH } from "../plots/theme.js";
+import { formatNumber } from "../util/format.js";
 
 /** A Jupyter MIME bundle: mime type → content. */
 export type MimeBundle = Record<string, unknown>;
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-/** How the text/html fallback gets plotly.js. */
+/** Whether the text/html view carries plotly.js: the first time in this process, every time, or never. */
 export type EmbedMode = "once" | "always" | "never";
+
+/** Which views a figure output carries: interactive (plotly), static (PNG) or both. */
+export type FigureMode = "interactive" | "static" | "both";
+
+/** The element type that holds plotly.js on a page without running it (the loader runs it once). */
+export const PLOTLY_CARRIER_TYPE = "text/x-tunebook-plotly";
 
 let plotlyEmbedded = false;
 let figureCounter = 0;
@@ -29,61 +40,143 @@ export function resetPlotlyEmbedding(): void {
   plotlyEmbedded = false;
 }
 
+/** The inert element carrying plotly.js (4.7 MB) for the page's figure loaders. */
+export function plotlyCarrierHtml(): string {
+  return `<script type="${PLOTLY_CARRIER_TYPE}">\n${inlinePlotlyJs()}\n</script>\n`;
+}
+
+/** A static image for the text/html view and the image/png entry. */
+export interface FigureImage {
+  /** PNG bytes. */
+  png: Uint8Array;
+  /** CSS pixels the image stands for (the figure's width and height). */
+  width: number;
+  height: number;
+}
+
+export interface FigureHtmlOptions {
+  embed?: EmbedMode;
+  height?: number;
+  /** Shown until (or instead of) the interactive plot. */
+  image?: FigureImage;
+  /** false: no script at all, only the image (static mode). Default true. */
+  interactive?: boolean;
+}
+
+/** Widest a figure is drawn in a notebook's output area (defined with the plots' layout). */
+export { MAX_FIGURE_WIDTH };
+
 /**
- * The text/html view of a figure: a div and a script that draws it with plotly.js. With
- * `embed: "once"` (default) plotly.js is inlined the first time in this process, guarded by
- * `window.Plotly` so it loads once per page; later figures wait for `window.Plotly`.
+ * The text/html view of a figure: a div with the static image (when given), the figure as
+ * escaped JSON, and a loader that draws it with plotly.js. The loader uses `window.Plotly` when
+ * present, else evaluates the page's plotly.js carrier (wherever it is on the page, before or
+ * after this figure), else keeps the image. With `embed: "once"` (default) the carrier is
+ * included the first time in this process; `"always"` makes the output self-contained.
  * No require.js/AMD needed (plotly.js sets `window.Plotly` itself).
  *
  * @example
  * const html = figureHtml(fig, { embed: "always" }); // works offline on its own
  */
-export function figureHtml(fig: Figure, opts: { embed?: EmbedMode; height?: number } = {}): string {
+export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
   const embed = opts.embed ?? "once";
+  const interactive = opts.interactive ?? true;
   const id = `tunebook-fig-${process.pid.toString(36)}-${(++figureCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const height = opts.height ?? (typeof fig.layout.height === "number" ? fig.layout.height : 480);
+  const height = Math.round(opts.height ?? (typeof fig.layout.height === "number" ? fig.layout.height : 480));
+  const width = Math.round(Math.min(MAX_FIGURE_WIDTH, typeof fig.layout.width === "number" ? fig.layout.width : MAX_FIGURE_WIDTH));
+  const img = opts.image
+    ? `<img alt="${escapeHtml(figureTitle(fig) || "figure")}" width="${opts.image.width}" height="${opts.image.height}" style="max-width:100%;height:auto;display:block" src="data:image/png;base64,${Buffer.from(opts.image.png).toString("base64")}">`
+    : interactive
+      ? ""
+      : `<p style="color:#6B7785">${escapeHtml(figureTitle(fig) || "figure")} (no static image: Chromium is not installed)</p>`;
+  if (!interactive) return `<div class="tunebook-figure" style="max-width:${width}px">${img}</div>`;
   let lib = "";
   if (embed === "always" || (embed === "once" && !plotlyEmbedded)) {
-    lib = `<script>if (!window.Plotly) {\n${inlinePlotlyJs()}\n}</script>\n`;
+    lib = plotlyCarrierHtml();
     plotlyEmbedded = true;
   }
-  return `${lib}<div id="${id}" style="width:100%;height:${Math.round(height)}px"></div>
-<script type="application/json" id="${id}-data">${scriptJson(fig)}</script>
+  // Responsive: the layout's width is only a maximum, the plot fills the output area up to it.
+  const layout = { ...fig.layout };
+  delete layout.width;
+  // Without an image, reserve the plot's height; with one, the image holds the place.
+  const box = opts.image ? "" : `height:${height}px;`;
+  return `${lib}<div class="tunebook-figure" id="${id}" style="width:100%;max-width:${width}px;${box}">${img}</div>
+<script type="application/json" id="${id}-data">${scriptJson({ data: fig.data, layout })}</script>
 <script>
 (function () {
-  var tries = 0;
+  var t0 = Date.now();
   function draw() {
     var el = document.getElementById(${JSON.stringify(id)});
     if (!el) return;
     if (!window.Plotly) {
-      if (++tries < 200) return setTimeout(draw, 50);
-      el.textContent = "plotly.js is not loaded: re-run the first figure cell of this notebook.";
+      var src = document.querySelector('script[type="${PLOTLY_CARRIER_TYPE}"]');
+      if (src && !window.tunebookPlotlyTried) {
+        window.tunebookPlotlyTried = true;
+        var s = document.createElement("script");
+        s.text = src.textContent;
+        document.head.appendChild(s);
+      }
+    }
+    if (!window.Plotly) {
+      // Other outputs (the carrier) may still be rendering; after that the static image stays.
+      if (Date.now() - t0 < 20000) setTimeout(draw, 100);
+      else if (!el.querySelector("img")) el.textContent = "plotly.js is not on this page: re-run a figure cell, or use %config figures=both for a static image.";
       return;
     }
     var fig = JSON.parse(document.getElementById(${JSON.stringify(id + "-data")}).textContent);
-    window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
+    var plot = document.createElement("div");
+    plot.style.height = ${JSON.stringify(height + "px")};
+    el.style.height = "";
+    el.appendChild(plot);
+    window.Plotly.newPlot(plot, fig.data, fig.layout, { responsive: true, displaylogo: false }).then(function () {
+      var img = el.querySelector("img");
+      if (img) img.remove();
+    });
+    var img = el.querySelector("img");
+    if (img) img.style.display = "none";
   }
   draw();
 })();
 </script>`;
 }
 
+export interface FigureBundleOptions {
+  embed?: EmbedMode;
+  /** The static image (PNG) of the figure, from headless Chromium (FigureExporter). */
+  image?: FigureImage;
+  /** Which views to include (default "both": the image only when given). */
+  mode?: FigureMode;
+}
+
 /**
- * MIME bundle for a figure: plotly JSON, an offline HTML fallback and the title as text.
+ * MIME bundle for a figure: plotly JSON, an offline HTML view, the PNG when given, and the title
+ * as text, in that order.
  *
  * @example
  * const bundle = figureBundle(fig);
  * bundle["application/vnd.plotly.v1+json"]; // { data, layout }
  * bundle["text/plain"];                     // "Validation loss vs learning rate …"
  */
-export function figureBundle(fig: Figure, opts: { embed?: EmbedMode } = {}): MimeBundle {
-  // Plotly's JSON renderer rejects NaN: send the JSON-clean figure (NaN/Infinity → null = gaps).
-  const clean = JSON.parse(JSON.stringify(fig)) as Figure;
-  return {
-    [PLOTLY_MIME]: clean,
-    "text/html": figureHtml(fig, opts),
-    "text/plain": figureTitle(fig) || "plotly figure",
-  };
+export function figureBundle(fig: Figure, opts: FigureBundleOptions = {}): MimeBundle {
+  const mode = opts.mode ?? "both";
+  const text = figureTitle(fig) || "plotly figure";
+  const image = mode === "interactive" ? undefined : opts.image;
+  const bundle: MimeBundle = {};
+  if (mode !== "static") {
+    // Plotly's JSON renderer rejects NaN: send the JSON-clean figure (NaN/Infinity → null = gaps).
+    const clean = JSON.parse(JSON.stringify(fig)) as Figure;
+    bundle[PLOTLY_MIME] = clean;
+    bundle["text/html"] = figureHtml(fig, { embed: opts.embed, image });
+  } else {
+    bundle["text/html"] = figureHtml(fig, { image, interactive: false });
+  }
+  if (image) bundle["image/png"] = Buffer.from(image.png).toString("base64");
+  bundle["text/plain"] = text;
+  return bundle;
+}
+
+/** Jupyter display metadata for a figure bundle: the PNG's size in CSS pixels. */
+export function figureMetadata(bundle: MimeBundle, image?: FigureImage): Record<string, unknown> {
+  return bundle["image/png"] && image ? { "image/png": { width: image.width, height: image.height } } : {};
 }
 
 /** Something arquero-like: has `objects()` (arquero ColumnTable) and optionally `columnNames()`. */
@@ -106,13 +199,8 @@ function isTableLike(x: unknown): x is TableLike {
 
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (typeof v === "number") {
-    if (Number.isNaN(v)) return "NaN";
-    if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-4 || a >= 1e6) ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
-  }
+  // Tables keep two more digits than messages: readers compare neighbouring rows.
+  if (typeof v === "number") return formatNumber(v, { digits: 6 });
   if (v instanceof Date) return v.toISOString();
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
@@ -198,6 +286,22 @@ export function setDisplaySink(s: DisplaySink | undefined): void {
   sink = s;
 }
 
+/** A kernel that renders values itself (figures with a static image) takes them first; true = handled. */
+export type DisplayHandler = (value: unknown) => boolean;
+
+let handler: DisplayHandler | undefined;
+
+/**
+ * Let the running kernel show values itself (the tunebook kernel adds a PNG to figures and
+ * keeps plotly.js once per notebook page). Pass undefined to remove it.
+ *
+ * @example
+ * setDisplayHandler((x) => (isFigure(x) ? (showWithImage(x), true) : false));
+ */
+export function setDisplayHandler(h: DisplayHandler | undefined): void {
+  handler = h;
+}
+
 type Writer = (data: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
 
 /** tslab's current display writer, or undefined outside a tslab kernel. */
@@ -224,6 +328,7 @@ function tslabWriter(): Writer | undefined {
  * display(study.trials);
  */
 export function display(x: unknown): void {
+  if (handler?.(x)) return;
   const bundle = toBundle(x);
   if (sink) return sink(bundle);
   const write = tslabWriter();

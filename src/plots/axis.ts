@@ -7,22 +7,7 @@
 import type { AxisPlotData, AxisPoint, AxisSeries } from "../analysis/axis.js";
 import type { Direction } from "../study/types.js";
 import { jitter, panelGrid, panelTitle } from "./grid.js";
-import {
-  COLORS,
-  type Figure,
-  type FigureOptions,
-  type Trace,
-  applyOptions,
-  axisLayout,
-  baseLayout,
-  count,
-  hoverText,
-  infeasibleMarker,
-  markerStyle,
-  metricTitle,
-  plotText,
-  plural,
-} from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, hoverText, infeasibleMarker, markerStyle, metricTitle, plotText, plural, MAX_FIGURE_WIDTH, gridColumns } from "./theme.js";
 
 export interface AxisFigureOptions extends FigureOptions {
   /** Draw only this hyperparameter (default: every series of the result). */
@@ -143,7 +128,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
     hoverCache.set(q.trial, { hp: q.hparams, y: q.y, status: q.status, text });
     return text;
   };
-  const cols = options.columns ?? Math.min(3, Math.max(1, series.length));
+  const cols = options.columns ?? gridColumns(series.length);
   const panels = panelGrid(Math.max(1, series.length), cols);
   const data: Trace[] = [];
   const annotations: Array<Record<string, unknown>> = [];
@@ -260,7 +245,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   for (const s of series) for (const q of s.points) trialIds.add(q.trial);
   const trialsAll = trialIds.size;
   const subtitle = `${plural(trialsAll, "trial")}, ${count(totalInfeasibleAll)} infeasible (red X at the ${dir === "minimize" ? "top" : "bottom"} edge); y = each trial's ${result.by === "best" ? "best value over training" : "final value"}`;
-  const layout = baseLayout(title, { subtitle, width: Math.max(700, cols * 380 + 120), height: rows * 330 + 170 });
+  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(700, cols * 420 + 120)), height: rows * 330 + 170 });
   Object.assign(layout, layoutAxes, { annotations, legend: { ...(layout.legend as object), orientation: "h", x: 0, y: -0.08 - 0.12 / rows, yanchor: "top" } });
   (layout.margin as Record<string, number>).b = 110;
   (layout.margin as Record<string, number>).t += 22; // panel titles

@@ -4,7 +4,7 @@
  */
 import type { BatchSizeScalingResult, BatchSizeScanResult } from "../analysis/batchSize.js";
 import { wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, plotText } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 function pow2Ticks(values: number[]): number[] {
   const lo = Math.min(...values);
@@ -58,7 +58,7 @@ export function batchSizeFigure(scan: BatchSizeScanResult, scaling?: BatchSizeSc
     `Batch size: training throughput per batch size${scan.plateauBatchSize !== null ? `, stops growing after ${scan.plateauBatchSize}` : ""}${scan.smallestOom !== null ? `, out of memory from ${scan.smallestOom}` : ""}`,
     {
       subtitle: [`${count(ok.length)} batch sizes ran; largest feasible ${scan.largestFeasible ?? "none"}; a step up counts as growth when throughput gains ≥ ${Math.round(scan.minGain * 100)}%`, ...scan.findings.slice(0, 2).map((f) => wrapText(plotText(f.message), 160))].join("<br>"),
-      width: two ? 1200 : 900,
+      width: two ? MAX_FIGURE_WIDTH : 900,
       height: 540,
     },
   );

@@ -3,7 +3,7 @@
  * were rerun): box plots of the best-of-N objective by budget N, like the playbook's figure.
  */
 import type { BestOfNResult } from "../analysis/bootstrap.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, metricTitle, plotText } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, metricTitle, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 export interface BootstrapFigureOptions extends FigureOptions {
   /** Metric name for the y axis (the result itself does not carry it). */
@@ -80,7 +80,7 @@ export function bootstrapFigure(result: BestOfNResult, options: BootstrapFigureO
   const noLow = budgets.filter((b) => b.exact.quantiles.p5 === null).map((b) => b.n);
   const lowNote = noLow.length ? `<br>no lower whisker at N=${noLow.join(", ")}: more than 5% of such studies would have no feasible trial at all` : "";
   const subtitle = `from ${count(result.n)} trials${infeasibleNote}; box p25–p75, whiskers p5–p95, line = median, dashed = mean${lowNote}`;
-  const layout = baseLayout(title, { subtitle, width: Math.max(760, budgets.length * 70 + 260), height: 540 });
+  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(760, budgets.length * 70 + 260)), height: 540 });
   layout.xaxis = axisLayout("trial budget N (trials per study)", "categorical");
   layout.yaxis = axisLayout(`best-of-N ${metricTitle(metric, result.direction)}`);
   layout.boxmode = resampled ? "group" : "overlay";

@@ -7,20 +7,7 @@ import type { AxisPlotData } from "../analysis/axis.js";
 import type { BoundaryCheck, BoundaryResult } from "../analysis/boundaries.js";
 import { objectiveRange } from "./axis.js";
 import { panelGrid, panelTitle, wrapText } from "./grid.js";
-import {
-  COLORS,
-  type Figure,
-  type FigureOptions,
-  type Trace,
-  applyOptions,
-  axisLayout,
-  baseLayout,
-  count,
-  infeasibleMarker,
-  markerStyle,
-  metricTitle,
-  plotText,
-} from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, infeasibleMarker, markerStyle, metricTitle, plotText, MAX_FIGURE_WIDTH, gridColumns } from "./theme.js";
 
 export interface BoundaryFigureOptions extends FigureOptions {
   /** Only this hyperparameter. */
@@ -52,7 +39,7 @@ export function boundaryFigure(result: BoundaryResult, axis?: AxisPlotData, opti
     for (const p of seriesOf(c.hparam)?.points ?? []) if (p.feasible && p.y !== null) ys.push(p.y);
   }
   const { range, edge } = objectiveRange(ys, dir);
-  const cols = options.columns ?? Math.min(3, Math.max(1, checks.length));
+  const cols = options.columns ?? gridColumns(checks.length);
   const panels = panelGrid(Math.max(1, checks.length), cols);
   const data: Trace[] = [];
   const shapes: Array<Record<string, unknown>> = [];
@@ -164,7 +151,7 @@ export function boundaryFigure(result: BoundaryResult, axis?: AxisPlotData, opti
   const title = flagged.length
     ? `Search-space boundaries: ${flagged.map((c) => `${plotText(c.hparam)} (${c.flagged === "near_upper" ? "upper" : "lower"} edge)`).join(", ")} should be expanded`
     : "Search-space boundaries: the best trials stay away from every edge";
-  const width = Math.max(760, cols * 400 + 120);
+  const width = Math.min(MAX_FIGURE_WIDTH, Math.max(760, cols * 420 + 120));
   const chars = Math.floor(width / 6.6);
   let subtitle = wrapText(`shaded = edge bands of the searched range (red: most of the top ${checks[0]?.topK ?? "k"} trials sit there); ${count(result.regions.filter((r) => r.fraction > 0.5).length)} mostly-infeasible regions`, chars);
   for (const m of msgs.slice(0, 4)) subtitle += "<br>" + wrapText(plotText(m.length > 240 ? m.slice(0, 237) + "…" : m), chars);

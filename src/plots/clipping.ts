@@ -4,7 +4,7 @@
  */
 import type { ClippingResult, GradNormSeries } from "../analysis/clipping.js";
 import { wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, plotText, seriesColor } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, plotText, seriesColor, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /**
  * Keep at most ~`max` points of a long series, keeping each bucket's min and max so spikes
@@ -118,8 +118,8 @@ export function clippingFigure(result: ClippingResult, series: GradNormSeries[],
   const msgs = result.findings.filter((f) => f.code.startsWith("clipping.")).map((f) => f.message);
   const title = `Gradient clipping: gradient norm of ${count(series.length)} run${series.length === 1 ? "" : "s"} and where the p${pct} threshold cuts`;
   let subtitle = `${count(all.length)} finite norms${result.nonFinite ? `, ${count(result.nonFinite)} non-finite` : ""}; threshold = ${thr !== null ? formatValue(thr) : "n/a"}, clipped fraction ${(result.clippedFraction * 100).toFixed(1)}%`;
-  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + wrapText(plotText(m), 160);
-  const layout = baseLayout(title, { subtitle, width: 1200, height: 520 });
+  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + wrapText(plotText(m), 140);
+  const layout = baseLayout(wrapText(title, 100), { subtitle, width: MAX_FIGURE_WIDTH, height: 520 + subtitle.split("<br>").length * 6 });
   layout.xaxis = { ...axisLayout("training step"), domain: [0, 0.56], anchor: "y" };
   layout.yaxis = { ...axisLayout(`${plotText(result.metric)} (log scale)`, "log"), anchor: "x" };
   layout.xaxis2 = { ...axisLayout(`${plotText(result.metric)} (log-spaced bins)`, "linear", { tickvals: ticks, ticktext: ticks.map((t) => formatValue(Number((10 ** t).toPrecision(2)))) }), domain: [0.64, 1], anchor: "y2" };

@@ -8,7 +8,7 @@ import type { CurveDiagnosticsResult, TrialCurves } from "../analysis/curves.js"
 import type { Finding } from "../analysis/finding.js";
 import type { Direction } from "../study/types.js";
 import { panelGrid, panelTitle } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, metricTitle, plotText, seriesColor } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, metricTitle, plotText, seriesColor, MAX_FIGURE_WIDTH } from "./theme.js";
 
 export interface CurvesFigureOptions extends FigureOptions {
   trainMetric?: string;
@@ -163,10 +163,10 @@ export function curvesFigure(curves: TrialCurves[], diagnosis?: CurveDiagnostics
   const nFind = diagnosis ? Object.entries(diagnosis.counts).filter(([, n]) => n > 0).map(([c, n]) => `${SHORT[c] ?? c}: ${n}`) : [];
   const title = `Training curves: ${hasTrain ? `${plotText(trainMetric)} and ` : ""}${plotText(valMetric)} of ${count(curves.length)} trial${curves.length === 1 ? "" : "s"}`;
   const subtitle = `${diverged ? `${diverged} diverged (red dotted, X at the step); ` : ""}${nFind.length ? `diagnostics — ${nFind.join(", ")}` : "no curve diagnostics fired"}`;
-  const layout = baseLayout(title, { subtitle: plotText(subtitle), width: panelsWanted.length === 2 ? 1200 : 800, height: 520 });
+  const layout = baseLayout(title, { subtitle: plotText(subtitle), width: panelsWanted.length === 2 ? MAX_FIGURE_WIDTH : 800, height: 520 });
   Object.assign(layout, axes, { annotations });
   (layout.margin as Record<string, number>).t += 22;
-  (layout.margin as Record<string, number>).r = 200;
+  (layout.margin as Record<string, number>).r = 180;
   layout.legend = { ...(layout.legend as object), x: 1.02, xanchor: "left", y: 1, yanchor: "top", font: { size: 10 } };
   return applyOptions({ data, layout }, options);
 }

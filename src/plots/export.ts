@@ -27,6 +27,12 @@ export interface ImageOptions {
 export interface ExporterOptions {
   /** Chromium binary (default: $TUNEBOOK_CHROMIUM, else /usr/bin/chromium, /usr/bin/chromium-browser). */
   executablePath?: string;
+  /**
+   * Let playwright close the browser and exit the process on SIGINT/SIGTERM/SIGHUP (default true,
+   * right for a command). A long-lived process that handles these itself (the Jupyter kernel: SIGINT
+   * interrupts a cell) passes false.
+   */
+  handleSignals?: boolean;
 }
 
 const CHROMIUM_ARGS = [
@@ -172,9 +178,11 @@ export class FigureExporter {
   private browser?: BrowserLike;
   private page?: Promise<PageLike>;
   private readonly executablePath?: string;
+  private readonly handleSignals: boolean;
 
   constructor(opts: ExporterOptions = {}) {
     this.executablePath = opts.executablePath;
+    this.handleSignals = opts.handleSignals ?? true;
   }
 
   /** True when a Chromium binary is installed (export can work). */
@@ -201,7 +209,8 @@ export class FigureExporter {
     const { chromium } = await import("playwright-core");
     let browser: BrowserLike;
     try {
-      browser = (await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS })) as unknown as BrowserLike;
+      const h = this.handleSignals;
+      browser = (await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, handleSIGINT: h, handleSIGTERM: h, handleSIGHUP: h })) as unknown as BrowserLike;
     } catch (e) {
       throw new TunebookError(`could not start Chromium (${exe}): ${(e as Error).message.split("\n")[0]}; install Debian's chromium (apt-get install -y chromium)`);
     }

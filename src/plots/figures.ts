@@ -11,6 +11,7 @@ import { checkpointSelection } from "../analysis/checkpoints.js";
 import { gradientClipping } from "../analysis/clipping.js";
 import { curveDiagnostics } from "../analysis/curves.js";
 import { importance } from "../analysis/importance.js";
+import { fanova } from "../analysis/fanova.js";
 import { infeasible } from "../analysis/infeasible.js";
 import { isolation } from "../analysis/isolation.js";
 import { resolveMetricRoles } from "../analysis/metricRoles.js";
@@ -26,6 +27,7 @@ import { checkpointsFigure } from "./checkpoints.js";
 import { clippingFigure } from "./clipping.js";
 import { curvesFigure } from "./curves.js";
 import { importanceFigure } from "./importance.js";
+import { fanovaFigure, partialDependenceFigure } from "./fanova.js";
 import { infeasibleFigure } from "./infeasible.js";
 import { isolationFigure } from "./isolation.js";
 import { lrSweepFigure } from "./lrSweep.js";
@@ -62,6 +64,8 @@ export type FigureKind =
   | "bootstrap"
   | "trial-variance"
   | "importance"
+  | "fanova"
+  | "partial-dependence"
   | "curves"
   | "clipping"
   | "checkpoints"
@@ -205,6 +209,18 @@ export const FIGURES: Record<FigureKind, FigureEntry> = {
     describe: "which hyperparameters explain the objective's variance (binned ANOVA)",
     build(study, o = {}) {
       return importanceFigure(importance(study), { metric: study.objective.metric, ...sizeOpts(o) });
+    },
+  },
+  fanova: {
+    describe: "fANOVA importance on a random-forest surrogate: main effects and pairwise interactions with their spread over trees",
+    build(study, o = {}) {
+      return fanovaFigure(fanova(study, { seed: o.seed ?? 0 }), sizeOpts(o));
+    },
+  },
+  "partial-dependence": {
+    describe: "the random-forest surrogate's partial dependence on each hyperparameter (fANOVA marginals, band over trees)",
+    build(study, o = {}) {
+      return partialDependenceFigure(fanova(study, { seed: o.seed ?? 0, interactions: false }), sizeOpts(o));
     },
   },
   curves: {

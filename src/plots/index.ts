@@ -12,6 +12,7 @@ export * from "./infeasible.js";
 export * from "./bootstrap.js";
 export * from "./trialVariance.js";
 export * from "./importance.js";
+export * from "./fanova.js";
 export * from "./curves.js";
 export * from "./clipping.js";
 export * from "./checkpoints.js";

@@ -4,7 +4,7 @@
  */
 import type { InfeasibleRegion, InfeasibleResult } from "../analysis/infeasible.js";
 import { panelGrid, panelTitle } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, plotText } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, plotText, MAX_FIGURE_WIDTH, gridColumns } from "./theme.js";
 
 export interface InfeasibleFigureOptions extends FigureOptions {
   hparam?: string;
@@ -40,7 +40,7 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
     a.push(r);
   }
   const names = [...byH.keys()];
-  const cols = options.columns ?? Math.min(3, Math.max(1, names.length));
+  const cols = options.columns ?? gridColumns(names.length);
   const panels = panelGrid(Math.max(1, names.length), cols, { y: 0.2 });
   const data: Trace[] = [];
   const shapes: Array<Record<string, unknown>> = [];
@@ -91,7 +91,7 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
   const pct = Math.round(result.fraction * 1000) / 10;
   const title = `Infeasible trials by region: ${count(result.infeasible)} of ${count(result.total)} trials (${pct}%) diverged, failed or ran out of memory`;
   const subtitle = `bars: share of infeasible trials per bin (k/n above each bar); dashed line: the study's overall ${pct}%`;
-  const layout = baseLayout(title, { subtitle, width: Math.max(760, cols * 400 + 120), height: rows * 320 + 170, showlegend: false });
+  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(760, cols * 420 + 120)), height: rows * 320 + 170, showlegend: false });
   Object.assign(layout, axes, { shapes, annotations, bargap: 0.15 });
   Object.assign(layout.margin as object, { l: 80, r: 30, b: 90 });
   (layout.margin as Record<string, number>).t += 22; // panel titles

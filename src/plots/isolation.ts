@@ -6,22 +6,7 @@
 import type { IsolationResult, IsolationValue } from "../analysis/isolation.js";
 import { objectiveRange } from "./axis.js";
 import { jitter, wrapText } from "./grid.js";
-import {
-  COLORS,
-  type Figure,
-  type FigureOptions,
-  type Trace,
-  applyOptions,
-  axisLayout,
-  baseLayout,
-  count,
-  hoverText,
-  infeasibleMarker,
-  markerStyle,
-  metricTitle,
-  plotText,
-  plural,
-} from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, hoverText, infeasibleMarker, markerStyle, metricTitle, plotText, plural, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /** x position of a value: category index (categorical) or the value / bucket centre. */
 function xOf(v: IsolationValue, i: number, categorical: boolean): number {
@@ -159,7 +144,7 @@ export function isolationFigure(result: IsolationResult, options: FigureOptions 
   const nuisance = result.nuisance.length ? result.nuisance.map(plotText).join(", ") : "none";
   const title = `Isolation plot: best ${plotText(result.objective.metric)} for each ${plotText(result.scientific)}, optimized over the nuisance hyperparameters`;
   const winnerMsg = result.findings.find((f) => f.code === "isolation.winner") ?? result.findings.find((f) => f.code.startsWith("isolation."));
-  const width = Math.max(820, Math.min(1200, values.length * 90 + 300));
+  const width = Math.max(820, Math.min(MAX_FIGURE_WIDTH, values.length * 90 + 300));
   const chars = Math.floor(width / 6.6);
   let subtitle = wrapText(`${plural(allTrials.length, "trial")} · nuisance: ${nuisance}`, chars);
   if (winnerMsg) subtitle += "<br>" + wrapText(plotText(winnerMsg.message.length > 260 ? winnerMsg.message.slice(0, 257) + "…" : winnerMsg.message), chars);

@@ -6,7 +6,7 @@
 import type { LrSweepResult } from "../analysis/warmup.js";
 import type { Direction } from "../study/types.js";
 import { wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /** A curve to draw for one trial of the sweep (e.g. `study.curve(id, result.metric)`). */
 export interface SweepCurve {
@@ -113,8 +113,8 @@ export function lrSweepFigure(result: LrSweepResult, curves: SweepCurve[] = [], 
   const msgs = result.findings.map((f) => f.message);
   const title = `Learning-rate sweep: ${count(result.trials.length)} trials, ${count(unstable.length)} unstable${result.lrStar !== null ? `; largest stable ${plotText(lrName)} lr* = ${formatValue(result.lrStar)}` : ""}`;
   let subtitle = `left: best ${plotText(obj.metric)} per trial; right: ${plotText(result.metric ?? "loss")} curves, blue = small ${plotText(lrName)} → orange = large, red dotted = unstable`;
-  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + wrapText(plotText(m), 160);
-  const layout = baseLayout(title, { subtitle, width: 1200, height: 540 });
+  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + wrapText(plotText(m), 140);
+  const layout = baseLayout(wrapText(title, 100), { subtitle: wrapText(subtitle, 140), width: MAX_FIGURE_WIDTH, height: 540 });
   layout.xaxis = { ...axisLayout(`${plotText(lrName)} (log scale)`, "log"), domain: [0, 0.44], anchor: "y" };
   layout.yaxis = { ...axisLayout(`best ${metricTitle(obj.metric, obj.direction)}`), anchor: "x" };
   layout.xaxis2 = { ...axisLayout("training step"), domain: [0.54, 1], anchor: "y2" };

@@ -3,7 +3,7 @@
  * reading many hyperparameters at once (see also slice.ts and contour.ts).
  */
 import type { AxisPlotData, AxisPoint, AxisSeries } from "../analysis/axis.js";
-import { type Figure, type FigureOptions, type Trace, applyOptions, baseLayout, count, formatValue, metricTitle, objectiveColorscale, plotText } from "./theme.js";
+import { type Figure, type FigureOptions, type Trace, applyOptions, baseLayout, count, formatValue, metricTitle, objectiveColorscale, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /** Trials (feasible, with a finite objective) keyed by id, with their hyperparameters. */
 function trialsOf(axis: AxisPlotData): { feasible: AxisPoint[]; infeasible: number } {
@@ -77,7 +77,7 @@ export function parallelFigure(axis: AxisPlotData, options: FigureOptions = {}):
   ];
   const title = `Parallel coordinates: ${count(feasible.length)} feasible trials across ${count(axis.series.length)} hyperparameters and ${plotText(axis.objective.metric)}`;
   const subtitle = `line colour = ${metricTitle(axis.objective.metric, dir)}, bright = better; ${count(infeasible)} infeasible trials not drawn`;
-  const layout = baseLayout(title, { subtitle, width: Math.max(900, dims.length * 150 + 160), height: 560, showlegend: false });
+  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(900, dims.length * 150 + 160)), height: 560, showlegend: false });
   Object.assign(layout.margin as object, { l: 90, r: 90, b: 40 });
   (layout.margin as Record<string, number>).t += 50;
   return applyOptions({ data, layout }, options);

@@ -3,6 +3,7 @@
  * points, and the red X for infeasible trials (DESIGN.md "Infeasible trial": kept, counted, shown).
  */
 import type { Direction, HpValue } from "../study/types.js";
+import { formatNumber } from "../util/format.js";
 
 /** A plotly trace: plain JSON (plotly.js has no bundled types here, and figures must serialize). */
 export type Trace = Record<string, unknown>;
@@ -98,12 +99,7 @@ export function metricTitle(metric: string, direction?: Direction): string {
 /** Format a hyperparameter value for hover text. */
 export function formatValue(v: HpValue | number | undefined): string {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) return String(v);
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
-  }
+  if (typeof v === "number") return formatNumber(v);
   return String(v);
 }
 
@@ -136,6 +132,18 @@ export interface FigureOptions {
 }
 
 /**
+ * Widest a figure is built: it fits a notebook's output area (classic Notebook's is about
+ * 980 px, JupyterLab's and VS Code's similar), so panels wrap into rows instead of hiding
+ * behind a scrollbar.
+ */
+export const MAX_FIGURE_WIDTH = 960;
+
+/** Columns of a small-multiples grid of `n` panels that fit {@link MAX_FIGURE_WIDTH}: two at most. */
+export function gridColumns(n: number): number {
+  return Math.min(2, Math.max(1, n));
+}
+
+/**
  * The base layout of every figure: white background, light grid, the theme font, a title that
  * states what the figure shows (already escaped by the caller) and an optional subtitle.
  *
@@ -158,7 +166,7 @@ export function baseLayout(title: string, opts: { subtitle?: string; width?: num
     showlegend: opts.showlegend ?? true,
     legend: { bgcolor: "rgba(255,255,255,0.85)", bordercolor: COLORS.grid, borderwidth: 1 },
   };
-  if (opts.width) layout.width = opts.width;
+  if (opts.width) layout.width = Math.min(MAX_FIGURE_WIDTH, opts.width);
   if (opts.height) layout.height = opts.height;
   return layout;
 }

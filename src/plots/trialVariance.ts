@@ -5,7 +5,7 @@
 import type { TrialVarianceResult } from "../analysis/trialVariance.js";
 import type { Direction } from "../study/types.js";
 import { jitter, wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 export interface TrialVarianceFigureOptions extends FigureOptions {
   metric?: string;
@@ -73,7 +73,7 @@ export function trialVarianceFigure(result: TrialVarianceResult, options: TrialV
   const groups = [...new Set(configs.map((c) => c.group).filter((g) => g !== null))];
   const where = groups.length === 1 ? ` of ${groups[0]}` : "";
   const subtitle = `${count(result.repeated)} repeated configurations${where}; ${noise}${between}. A change is worth adopting only when its gain exceeds this noise.`;
-  const width = Math.max(820, configs.length * 46 + 260);
+  const width = Math.min(MAX_FIGURE_WIDTH, Math.max(820, configs.length * 46 + 260));
   const layout = baseLayout(title, { subtitle: wrapText(plotText(subtitle), Math.floor(width / 6.6)), width, height: 600 });
   layout.xaxis = axisLayout("configuration (best mean first)", "linear", { tickvals: configs.map((_, i) => i), ticktext: names.map(plotText), tickangle: configs.length > 4 ? -35 : 0, tickfont: { size: 10 }, range: [-0.6, configs.length - 0.4], zeroline: false });
   layout.yaxis = axisLayout(metricTitle(metric, dir));

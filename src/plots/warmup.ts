@@ -5,7 +5,7 @@
 import type { WarmupPlan } from "../analysis/warmup.js";
 import type { Direction } from "../study/types.js";
 import { wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText, seriesColor } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText, seriesColor, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /** Outcome of one warmup length (from the runner's study of the plan). */
 export interface WarmupOutcome {
@@ -85,7 +85,7 @@ export function warmupFigure(plan: WarmupPlan, outcomes: WarmupOutcome[] = [], o
   const title = `Learning-rate warmup sweep: ${count(plan.trials.length)} warmup lengths to reach ${formatValue(plan.baseLearningRate)} (${formatValue(plan.baseLearningRate / plan.unstableBaseLearningRate)}× the unstable rate)`;
   let subtitle = `linear warmup then ${plan.trials[0]?.schedule === "linear_warmup_then_cosine" ? "cosine decay" : "constant"}; max ${count(plan.maxTrainSteps)} steps; warmup ≤ ${count(plan.maxWarmupSteps)} steps (10%)`;
   for (const n of plan.notes.slice(0, 1)) subtitle += "<br>" + wrapText(plotText(n), 160);
-  const layout = baseLayout(title, { subtitle, width: two ? 1200 : 900, height: 520 });
+  const layout = baseLayout(title, { subtitle, width: two ? MAX_FIGURE_WIDTH : 900, height: 520 });
   layout.xaxis = { ...axisLayout("training step"), domain: two ? [0, 0.46] : [0, 1], anchor: "y" };
   layout.yaxis = { ...axisLayout("learning rate"), anchor: "x", rangemode: "tozero" };
   Object.assign(layout, rightAxes);

@@ -94,7 +94,7 @@ function identity(m: Pick<Manifest, "name" | "sampler" | "seed" | "trials" | "co
   return JSON.stringify([m.name, m.sampler, m.seed, m.trials, m.config]);
 }
 
-const emptyCounts = (): Record<TrialStatus, number> => ({ complete: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
+const emptyCounts = (): Record<TrialStatus, number> => ({ complete: 0, pruned: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
 
 /** The manifest a run of `config` writes (and must match in a folder it resumes or joins). */
 function studyManifest(config: StudyConfig, command?: string): Manifest {

@@ -77,8 +77,25 @@ export async function probePath(path: string, encoding?: TextEncoding): Promise<
   }
 }
 
-/** Which format would read `path` (or undefined). */
+/** `scheme://…` (a database URL) rather than a path; one-letter schemes are Windows drives. */
+export function isUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:\/\//i.test(path);
+}
+
+/** Which format would read `path` (or undefined). A URL is offered to the formats that read URLs. */
 export async function detectFormat(path: string, encoding?: TextEncoding): Promise<FormatName | undefined> {
+  if (isUrl(path)) {
+    let best: FormatLoader<FormatName> | undefined;
+    let score = 0;
+    for (const f of FORMATS) {
+      const s = (f as FormatLoader<FormatName>).detectUrl?.(path) ?? 0;
+      if (s > score) {
+        score = s;
+        best = f;
+      }
+    }
+    return best?.name;
+  }
   const probe = await probePath(path, encoding);
   let best: FormatLoader<FormatName> | undefined;
   let score = 0;

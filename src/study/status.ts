@@ -13,6 +13,8 @@
  * - **failed**: any other non-zero exit, a timeout, a trainer that could not start, or a record
  *   that could not be written.
  * - **complete**: exit 0 and no divergence.
+ * - **pruned**: stopped early on purpose by the tuner (Optuna's PRUNED); feasible, and diverged
+ *   like a complete trial when its values went NaN/Inf.
  */
 import type { TrialStatus } from "./types.js";
 
@@ -80,12 +82,12 @@ export function processStatus(end: ProcessEnd): { status: Exclude<TrialStatus, "
 }
 
 /**
- * Apply divergence: a trial that would be `complete` (or is `running`) becomes `diverged` when
+ * Apply divergence: a trial that would be `complete` (or is `pruned` or `running`) becomes `diverged` when
  * its objective or a loss went NaN/Inf. Infeasible outcomes (failed, oom) keep their status.
  *
  * @example withDivergence("complete", true) // "diverged"
  * @example withDivergence("failed", true) // "failed"
  */
 export function withDivergence(status: TrialStatus, nonFinite: boolean): TrialStatus {
-  return nonFinite && (status === "complete" || status === "running") ? "diverged" : status;
+  return nonFinite && (status === "complete" || status === "pruned" || status === "running") ? "diverged" : status;
 }

@@ -2,6 +2,7 @@
 import type { Study, StatusCounts } from "./study.js";
 import { escapeTerminal as esc } from "../core/terminal.js";
 import { formatIssue, safeRecord, type Objective } from "./types.js";
+import { formatNumber } from "../util/format.js";
 
 export interface StudySummary {
   name: string;
@@ -73,7 +74,42 @@ export function summarizeStudy(study: Study): StudySummary {
   };
 }
 
-const fmt = (v: number | null): string => (v === null ? "–" : Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toPrecision(4));
+const fmt = (v: number | null): string => formatNumber(v);
+
+/** A hyperparameter of a summary that takes one value wherever it is present. */
+export interface ConstantHyperparameter {
+  name: string;
+  value: string;
+  /** Trials where it is absent. */
+  missing: number;
+}
+
+/**
+ * The summary's hyperparameters in three piles, so a summary can fold what does not vary:
+ * `varying` (two or more values), `constant` (one value wherever present) and `absent` (in no trial).
+ *
+ * @example
+ * const { varying, constant } = foldHyperparameters(summarizeStudy(study));
+ * constant.map((c) => `${c.name}=${c.value}`); // ["optimizer=adam", "warmup_steps=0"]
+ */
+export function foldHyperparameters(s: StudySummary): { varying: string[]; constant: ConstantHyperparameter[]; absent: string[] } {
+  const varying: string[] = [];
+  const constant: ConstantHyperparameter[] = [];
+  const absent: string[] = [];
+  for (const [name, h] of Object.entries(s.hyperparameters)) {
+    if (h.distinct === 0) absent.push(name);
+    else if (h.distinct === 1) constant.push({ name, value: h.min !== null ? fmt(h.min) : String(h.values?.[0] ?? ""), missing: h.missing });
+    else varying.push(name);
+  }
+  return { varying, constant, absent };
+}
+
+/** `a=1, b=adam, … 12 more` (at most `max` shown). */
+export function constantsText(constant: readonly ConstantHyperparameter[], max = 12): string {
+  const shown = constant.slice(0, max).map((c) => `${c.name}=${c.value}`);
+  if (constant.length > max) shown.push(`… ${constant.length - max} more`);
+  return shown.join(", ");
+}
 
 /** The summary as text a person can read in a terminal (every user string escaped, see src/core/terminal.ts). */
 export function formatSummary(s: StudySummary, maxWarnings = 10): string {
@@ -91,8 +127,10 @@ export function formatSummary(s: StudySummary, maxWarnings = 10): string {
   lines.push(`steps: ${s.steps.min === null ? "–" : s.steps.min === s.steps.max ? fmt(s.steps.max) : `${fmt(s.steps.min)}..${fmt(s.steps.max)}`}; measurements: ${s.measurements}`);
   const metrics = (s.metrics.length > 12 ? [...s.metrics.slice(0, 12), `… ${s.metrics.length - 12} more`] : s.metrics).map(esc);
   lines.push(`metrics (${s.metrics.length}): ${metrics.join(", ") || "–"}`);
-  const names = Object.keys(s.hyperparameters);
-  lines.push(`hyperparameters (${names.length}):`);
+  // Only what varies gets a row; constant and absent parameters fold into one line each.
+  const { varying: names, constant, absent } = foldHyperparameters(s);
+  const total = Object.keys(s.hyperparameters).length;
+  lines.push(`hyperparameters (${total}${total > names.length ? `, ${names.length} varying` : ""}):`);
   const w = Math.max(4, ...names.map((n) => esc(n).length));
   for (const n of names) {
     const h = s.hyperparameters[n]!;
@@ -100,6 +138,8 @@ export function formatSummary(s: StudySummary, maxWarnings = 10): string {
     const missing = h.missing ? `, absent in ${h.missing}` : "";
     lines.push(`  ${esc(n).padEnd(w)}  ${h.scale.padEnd(11)} ${range}  (${h.distinct} distinct${missing})`);
   }
+  if (constant.length) lines.push(`  constant (${constant.length}): ${esc(constantsText(constant))}`);
+  if (absent.length) lines.push(`  absent in every trial (${absent.length}): ${absent.slice(0, 12).map(esc).join(", ")}${absent.length > 12 ? `, … ${absent.length - 12} more` : ""}`);
   if (s.warnings.length) {
     lines.push(`${s.warnings.length} warning(s) while loading:`);
     for (const w of s.warnings.slice(0, maxWarnings)) lines.push(`  ${esc(w)}`);

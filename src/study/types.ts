@@ -7,9 +7,13 @@ export { TunebookError } from "../core/errors.js";
 export { formatLocation, type Location } from "../core/locations.js";
 export { type HpValue, safeRecord } from "../core/values.js";
 
-/** Status of a trial. `diverged`, `failed` and `oom` are the infeasible statuses. */
-export type TrialStatus = "complete" | "diverged" | "failed" | "oom" | "running";
-export const TRIAL_STATUSES: readonly TrialStatus[] = ["complete", "diverged", "failed", "oom", "running"];
+/**
+ * Status of a trial. `diverged`, `failed` and `oom` are the infeasible statuses. `pruned` is a
+ * trial its tuner stopped early on purpose (Optuna's PRUNED): it ran correctly, so it is feasible,
+ * and its objective is the last value it reported.
+ */
+export type TrialStatus = "complete" | "pruned" | "diverged" | "failed" | "oom" | "running";
+export const TRIAL_STATUSES: readonly TrialStatus[] = ["complete", "pruned", "diverged", "failed", "oom", "running"];
 export const INFEASIBLE_STATUSES: readonly TrialStatus[] = ["diverged", "failed", "oom"];
 
 export type Direction = "minimize" | "maximize";

@@ -2,12 +2,13 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAGICS } from "../../src/kernel/magics.js";
-import type { MimeBundle } from "../../src/notebook/display.js";
+import { figureBundle, type MimeBundle } from "../../src/notebook/display.js";
+import type { Figure } from "../../src/plots/theme.js";
 import type { AlgoPerfScoreResult } from "../../src/analysis/algoperfScore.js";
 import { DATA } from "../helpers/cli.js";
 
 function ctx(shown: MimeBundle[]) {
-  return { locals: {}, signal: new AbortController().signal, runtime: {} as never, show: (b: MimeBundle) => void shown.push(b), newDisplay: () => () => {}, print: () => {} };
+  return { locals: {}, signal: new AbortController().signal, runtime: {} as never, show: (b: MimeBundle) => void shown.push(b), showFigure: async (f: Figure) => void shown.push(figureBundle(f)), newDisplay: () => () => {}, print: () => {} };
 }
 
 describe("%algoperf", () => {

@@ -40,9 +40,8 @@ describe("Optuna JournalStorage log (real, Optuna 3.1)", () => {
       expect(t.hparams.optimizer).toBe(row.params_optimizer);
       expect(t.hparams.dropout).toBe(Number(row.params_dropout));
       expect(t.final).toBe(row.value === "" ? null : Number(row.value));
-      const want = { COMPLETE: "complete", PRUNED: "complete", FAIL: "failed" }[row.state as "COMPLETE"];
+      const want = { COMPLETE: "complete", PRUNED: "pruned", FAIL: "failed" }[row.state as "COMPLETE"];
       expect(t.status).toBe(want);
-      expect(t.attrs.pruned === true).toBe(row.state === "PRUNED");
       expect((t.attrs.userAttrs as Record<string, unknown>).seed).toBe(Number(row.user_attrs_seed));
     }
     expect(study.bestTrial()!.id).toBe(csvRows.filter((r) => r.value !== "").sort((a, b) => Number(a.value) - Number(b.value))[0]!.number);
@@ -124,7 +123,8 @@ describe("Optuna trials_dataframe() CSV (real, Optuna 3.1)", () => {
     expect(study.size).toBe(csvRows.length);
     const counts = study.statusCounts();
     expect(counts.failed).toBe(csvRows.filter((r) => r.state === "FAIL").length);
-    expect(counts.complete).toBe(csvRows.filter((r) => r.state === "COMPLETE" || r.state === "PRUNED").length);
+    expect(counts.complete).toBe(csvRows.filter((r) => r.state === "COMPLETE").length);
+    expect(counts.pruned).toBe(csvRows.filter((r) => r.state === "PRUNED").length);
     for (const row of csvRows) {
       const t = study.trial(row.number!)!;
       expect(t.hparams.lr).toBe(Number(row.params_lr));

@@ -11,7 +11,7 @@ it("tunebook load <algoperf folder> --json prints the machine-readable summary",
   expect(r.code).toBe(0);
   const s = JSON.parse(r.stdout);
   expect(s.trials).toBe(10);
-  expect(s.byStatus).toEqual({ complete: 10, diverged: 0, failed: 0, oom: 0, running: 0 });
+  expect(s.byStatus).toEqual({ complete: 10, pruned: 0, diverged: 0, failed: 0, oom: 0, running: 0 });
   expect(s.metrics).toContain("grad_norm");
   expect(s.metrics).toContain("validation/accuracy");
   expect(s.objective).toEqual({ metric: "validation/accuracy", direction: "maximize" });

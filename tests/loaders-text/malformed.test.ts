@@ -119,7 +119,7 @@ const CASES: Record<string, Fatal | Partial> = {
   "unknown-status.csv": {
     kind: "partial",
     check: (s, w) => {
-      expect(s.statusCounts()).toEqual({ complete: 2, diverged: 1, failed: 1, oom: 1, running: 1 });
+      expect(s.statusCounts()).toEqual({ complete: 2, pruned: 0, diverged: 1, failed: 1, oom: 1, running: 1 });
       expect(s.trial("b")!.attrs.rawStatus).toBe("zombie");
       expect(warnAt(w, 3, "status")!.message).toMatch(/unknown status "zombie"/);
     },

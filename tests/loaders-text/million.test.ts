@@ -50,7 +50,7 @@ it("loads 1,000,000 rows by streaming, reporting progress and the bad lines", as
     [1001 * STEPS + 2, undefined],
     [TRIALS * STEPS + 3, undefined],
   ]);
-  expect(study.statusCounts()).toEqual({ complete: TRIALS - 1, diverged: 1, failed: 0, oom: 0, running: 0 });
+  expect(study.statusCounts()).toEqual({ complete: TRIALS - 1, pruned: 0, diverged: 1, failed: 0, oom: 0, running: 0 });
   expect(study.trial("t7")!.attrs.divergedStep).toBe(250);
   expect(study.bestTrial()!.id).toBe("t0");
   expect(study.bestTrial()!.best).toBeCloseTo(1 / STEPS, 12);

@@ -106,7 +106,7 @@ describe("CSV shapes", () => {
     ].join("\n"));
     const s = await loadStudy(p);
     expect(s.objective).toEqual({ metric: "objective", direction: "minimize" });
-    expect(s.statusCounts()).toEqual({ complete: 2, diverged: 1, failed: 2, oom: 0, running: 1 });
+    expect(s.statusCounts()).toEqual({ complete: 2, pruned: 0, diverged: 1, failed: 2, oom: 0, running: 1 });
     expect("beta1" in s.trial("b")!.hparams).toBe(false);
     expect(s.trial("a")!.hparams).toEqual(Object.assign(Object.create(null), { lr: 0.1, beta1: 0.9, opt: "adam" }));
     expect(s.bestTrial()!.id).toBe("b");
@@ -141,7 +141,7 @@ describe("helpers", () => {
 
   it("maps status spellings", () => {
     expect(["COMPLETE", "success", "finished", "FAIL", "failed", "crashed", "diverged", "nan", "oom", "OutOfMemory", "running", "TrialState.PRUNED"].map(parseStatus))
-      .toEqual(["complete", "complete", "complete", "failed", "failed", "failed", "diverged", "diverged", "oom", "oom", "running", "complete"]);
+      .toEqual(["complete", "complete", "complete", "failed", "failed", "failed", "diverged", "diverged", "oom", "oom", "running", "pruned"]);
     expect(parseStatus("zombie")).toBeUndefined();
   });
 

@@ -24,6 +24,7 @@ import { learningRateSweep } from "../../src/analysis/warmup.js";
 import { checkpointSelection } from "../../src/analysis/checkpoints.js";
 import { splitByWorkload } from "../../src/study/formats/algoperf.js";
 import { findingsText } from "../../src/kernel/render.js";
+import { fanova } from "../../src/analysis/fanova.js";
 import { algoperfScore, studySpeedMatrices } from "../../src/analysis/algoperfScore.js";
 import { compareAlgorithms } from "../../src/analysis/compareAlgorithms.js";
 import { readAlgoPerfLogs } from "../../src/study/formats/algoperfEvals.js";
@@ -129,6 +130,39 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(n).toBeGreaterThanOrEqual(20);
   });
 
+  it("01-quickstart: the Optuna SQLite cell shows the study's pruned and failed trials", async () => {
+    const optuna = await loadStudy(join(DATA, "optuna_mlp_lr", "study.db"), { study: "mlp-lr" });
+    const c = optuna.statusCounts();
+    expect(c.pruned).toBeGreaterThan(0);
+    const text = shown(cell("01-quickstart", "%load ../datasets/optuna_mlp_lr/study.db"));
+    expect(text).toContain(`${c.pruned} pruned`);
+    expect(text).toContain(`${c.failed} failed`);
+  });
+
+  it("every figure output travels: a PNG fallback, no wider than the output area, plotly.js once per notebook", () => {
+    for (const name of NOTEBOOKS) {
+      const figs = cells[name].flatMap((c) => plotly(c));
+      expect(figs.length, name).toBeGreaterThan(0);
+      let carriers = 0;
+      for (const f of figs) {
+        const d = f.data!;
+        const layout = (d["application/vnd.plotly.v1+json"] as { layout: { width?: number; title?: { text?: string } } }).layout;
+        const what = `${name}: ${String(layout.title?.text ?? "").slice(0, 60)}`;
+        // The PNG's own header says its size (bytes 16-23 of the IHDR chunk).
+        const png = Buffer.from(String(join1(d["image/png"] as string)), "base64");
+        expect(png.subarray(1, 4).toString(), what).toBe("PNG");
+        const width = png.readUInt32BE(16);
+        expect(width, what).toBeGreaterThan(300);
+        expect(width, what).toBeLessThanOrEqual(960);
+        expect(layout.width ?? 0, what).toBeLessThanOrEqual(960);
+        const html = String(join1(d["text/html"] as string));
+        expect(html, what).toContain("data:image/png;base64,");
+        if (html.includes('<script type="text/x-tunebook-plotly">')) carriers++;
+      }
+      expect(carriers, `${name}: outputs carrying plotly.js`).toBe(1);
+    }
+  });
+
   it("01-quickstart: review, isolation, boundaries and bootstrap say what the library says", async () => {
     const algoperf = await loadStudy(join(DATA, "algoperf_v05", "trials_summary.csv"));
     const resnet = algoperf.filter((t) => t.group === "imagenet_resnet_jax").withObjective({ metric: "validation/accuracy", direction: "maximize" });
@@ -158,14 +192,14 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(expanded.statusCounts().failed).toBe(0);
     // Round 1: the learning-rate range was too narrow: the best trials crowd its upper edge.
     const b1 = boundaries(explore, { band: 0.25, topK: 4 });
-    const edge = b1.findings.find((f) => f.code.startsWith("boundary.") && f.message.includes("learning_rate") && f.message.includes("upper"));
+    const edge = b1.findings.find((f) => f.code.startsWith("boundary.") && f.message.includes("learning_rate") && f.code.includes("upper"));
     expect(edge, findingsText(b1.findings, "explore")).toBeDefined();
     const boundaryCells = cells["02-workshop"].filter((c) => src(c).startsWith("%boundaries"));
     expect(boundaryCells).toHaveLength(2);
     expect(shown(boundaryCells[0]!)).toContain(edge!.message);
     // Round 2: no best-trials-at-the-edge warning for learning_rate any more; the top is infeasible.
     const b2 = boundaries(expanded, { band: 0.25, topK: 4 });
-    expect(b2.findings.filter((f) => f.message.includes("learning_rate") && /sit near the upper/.test(f.message))).toEqual([]);
+    expect(b2.findings.filter((f) => f.message.includes("learning_rate") && f.code === "boundary.near_upper")).toEqual([]);
     expect(shown(boundaryCells[1]!)).toContain(findingsText(b2.findings, "search-space boundaries"));
     expect(expanded.statusCounts().diverged).toBeGreaterThan(0);
     // The best learning rate moved inside the expanded range, above round 1's upper edge.
@@ -195,6 +229,31 @@ describe.skipIf(!py)("notebooks execute through Jupyter with the tunebook kernel
     expect(shown(cell("02-workshop", "stability.trials"))).toContain("diverged");
     expect(shown(cell("02-workshop", "%bootstrap"))).toContain("[bootstrap.");
     expect(shown(cell("02-workshop", "%checkpoints"))).toContain(findingsText(checkpointSelection(expanded).findings, "checkpoint selection"));
+
+  });
+
+  it("02-workshop round 4: fANOVA on round 2, then sampler: bo warm-started from it", async () => {
+    const runsDir = join(dir, "runs");
+    const expanded = await loadStudy(join(runsDir, "expanded"));
+    // Round 4: fANOVA on round 2 prints what the library finds; bo, warm-started from round 2, ran
+    // 4 trials; as the narrative says, none diverged and their median accuracy beats round 2's
+    // feasible median.
+    const imp = fanova(expanded, { seed: 0 });
+    const impText = shown(cell("02-workshop", "import { fanova"));
+    for (const f of imp.findings) expect(impText).toContain(f.message);
+    expect(plotly(cell("02-workshop", "import { fanova")).length).toBe(1);
+    const exploit = await loadStudy(join(runsDir, "exploit"));
+    expect(exploit.size).toBe(4);
+    expect(exploit.source.sampler).toBe("bo");
+    const acc = (st: typeof expanded) => st.trialRows().filter((r) => r.status === "complete" && r.best !== null).map((r) => r.best as number);
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      const m = v.length >> 1;
+      return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+    };
+    expect(exploit.trialRows().every((r) => r.status === "complete")).toBe(true);
+    expect(median(acc(exploit))).toBeGreaterThan(median(acc(expanded)));
+    expect(shown(cell("02-workshop", "const acc ="))).toContain(`exploitation: 0 of 4 trials infeasible; median accuracy ${median(acc(exploit)).toFixed(4)} vs round 2's feasible median ${median(acc(expanded)).toFixed(4)}`);
   });
 
   it("03-algoperf-case-study: clipping threshold, best-step fractions and study-to-study variance", async () => {

@@ -8,20 +8,34 @@ const fig: Figure = { data: [{ type: "scatter", x: [1, 2], y: [NaN, 3] }], layou
 
 describe("figureBundle", () => {
   afterEach(() => setDisplaySink(undefined));
-  it("has plotly JSON, an offline HTML fallback and the title as text", () => {
+  it("has plotly JSON, an offline HTML view and the title as text, in the order front ends pick them", () => {
     resetPlotlyEmbedding();
     const b = figureBundle(fig);
+    expect(Object.keys(b)).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
     const p = b["application/vnd.plotly.v1+json"] as Figure;
     expect(p.data[0]!.y).toEqual([null, 3]);
     expect(b["text/plain"]).toBe("Loss vs step — 2 trials");
     const html = b["text/html"] as string;
-    expect(html).toContain("if (!window.Plotly)");
+    // plotly.js rides along once, inert; each figure's loader evaluates it when the page lacks window.Plotly.
+    expect(html).toContain('<script type="text/x-tunebook-plotly">');
     expect(html.length).toBeGreaterThan(1_000_000);
-    // Later figures reuse window.Plotly instead of embedding 4.7 MB again.
     const second = figureBundle(fig)["text/html"] as string;
     expect(second.length).toBeLessThan(10_000);
     expect(second).toContain("window.Plotly.newPlot");
     expect(figureHtml(fig, { embed: "always" }).length).toBeGreaterThan(1_000_000);
+  });
+  it("carries a static PNG in the HTML view and as image/png, or only the image in static mode", () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const both = figureBundle(fig, { image: { png, width: 700, height: 400 }, embed: "never" });
+    expect(Object.keys(both)).toEqual(["application/vnd.plotly.v1+json", "text/html", "image/png", "text/plain"]);
+    expect(both["image/png"]).toBe(Buffer.from(png).toString("base64"));
+    expect(both["text/html"]).toContain(`src="data:image/png;base64,${Buffer.from(png).toString("base64")}"`);
+    const stat = figureBundle(fig, { image: { png, width: 700, height: 400 }, mode: "static" });
+    expect(Object.keys(stat)).toEqual(["text/html", "image/png", "text/plain"]);
+    expect(stat["text/html"]).not.toContain("<script");
+    const inter = figureBundle(fig, { image: { png, width: 700, height: 400 }, mode: "interactive", embed: "never" });
+    expect(Object.keys(inter)).toEqual(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+    expect(inter["text/html"]).not.toContain("data:image/png");
   });
   it("escapes user strings in the HTML fallback", () => {
     const html = figureHtml({ data: [], layout: { title: { text: "</script><img src=x onerror=alert(1)>" } } }, { embed: "never" });
@@ -64,7 +78,7 @@ describe("display", () => {
 });
 
 describe.skipIf(!findChromium())("HTML views render offline in Chromium", () => {
-  it("figureToHtml draws; two notebook bundles draw with plotly.js embedded once, even under require.js", async () => {
+  it("figureToHtml draws; notebook bundles draw with plotly.js carried once, before or after them, even under require.js", async () => {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: findChromium()!, args: ["--no-sandbox", "--disable-gpu"] });
     try {
@@ -81,6 +95,9 @@ describe.skipIf(!findChromium())("HTML views render offline in Chromium", () => 
       await page.setContent(`<html><body><script>window.define = function () {}; window.define.amd = {};</script>${h1}${h2}</body></html>`);
       await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length === 2, null, { timeout: 30_000 });
       expect(h2.length).toBeLessThan(10_000);
+      // The carrier after the figure that needs it (its first output was re-run): still drawn.
+      await page.setContent(`<html><body>${h2}${h1}</body></html>`);
+      await page.waitForFunction(() => document.querySelectorAll(".js-plotly-plot").length === 2, null, { timeout: 30_000 });
     } finally {
       await browser.close();
     }

@@ -72,7 +72,7 @@ describe("runStudy with command trials", () => {
     expect(summary.ran).toBe(12);
     const study = await loadStudy(join(dir, "out"));
     expect(study.size).toBe(12);
-    const expected: Record<string, number> = { complete: 0, diverged: 0, failed: 0, oom: 0, running: 0 };
+    const expected: Record<string, number> = { complete: 0, pruned: 0, diverged: 0, failed: 0, oom: 0, running: 0 };
     for (const h of points) expected[expectedStatus(h)]!++;
     // The sample must exercise every outcome for this test to mean something.
     expect(expected.complete).toBeGreaterThan(0);

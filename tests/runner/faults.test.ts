@@ -35,7 +35,7 @@ describe("one status rule: runner record, run summary and tunebook load agree", 
     expect(recs[3]!.error).toMatch(/PyTorch/);
     expect(recs[4]!.error).toBe("exited with 1");
     expect(recs[5]!.error).toMatch(/SIGKILL/);
-    expect(summary.byStatus).toEqual({ complete: 1, diverged: 2, failed: 1, oom: 2, running: 0 });
+    expect(summary.byStatus).toEqual({ complete: 1, pruned: 0, diverged: 2, failed: 1, oom: 2, running: 0 });
     // The summary's best comes from the complete trial only: objective at step 4 of x = 0.3.
     expect(summary.best).toEqual({ trial: "trial-000000", value: 0 + 1 / 5 });
     const study = await loadStudy(s.out);

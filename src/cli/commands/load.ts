@@ -1,29 +1,45 @@
 import type { Command } from "commander";
-import { loadStudy, type FormatName } from "../../study/load.js";
+import { loadStudy, type FormatName, type LoadOptions } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
 import { ENCODING_HELP, parseDirection, parseEncodingOption } from "../options.js";
 import { escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
+import { TunebookError } from "../../study/types.js";
+import { watchStudy } from "../../study/watch.js";
 
 export function register(program: Command): void {
   program
     .command("load")
     .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
-    .argument("<path>", "log file or folder")
+    .argument("<path>", "log file, folder, or storage URL (sqlite:///…, postgresql://…)")
     .option("-f, --format <format>", "log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric")
+    .option("-o, --objective <metric>", "objective metric (an Optuna multi-objective study: a name or index)")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal, MLflow experiment)")
     .option("--encoding <name>", ENCODING_HELP)
-    .option("--json", "print a machine-readable summary")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; encoding?: string; json?: boolean }) => {
-      const study = await loadStudy(path, {
+    .option("--watch <seconds>", "reload every N seconds and print the summary again when it changes, until no trial is running (or Ctrl-C)")
+    .option("--json", "print a machine-readable summary (with --watch: one JSON line per change)")
+    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; encoding?: string; watch?: string; json?: boolean }) => {
+      const options: LoadOptions = {
         format: opts.format as FormatName | undefined,
         objective: opts.objective,
         direction: parseDirection(opts.direction),
+        study: opts.study,
         encoding: parseEncodingOption(opts.encoding),
-      });
-      const summary = summarizeStudy(study);
-      // JSON escapes control characters itself; the text summary escapes each user string.
-      process.stdout.write(opts.json ? stringifyJson(summary, 2) + "\n" : escapeTerminalBlock(formatSummary(summary)) + "\n");
+      };
+      const print = (study: Awaited<ReturnType<typeof loadStudy>>, compact: boolean): void => {
+        const summary = summarizeStudy(study);
+        // JSON escapes control characters itself; the text summary escapes each user string.
+        process.stdout.write(opts.json ? stringifyJson(summary, compact ? undefined : 2) + "\n" : escapeTerminalBlock(formatSummary(summary)) + "\n");
+      };
+      if (opts.watch === undefined) return print(await loadStudy(path, options), false);
+      const seconds = Number(opts.watch);
+      if (!(seconds > 0) || seconds > 86400) throw new TunebookError(`--watch must be a number of seconds in (0, 86400], not "${opts.watch}"`);
+      const stop = new AbortController();
+      process.once("SIGINT", () => stop.abort());
+      for await (const study of watchStudy(path, options, { seconds, signal: stop.signal })) {
+        if (!opts.json) process.stdout.write(`--- ${new Date().toISOString()}\n`);
+        print(study, true);
+      }
     });
 }

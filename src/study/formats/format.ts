@@ -10,6 +10,8 @@ export interface ReadOptions {
   direction?: Direction;
   /** Study name (default: the file or folder name). */
   name?: string;
+  /** Which study to read from a storage that holds several (Optuna RDB and journal storages). */
+  study?: string;
   /**
    * Text encoding of the files (default: UTF-8, strict, or UTF-16 when the file starts with its
    * byte-order mark). See ./decode.ts.
@@ -34,6 +36,8 @@ export interface FormatLoader<N extends string = string> {
   name: N;
   /** Cheap check on the path, its first bytes or its directory entries. Higher wins; 0 = no. */
   detect(probe: Probe): number;
+  /** For formats read from a URL (e.g. `postgresql://…`): higher wins; 0 = no. */
+  detectUrl?(url: string): number;
   load(path: string, options: ReadOptions): Promise<Study>;
 }
 

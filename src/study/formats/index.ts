@@ -1,13 +1,16 @@
 /**
  * The static list of log formats loadStudy knows, in detection order (on equal detection scores
  * the earlier one wins). `FormatName` is derived from it, so the CLI, the kernel and the types
- * all see the same nine names without importing anything for its side effects.
+ * all see the same names without importing anything for its side effects.
  */
 import { algoperfFormat } from "./algoperf.js";
 import { csvFormat } from "./csv.js";
 import { deepcaveFormat } from "./deepcave.js";
 import { jsonlFormat } from "./jsonl.js";
 import { optunaCsvFormat, optunaJournalFormat } from "./optuna.js";
+import { optunaRdbFormat } from "./optunaRdb.js";
+import { parquetFormat } from "./parquet.js";
+import { mlflowFormat } from "./mlflow.js";
 import { tensorboardFormat } from "./tensorboard.js";
 import { tunebookFormat } from "./tunebook.js";
 import { wandbCsvFormat } from "./wandb.js";
@@ -20,6 +23,9 @@ export const FORMATS = [
   algoperfFormat,
   optunaJournalFormat,
   optunaCsvFormat,
+  optunaRdbFormat,
+  parquetFormat,
+  mlflowFormat,
   deepcaveFormat,
   wandbCsvFormat,
 ] as const;

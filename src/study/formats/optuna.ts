@@ -12,9 +12,9 @@
  *   parameters with their distributions (turned into `study.space`), state, values, intermediate
  *   values (turned into measurements at their steps) and attributes.
  *
- * States: COMPLETE → complete; PRUNED → complete with `attrs.pruned = true` (a pruned trial ran
- * correctly and was stopped early on purpose, so it is not infeasible; its value is its last
- * reported one); FAIL → failed; RUNNING and WAITING → running.
+ * States: COMPLETE → complete; PRUNED → pruned (a pruned trial ran correctly and was stopped early
+ * on purpose, so it is not infeasible; its value is its last reported one); FAIL → failed; RUNNING
+ * and WAITING → running (`attrs.state` keeps Optuna's name).
  *
  * The objective metric is `value` (single objective) or `values_<i>` / the study's metric names;
  * a trial's `final` and `best` are its Optuna value (what Optuna ranks trials by), and its
@@ -35,23 +35,23 @@ import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } fr
 const TRIAL_STATE: Record<number, string> = { 0: "RUNNING", 1: "COMPLETE", 2: "PRUNED", 3: "FAIL", 4: "WAITING" };
 
 /**
- * Optuna's state name → tunebook status and whether the trial was pruned.
+ * Optuna's state name → tunebook status (undefined for an unknown state).
  *
  * @example
- * optunaStatus("PRUNED"); // { status: "complete", pruned: true }
- * optunaStatus("TrialState.FAIL"); // { status: "failed", pruned: false }
+ * optunaStatus("PRUNED"); // "pruned"
+ * optunaStatus("TrialState.FAIL"); // "failed"
  */
-export function optunaStatus(state: string): { status: TrialStatus; pruned: boolean } | undefined {
+export function optunaStatus(state: string): TrialStatus | undefined {
   switch (state.trim().toUpperCase().replace(/^TRIALSTATE\./, "")) {
     case "COMPLETE":
-      return { status: "complete", pruned: false };
+      return "complete";
     case "PRUNED":
-      return { status: "complete", pruned: true };
+      return "pruned";
     case "FAIL":
-      return { status: "failed", pruned: false };
+      return "failed";
     case "RUNNING":
     case "WAITING":
-      return { status: "running", pruned: false };
+      return "running";
     default:
       return undefined;
   }
@@ -387,10 +387,11 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
     log.add(undefined, undefined, `${ignoredFinished} operations on already finished trials ignored, as Optuna does`, false);
   if (badLast) log.add(lastLine, undefined, `the last line is incomplete (the journal was cut while being written)`, false);
   let chosen = studies.map((s, i) => ({ s, i })).filter((x) => !x.s.deleted);
-  if (options.name && studies.length > 1) {
-    const pick = chosen.filter((x) => x.s.name === options.name);
+  const pickName = options.study ?? options.name;
+  if (pickName && studies.length > 1) {
+    const pick = chosen.filter((x) => x.s.name === pickName);
     if (pick.length === 0)
-      throw new TunebookError(`no study named "${options.name}" in the journal (found: ${chosen.map((x) => x.s.name).join(", ")})`, path);
+      throw new TunebookError(`no study named "${pickName}" in the journal (found: ${chosen.map((x) => x.s.name).join(", ")})`, path, undefined, "study");
     chosen = pick;
   }
   if (chosen.length === 0) throw new TunebookError(`the journal holds no (undeleted) study`, path);
@@ -425,7 +426,6 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       const attrs = safeRecord<unknown>();
       attrs.number = t.number;
       attrs.state = stateName;
-      if (st?.pruned) attrs.pruned = true;
       if (t.datetimeStart) attrs.datetimeStart = t.datetimeStart;
       if (t.datetimeComplete) attrs.datetimeComplete = t.datetimeComplete;
       if (Object.keys(t.userAttrs).length) attrs.userAttrs = t.userAttrs;
@@ -438,7 +438,7 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
       for (const n of allNames) hp[n] = n in t.params ? t.params[n]! : null;
       b.trial({
         id,
-        status: st?.status ?? "running",
+        status: st ?? "running",
         hparams: hp,
         final: v,
         best: v,
@@ -527,9 +527,8 @@ export async function loadOptunaCsv(path: string, options: ReadOptions = {}): Pr
         else if (col === "state") {
           const st = optunaStatus(cell);
           if (!st) log.add(line, col, `expected COMPLETE, PRUNED, FAIL, RUNNING or WAITING, found ${describeValue(cell)}; kept as running`, false);
-          status = st?.status ?? "running";
+          status = st ?? "running";
           attrs.state = cell.trim().toUpperCase();
-          if (st?.pruned) attrs.pruned = true;
         } else if (valueCols.includes(col)) {
           if (cell.trim() === "") continue;
           const v = parseNumber(cell);

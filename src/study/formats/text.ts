@@ -319,7 +319,7 @@ const STATUS_WORDS: Record<string, TrialStatus> = Object.assign(Object.create(nu
   finished: "complete",
   done: "complete",
   ok: "complete",
-  pruned: "complete",
+  pruned: "pruned",
   fail: "failed",
   failed: "failed",
   failure: "failed",
