@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TunebookKernel } from "../../src/kernel/kernel.js";
 import { jupyter } from "../../src/kernel/tslab.js";
@@ -93,5 +95,22 @@ describe("TunebookKernel", () => {
     // The fresh compiler still knows earlier cells' declarations.
     expect(await run("k + ap.size")).toEqual({ ok: true });
     expect(printed).toBe("31\n");
+  });
+
+  it("keeps memory per executed cell bounded (figure cells with their PNG included)", { timeout: 240_000 }, async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const cell = (i: number) => (i % 2 ? "%axis --study ap" : `const arr${i} = Array.from({ length: 100 }, (_, j) => j * ${i})\narr${i}.length`);
+    // Warm up: compiler, first figure (browser start), module caches.
+    for (let i = 0; i < 4; i++) expect((await run(cell(i))).ok).toBe(true);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const n = 16;
+    for (let i = 4; i < 4 + n; i++) expect((await run(cell(i))).ok).toBe(true);
+    gc();
+    const perCell = (process.memoryUsage().heapUsed - before) / n;
+    console.log(`heap growth per executed cell: ${(perCell / 1e6).toFixed(3)} MB over ${n} cells`);
+    expect(perCell).toBeLessThan(1e6);
+    await kernel.runtime.figures.close();
   });
 });
