@@ -1,6 +1,7 @@
 /**
  * tunebook: the Deep Learning Tuning Playbook, executable.
- * Public API. Each area adds its exports here.
+ * Public API: what the docs show. Internals (byte-level codecs, figure layout helpers, escapers)
+ * stay in their modules; the statistics primitives are the `tunebook/stats` subpath.
  */
 export * from "./study/index.js";
 export * from "./space/index.js";
@@ -13,7 +14,7 @@ export * from "./report/index.js";
 export { loadJsonl } from "./study/formats/jsonl.js";
 export { loadCsv } from "./study/formats/csv.js";
 export { loadAlgoPerf, algoperfTarget, ALGOPERF_TARGETS, splitByGroup, splitByWorkload } from "./study/formats/algoperf.js";
-export { loadTensorboard, readEventFile, scanEventFile, maskedCrc32c, frameRecord, tensorScalar, tensorboardProto } from "./study/formats/tensorboard.js";
+export { loadTensorboard, readEventFile, scanEventFile, tensorScalar } from "./study/formats/tensorboard.js";
 export type { ScalarEvent, EventFileResult } from "./study/formats/tensorboard.js";
 export { loadOptunaJournal, loadOptunaCsv, distributionToParam, optunaStatus } from "./study/formats/optuna.js";
 export type { OptunaDistribution } from "./study/formats/optuna.js";

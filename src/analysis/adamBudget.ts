@@ -6,6 +6,9 @@
 import { SEED_LIKE } from "../core/values.js";
 import { finding, type Finding } from "../core/findings.js";
 import { ADAM_HYPERPARAMETERS, adamBudgetAdvice, type AdamBudgetAdvice, type AdamHyperparameter } from "../space/adamBudget.js";
+import { mixesSearchSpaces } from "./applicability.js";
+import { defineAnalysis } from "./registry.js";
+import type { Study } from "../study/study.js";
 
 export { ADAM_BETA2_THRESHOLD, ADAM_DEFAULTS, ADAM_HYPERPARAMETERS, adamBudgetAdvice, type AdamBudgetAdvice, type AdamHyperparameter } from "../space/adamBudget.js";
 
@@ -78,3 +81,12 @@ export function adamBudgetCheck(study: { size: number; hyperparameters(): string
     );
   return { ...advice, findings, tuned, overTuned };
 }
+
+/** The Adam budget check as the tools run it (see ./registry.ts). */
+export const adamBudgetAnalysis = defineAnalysis({
+  name: "adamBudget",
+  summary: "Adam tuning budget: does the study tune more of learning rate, β1, ε, β2 than its number of configurations supports?",
+  options: {},
+  applies: (s: Study) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : adamBudgetCheck(s) === null ? "no Adam-specific hyperparameter (β1, β2 or ε) varies" : true),
+  run: (s: Study) => adamBudgetCheck(s)!,
+});

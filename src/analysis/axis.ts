@@ -2,11 +2,14 @@
  * Basic hyperparameter axis plot data (playbook: "Identifying bad search space boundaries"):
  * objective vs one hyperparameter, one point per trial, infeasible trials kept and flagged.
  */
+import { TunebookError } from "../core/errors.js";
 import type { Study } from "../study/study.js";
 import type { HpValue, Objective, TrialRow, TrialStatus } from "../study/types.js";
 import { safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf } from "./common.js";
+import { varyingHparams } from "./applicability.js";
+import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
 
 /** One trial on an axis plot. */
 export interface AxisPoint {
@@ -124,4 +127,26 @@ function hasTwoValues(rows: readonly TrialRow[], h: string): boolean {
     else if (v !== first && !(v !== v && first !== first)) return true;
   }
   return false;
+}
+
+/** The basic hyperparameter axis plot as the tools run it (see ./registry.ts). */
+export const axisAnalysis = defineAnalysis({
+  name: "axis",
+  summary: "basic hyperparameter axis plots: objective vs each hyperparameter, every trial",
+  positional: "hparams",
+  options: {
+    by: commonOptions.by,
+    hparams: option.list("hyperparameters to draw (default: every one that varies)"),
+  },
+  applies: (s) => (varyingHparams(s).length > 0 ? true : "no hyperparameter varies"),
+  run: (s, o) => {
+    for (const h of o.hparams ?? []) requireHparam(s, h, "axis");
+    return axisPlotData(s, o);
+  },
+});
+
+/** A clear error for a hyperparameter name the study does not have. */
+export function requireHparam(study: Study, name: string, analysis: string): void {
+  const known = study.hyperparameters();
+  if (!known.includes(name)) throw new TunebookError(`${analysis}: the study has no hyperparameter "${name}"${didYouMean(name, known)} (it has: ${known.join(", ") || "none"})`);
 }

@@ -9,6 +9,7 @@ import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface BatchSizePoint {
@@ -197,7 +198,7 @@ export function batchSizeScaling(points: StepsPoint[], options: { perfect?: numb
 export interface BatchSizeStudyOptions {
   /** Batch-size hyperparameter. Default: `batch_size`, `batchSize`, else any name containing "batch". */
   batchParam?: string;
-  /** Throughput metric (median over the trial's measurements). Default: `examples_per_sec`, `throughput`, `examples_per_second`. */
+  /** Throughput metric (median over the trial's measurements; without one, a trial attribute `examples_per_sec`/`throughput`). Default: `examples_per_sec`, `throughput`, `examples_per_second`. */
   throughputMetric?: string;
   /** Result to reach for steps-to-result. Default: the worst of the per-batch-size best objective values (over batch sizes with a feasible trial), so every such batch size reaches it. */
   target?: number;
@@ -244,18 +245,23 @@ export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}
   const better = (a: number, b: number) => (dir === "minimize" ? a < b : a > b);
 
   let scan: BatchSizeScanResult | null = null;
-  if (throughputMetric || rows.some((r) => r.status === "oom")) {
+  // A trial's throughput: the median of its throughput metric, else a throughput attribute of the trial.
+  const attrThroughput = (r: (typeof rows)[number]): number | null => {
+    const a = r.attrs.examples_per_sec ?? r.attrs.examplesPerSec ?? r.attrs.throughput;
+    return typeof a === "number" && Number.isFinite(a) && a > 0 ? a : null;
+  };
+  if (throughputMetric || rows.some((r) => r.status === "oom" || attrThroughput(r) !== null)) {
     const pts: BatchSizePoint[] = sizes.map((b) => {
       const trs = rows.filter((r) => r.hparams[batchParam] === b);
       let eps: number | null = null;
-      if (throughputMetric) {
-        for (const r of trs) {
+      for (const r of trs) {
+        let tp: number | null = null;
+        if (throughputMetric) {
           const v = study.curve(r.id, throughputMetric).values.filter((x) => Number.isFinite(x) && x > 0).sort((x, y) => x - y);
-          if (v.length) {
-            const med = quantileSorted(v, 0.5);
-            eps = eps === null ? med : Math.max(eps, med);
-          }
+          if (v.length) tp = quantileSorted(v, 0.5);
         }
+        tp ??= attrThroughput(r);
+        if (tp !== null) eps = eps === null ? tp : Math.max(eps, tp);
       }
       return { batchSize: b, examplesPerSec: eps, oom: eps === null && trs.some((r) => r.status === "oom") };
     });
@@ -286,3 +292,19 @@ export function batchSizeStudy(study: Study, options: BatchSizeStudyOptions = {}
   const findings = [...(scan?.findings ?? []), ...(scaling?.findings ?? [])];
   return { batchParam, throughputMetric, scan, target, stepsToResult, scaling, findings };
 }
+
+/** Batch size (throughput scan, steps scaling) as the tools run it (see ./registry.ts). */
+export const batchSizeAnalysis = defineAnalysis({
+  name: "batchSize",
+  summary: "batch size: throughput per batch size until it stops growing or runs out of memory, and step scaling",
+  options: {
+    batchParam: option.string("the batch-size hyperparameter (default: batch_size…)"),
+    throughputMetric: option.string("throughput metric (default: examples_per_sec, throughput…)"),
+    target: option.number("objective value the step-scaling check needs each batch size to reach"),
+  },
+  applies: (s, o) => {
+    const r = batchSizeStudy(s, o);
+    return r.scan !== null || r.scaling !== null ? true : "the trials do not vary a batch size with a throughput or objective curve";
+  },
+  run: (s, o) => batchSizeStudy(s, o),
+});

@@ -9,6 +9,8 @@ import { type Finding, finding } from "./finding.js";
 import { type BoxQuantiles, type ObjectiveBy, fmt, isFeasibleRow, mulberry32, objectiveOf } from "./common.js";
 import { mean as sampleMean } from "../stats/mean.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
+import { feasibleCount, mixesSearchSpaces } from "./applicability.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface BestOfNOptions {
   /** Budgets N to report (default: 1, 2, 3, 5, 10, 20, 50, 100, … up to n, and n). */
@@ -240,3 +242,19 @@ function resampledSummary(values: number[], N: number, dir: Direction, R: number
   if (keep) s.samples = bests;
   return s;
 }
+
+/** Study variance by best-of-N bootstrap as the tools run it (see ./registry.ts). */
+export const bootstrapAnalysis = defineAnalysis({
+  name: "bootstrap",
+  summary: "study variance: the distribution of the best of N trials, exactly and by resampling, per budget N",
+  options: {
+    by: commonOptions.by,
+    budgets: option.numbers("budgets N (default: 1, 2, 5, 10, … up to the study size)", { int: true, min: 1 }),
+    seed: commonOptions.seed,
+    resamples: commonOptions.resamples,
+    probability: option.number("probability the budget must reach the study best within tolerance (default 0.9)", { min: 0, max: 1 }),
+    tolerance: option.number("tolerance around the study best (default: relative 1%)", { min: 0 }),
+  },
+  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : s.size < 10 ? `only ${s.size} trials (< 10)` : feasibleCount(s, o.by) < 2 ? "fewer than 2 feasible trials" : true),
+  run: (s, o) => bestOfNBootstrap(s, o),
+});

@@ -8,6 +8,8 @@ import type { TrialRow } from "../study/types.js";
 import { isInfeasible } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, betterFirst, fmt, fromScale, hparamRange, hparamScale, isFeasibleRow, objectiveOf, toScale, valueLabel } from "./common.js";
+import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface BoundaryOptions {
   /** How many of the best feasible trials to look at (default max(5, 10% of the feasible trials)). */
@@ -269,3 +271,26 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
     }
   }
 }
+
+/** The bad-search-space-boundary check as the tools run it (see ./registry.ts). */
+export const boundariesAnalysis = defineAnalysis({
+  name: "boundaries",
+  summary: "bad search-space boundaries: best trials near an edge of a range, and mostly-infeasible regions",
+  options: {
+    by: commonOptions.by,
+    scientific: option.list("also check within each value of this scientific hyperparameter (the first one the study has)"),
+    top: option.int("how many best trials to look at", { min: 1 }),
+    band: option.number("edge band as a fraction of the range (default 0.1)", { min: 0, max: 0.5 }),
+    hparams: option.list("hyperparameters to check (default: every numeric one)"),
+  },
+  applies: (s, o) =>
+    mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space"
+    : feasibleCount(s, o.by) < 3 ? `only ${feasibleCount(s, o.by)} feasible trials (< 3)`
+    : !varyingHparams(s).some((h) => hparamScale(s, h) !== "categorical") ? "no numeric hyperparameter varies"
+    : true,
+  run: (s, o) => {
+    // Per scientific value only when one is named (automatic candidates would multiply findings).
+    const sci = o.scientific?.find((h) => s.hyperparameters().includes(h));
+    return boundaries(s, { by: o.by, topK: o.top, band: o.band, hparams: o.hparams, ...(sci ? { perScientific: sci } : {}) });
+  },
+});

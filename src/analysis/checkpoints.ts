@@ -13,6 +13,7 @@ import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { fmt } from "./common.js";
 import { curveLevel } from "./curves.js";
+import { defineAnalysis, option } from "./registry.js";
 
 export interface CheckpointOptions {
   /** Metric to select checkpoints on. Default: the study objective. */
@@ -166,3 +167,16 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
   const notChecked = short.length ? [{ check: `best-step position of ${short.length} trial${short.length === 1 ? "" : "s"}`, reason: `fewer than ${minPoints} finite evaluations of ${metric} (e.g. ${short.slice(0, 3).join(", ")})` }] : [];
   return { metric, direction, trials, skipped, notChecked, distribution, histogram: { edges, counts }, earlyShare, lateShare, thresholds: { earlyFraction, lateFraction, minShare }, findings };
 }
+
+/** Retrospective checkpoint selection as the tools run it (see ./registry.ts). */
+export const checkpointsAnalysis = defineAnalysis({
+  name: "checkpoints",
+  summary: "retrospective checkpoint selection: where each trial reached its best step",
+  options: {
+    metric: option.string("metric to select on (default: the objective)"),
+    earlyFraction: option.number("the early zone, as a fraction of training (default 0.1)", { min: 0, max: 1 }),
+    lateFraction: option.number("the late zone, as a fraction of training (default 0.25)", { min: 0, max: 1 }),
+  },
+  applies: (s, o) => (s.metrics().includes(o.metric ?? s.objective.metric) ? true : `no curve of the objective ${o.metric ?? s.objective.metric}`),
+  run: (s, o) => checkpointSelection(s, o),
+});

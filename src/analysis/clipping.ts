@@ -12,6 +12,7 @@ import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { r6 } from "./curveMath.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 /** Per-step gradient norms of one run. */
@@ -315,3 +316,19 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   }
   return { metric, quantile: q, quantiles, recommendedThreshold, threshold, clippedFraction: clipped, nonFinite, perTrial, spikes, findings };
 }
+
+/** Gradient clipping as the tools run it (see ./registry.ts). */
+export const clippingAnalysis = defineAnalysis({
+  name: "clipping",
+  summary: "gradient clipping: norms vs step and their histogram, a threshold at the 90th percentile",
+  options: {
+    metric: option.string("metric with the gradient norms (default: grad_norm…)"),
+    quantile: option.number("quantile for the threshold (default 0.9)", { min: 0, max: 1 }),
+    threshold: option.number("evaluate this threshold instead", { min: 0 }),
+  },
+  applies: (s, o) => {
+    const m = o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm;
+    return m !== null && s.metrics().includes(m) ? true : o.metric ? `no metric "${o.metric}" in the study` : "no gradient-norm metric is logged";
+  },
+  run: (s, o) => gradientClipping(s, { ...o, metric: o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm ?? undefined }),
+});

@@ -20,6 +20,9 @@ import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, movin
 import { differencesStandardDeviation } from "../stats/differencesStandardDeviation.js";
 import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
 import { median } from "../stats/median.js";
+import { resolveMetricRoles as rolesOf } from "./metricRoles.js";
+import { TunebookError } from "../core/errors.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export type { CurveData } from "./curveMath.js";
@@ -728,3 +731,27 @@ function diagnoseTrial(
   }
   return { trial, train: tr, validation: va, divergedStep: null, findings };
 }
+
+/** Training-curve diagnostics as the tools run them (see ./registry.ts). */
+export const curvesAnalysis = defineAnalysis({
+  name: "curves",
+  summary: "training-curve diagnostics: overfitting, late noise, still improving, saturated, diverged",
+  positional: "trials",
+  options: {
+    train: option.string("training metric (default: guessed from the metric names)"),
+    validation: option.string("validation metric (default: the objective)"),
+    trials: option.list("trials to diagnose (default: every one)"),
+  },
+  applies: (s) => {
+    const r = rolesOf(s.metrics(), s.objective);
+    return s.measurementCount === 0 ? "the log has no curves (one row per trial)" : r.train === null && r.validation === null ? "no training-loss or validation metric among the logged metrics" : true;
+  },
+  run: (s, o) => {
+    if (o.trials) {
+      const ids = new Set(s.trialIds());
+      const missing = o.trials.filter((t) => !ids.has(t));
+      if (missing.length) throw new TunebookError(`curves: no trial ${missing.map((m) => JSON.stringify(m)).join(", ")} in the study`);
+    }
+    return curveDiagnostics(s, { trials: o.trials, trainMetric: o.train, validationMetric: o.validation });
+  },
+});

@@ -31,6 +31,8 @@ import { findParam } from "../space/spec.js";
 import { fitForest, predictForest, type RandomForest, type RegressionTree } from "../surrogate/randomForest.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf, quantileSorted, valueLabel, fmt } from "./common.js";
 import { type Finding, finding } from "./finding.js";
+import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface FanovaOptions {
   /** Hyperparameters to score (default: every one that varies). */
@@ -648,3 +650,24 @@ function fanovaFindings(r: FanovaResult, metric: string): Finding[] {
   }
   return out;
 }
+
+/** fANOVA as the tools run it (see ./registry.ts): the review's forest size is the default everywhere. */
+export const fanovaAnalysis = defineAnalysis({
+  name: "fanova",
+  summary: "fANOVA importance on a random forest: main effects and interactions with intervals, conditional subspaces, feasibility",
+  options: {
+    by: commonOptions.by,
+    seed: commonOptions.seed,
+    hparams: option.list("hyperparameters to score (default: every one that varies)"),
+    trees: option.int("trees in each forest", { default: 32, min: 1 }),
+    pdPoints: option.int("grid points of each partial-dependence curve", { default: 20, min: 2 }),
+    topFraction: option.number("importance among the best fraction of trials (default 1 = all)", { min: 0, max: 1 }),
+  },
+  applies: (s, o) =>
+    mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space"
+    : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary"
+    : feasibleCount(s, o.by) < 20 ? `only ${feasibleCount(s, o.by)} feasible trials (< 20)`
+    : true,
+  // On large studies leaves of ≥ 3 trials (same ranking, a third of the cells to integrate).
+  run: (s, o) => fanova(s, { ...o, minSamplesLeaf: s.size >= 500 ? 3 : 1 }),
+});

@@ -18,6 +18,8 @@ import type { Study } from "../study/study.js";
 import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, betterFirst, fmt, hparamScale, isFeasibleRow, objectiveOf, toScale, valueLabel } from "./common.js";
+import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface ImportanceOptions {
   hparams?: string[];
@@ -191,3 +193,16 @@ function ranks(v: readonly number[]): number[] {
   }
   return r;
 }
+
+/** Hyperparameter importance as the tools run it (see ./registry.ts). */
+export const importanceAnalysis = defineAnalysis({
+  name: "importance",
+  summary: "which hyperparameters explain the objective's variance (binned ANOVA)",
+  options: {
+    by: commonOptions.by,
+    hparams: option.list("hyperparameters to rank (default: every one that varies)"),
+    bins: option.int("bins per numeric hyperparameter", { min: 2 }),
+  },
+  applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : feasibleCount(s, o.by) < 20 ? `only ${feasibleCount(s, o.by)} feasible trials (< 20)` : true),
+  run: (s, o) => importance(s, o),
+});

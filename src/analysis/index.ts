@@ -21,4 +21,7 @@ export * from "./clipping.js";
 export * from "./warmup.js";
 export * from "./batchSize.js";
 export * from "./trainingSteps.js";
-export * from "./dynamicsReview.js";
+export { type AnalysisDefinition, type AnalysisResult, type AnyAnalysis, type Applies, type OptionDef, type OptionKind, type OptionsOf, commonOptions, defineAnalysis, option, parseOptions } from "./registry.js";
+export * from "./analyses.js";
+export * from "./applicability.js";
+export * from "./tuningBudget.js";

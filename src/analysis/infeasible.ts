@@ -6,6 +6,8 @@ import type { Study } from "../study/study.js";
 import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamRange, hparamScale, isFeasibleRow, toScale, valueLabel } from "./common.js";
+import { varyingHparams } from "./applicability.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface InfeasibleOptions {
   /** Bins per numeric hyperparameter, equal width in its scale (default 5). */
@@ -205,3 +207,16 @@ function describe(c: InfeasibleCounts): string {
   return parts.join(", ");
 }
 
+/** The infeasible analysis as the review, report, magics and CLI run it (see ./registry.ts). */
+export const infeasibleAnalysis = defineAnalysis({
+  name: "infeasible",
+  summary: "infeasible trials (diverged, failed, out of memory): how many, and the regions of the space they crowd",
+  positional: "hparams",
+  options: {
+    by: commonOptions.by,
+    hparams: option.list("hyperparameters to check (default: every one)"),
+    bins: option.int("bins per numeric hyperparameter", { min: 1 }),
+  },
+  applies: (s) => (s.size > 0 ? true : "the study has no trials"),
+  run: (s, o) => infeasible(s, o),
+});

@@ -8,6 +8,8 @@ import type { Direction, HpValue, Objective, TrialRow } from "../study/types.js"
 import { TunebookError } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamScale, isFeasibleRow, mulberry32, objectiveOf, quantileSorted, scaleOfValues, toScale, trialValue, valueLabel } from "./common.js";
+import { feasibleCount, scientificCandidates } from "./applicability.js";
+import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
 
 export interface IsolationOptions {
   /** The scientific hyperparameter (its values are compared). */
@@ -234,3 +236,35 @@ function bestInterval(ys: number[], m: number, dir: Direction, resamples: number
   bests.sort((a, b) => a - b);
   return { low: quantileSorted(bests, (1 - level) / 2), high: quantileSorted(bests, (1 + level) / 2), level };
 }
+
+/** Isolation plots, one per scientific hyperparameter, as the tools run them (see ./registry.ts). */
+export interface IsolationStudyResult {
+  findings: Finding[];
+  /** One isolation per scientific hyperparameter, in the order asked (or of {@link scientificCandidates}). */
+  byScientific: IsolationResult[];
+}
+
+/** The isolation analysis as the review, report, magics and CLI run it (see ./registry.ts). */
+export const isolationAnalysis = defineAnalysis({
+  name: "isolation",
+  summary: "isolation plot: the best trial per value of a scientific hyperparameter over the nuisance ones, with bootstrap intervals",
+  positional: "scientific",
+  options: {
+    by: commonOptions.by,
+    scientific: option.list("scientific hyperparameter(s) (default: categorical ones with 2–10 values)"),
+    nuisance: option.list("nuisance hyperparameters (default: every other varying one)"),
+    buckets: option.int("buckets for a continuous scientific hyperparameter (default 8)", { min: 2 }),
+    seed: commonOptions.seed,
+    resamples: commonOptions.resamples,
+    level: option.number("bootstrap interval level", { default: 0.9, min: 0.5, max: 0.999 }),
+  },
+  applies: (s, o) => ((o.scientific ?? scientificCandidates(s)).length === 0 ? "no scientific hyperparameter (a categorical one with 2–10 values, or --scientific)" : feasibleCount(s, o.by) < 2 ? `only ${feasibleCount(s, o.by)} feasible trial(s)` : true),
+  run: (s, o): IsolationStudyResult => {
+    const has = (name: string) => s.trialRows().some((r) => (r.hparams[name] ?? null) !== null || (r.attrs[name] ?? null) !== null);
+    for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters())} (it has: ${s.hyperparameters().join(", ") || "none"})`);
+    const byScientific = (o.scientific ?? scientificCandidates(s)).map((scientific) =>
+      isolation(s, { scientific, by: o.by, nuisance: o.nuisance, buckets: o.buckets, bootstrap: { resamples: o.resamples, seed: o.seed, level: o.level } }),
+    );
+    return { findings: byScientific.flatMap((r) => r.findings), byScientific };
+  },
+});

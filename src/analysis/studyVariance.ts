@@ -9,6 +9,7 @@ import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface StudyVarianceOptions {
   /** Which repeated study a trial belongs to (default: `attrs.study`, else a `study_<k>`/`seed_<k>` segment of its group). */
@@ -111,3 +112,12 @@ export function studyVariance(study: Study, options: StudyVarianceOptions = {}):
   }
   return { entries, medianStd, findings };
 }
+
+/** Variance between repeated studies as the tools run it (see ./registry.ts). */
+export const studyVarianceAnalysis = defineAnalysis({
+  name: "studyVariance",
+  summary: "study variance across repeated studies: how much the best result moves from one rerun of the study to the next",
+  options: { by: commonOptions.by },
+  applies: (s) => (new Set(s.trialRows().map(defaultStudyKey).filter((k) => k !== null)).size >= 2 ? true : "the trials come from one study (no repeated studies to compare)"),
+  run: (s, o) => studyVariance(s, o),
+});

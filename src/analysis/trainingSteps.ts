@@ -25,6 +25,8 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { findLrParam } from "./warmup.js";
 import { lowerIsBetter, r6 } from "./curveMath.js";
+import { isLrSweep, learningRateCount } from "./warmup.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface TrainingStepsOptions {
@@ -203,3 +205,28 @@ export function trainingSteps(study: Study, options: TrainingStepsOptions = {}):
   }
   return { metric, direction, method, trial: chosen?.trial ?? null, maxTrainSteps, trainedSteps, fraction, nearEnd, lrParam, lrAtBoundary, perTrial, plan, findings };
 }
+
+/** Hyperparameters that mean the learning rate is not constant (weight_decay is not one). */
+const SCHEDULE_HP = /warmup|lr_decay|decay_steps|decay_rate|decay_factor|schedule|cosine|end_factor|power_decay/i;
+
+/** max_train_steps from a constant-learning-rate sweep as the tools run it (see ./registry.ts). */
+export const trainingStepsAnalysis = defineAnalysis({
+  name: "trainingSteps",
+  summary: "training steps: max_train_steps from a constant-learning-rate sweep, and the Round 1 / Round 2 rules",
+  options: {
+    metric: option.string("metric (default: the objective)"),
+    tolerance: option.number("how close to the best counts as reaching it (relative)", { min: 0 }),
+    target: option.number("a target value of the metric instead of the best"),
+    productionSteps: option.int("steps of the production run (for the Round 1 / Round 2 split)", { min: 1 }),
+  },
+  // The rule is for a constant-learning-rate sweep: skipped when the study varies a schedule
+  // hyperparameter (warmup, decay steps, schedule…), unless options are given.
+  applies: (s, o) =>
+    learningRateCount(s) < 2 ? "fewer than 2 learning rates"
+    : resolveMetricRoles(s.metrics(), s.objective).train === null && !s.metrics().includes(s.objective.metric) ? "no training-loss or objective curve"
+    : Object.values(o).some((v) => v !== undefined) ? true
+    : s.hyperparameters().some((h) => SCHEDULE_HP.test(h)) ? "a schedule hyperparameter varies: not a constant-learning-rate sweep"
+    : !isLrSweep(s) ? "not a learning-rate sweep (the other hyperparameters change from trial to trial, as in a random search)"
+    : true,
+  run: (s, o) => trainingSteps(s, o),
+});

@@ -11,6 +11,7 @@ import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, trialValue } from "./common.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
 import { welchTTest } from "../stats/welchTTest.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export { SEED_LIKE } from "../core/values.js";
 
@@ -302,3 +303,35 @@ export function compareTrials(study: Study, options: CompareTrialsOptions): Comp
   const findings = c.findings.map((f) => ({ ...f, message: prefix + f.message, evidence: { ...f.evidence, key: options.key, baseline: extra.baseline, candidate: extra.candidate, unit, baselineInfeasible: extra.baselineInfeasible, candidateInfeasible: extra.candidateInfeasible } }));
   return { ...c, ...extra, findings };
 }
+
+/** Trial (seed) variance as the tools run it (see ./registry.ts). */
+export const trialVarianceAnalysis = defineAnalysis({
+  name: "trialVariance",
+  summary: "trial variance: the spread of one configuration retrained with different seeds",
+  options: {
+    by: commonOptions.by,
+    minRepeats: option.int("repeats a configuration needs to count towards the noise estimate (default 2)", { min: 2 }),
+  },
+  applies: (s, o) => (trialVariance(s, o).repeated > 0 ? true : "no configuration was trained more than once (with different seeds)"),
+  run: (s, o) => trialVariance(s, o),
+});
+
+/** Adopting a change: candidate vs baseline beyond seed noise, only when asked (see ./registry.ts). */
+export const adoptionAnalysis = defineAnalysis({
+  name: "adoption",
+  summary: "is the candidate better than the baseline beyond seed noise (Welch t-test on their trials)?",
+  options: {
+    by: commonOptions.by,
+    key: option.string("hyperparameter or attribute whose values name the two arms (e.g. optimizer, submission)"),
+    baseline: option.string("the baseline's value of --key"),
+    candidate: option.string("the candidate's value of --key"),
+    alpha: option.number("significance level (default 0.05)", { min: 0, max: 1 }),
+    unit: option.choice(["trial", "study", "auto"], "one observation: a trial, or the best trial of each repeated study"),
+  },
+  applies: (s, o) => {
+    if (o.key === undefined || o.baseline === undefined || o.candidate === undefined) return "asked for only: pass key, baseline and candidate";
+    const has = (v: string) => s.trialRows().some((t) => String(trialValue(t, o.key!)) === v);
+    return !has(o.baseline) ? `no trial has ${o.key} = ${o.baseline}` : !has(o.candidate) ? `no trial has ${o.key} = ${o.candidate}` : true;
+  },
+  run: (s, o) => compareTrials(s, { key: o.key!, baseline: o.baseline!, candidate: o.candidate!, alpha: o.alpha, by: o.by, unit: o.unit }),
+});

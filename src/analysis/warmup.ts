@@ -23,6 +23,7 @@ import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
 import { divergenceStep } from "./curves.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface LrSweepOptions {
@@ -375,3 +376,109 @@ export function warmupPlanFromSweep(sweep: LrSweepResult, maxTrainSteps: number,
   return warmupPlan({ ...options, lrStar: sweep.lrStar, unstableLr: options.unstableLr ?? sweep.unstableLr ?? undefined, maxTrainSteps });
 }
 
+/** Distinct numeric learning rates of a study (0 when it has no learning-rate hyperparameter). */
+export function learningRateCount(s: Study): number {
+  const p = findLrParam(s.hyperparameters());
+  if (!p) return 0;
+  return new Set(s.trialRows().map((r) => r.hparams[p]).filter((v) => typeof v === "number")).size;
+}
+
+/** Fewer logged steps than this: no warmup plan (a plan in epochs of an 8-epoch run is no plan). */
+const MIN_PLAN_STEPS = 100;
+/** Names of hyperparameters that switch the optimizer's update rule. */
+const REGIME_HP = /^(optimizer|opt|optimizer_name|use_nadam|nesterov|use_nesterov|use_momentum|disable_preconditioning|grafting_type|style|momentum_type)$/i;
+
+/**
+ * The categorical or boolean hyperparameter that switches the optimizer's update rule, when one
+ * varies (2–5 values); null otherwise.
+ *
+ * @example
+ * regimeHparam(study); // "optimizer" in a sweep of Adam and SGD learning rates
+ */
+export function regimeHparam(s: Study): string | null {
+  for (const h of s.hyperparameters()) {
+    if (!REGIME_HP.test(h)) continue;
+    const vals = new Set(s.trialRows().map((r) => r.hparams[h] ?? null).filter((v) => v !== null));
+    if (vals.size >= 2 && vals.size <= 5 && [...vals].every((v) => typeof v !== "number" || v === 0 || v === 1)) return h;
+  }
+  return null;
+}
+
+/**
+ * Is the study a learning-rate sweep? Yes when, grouping trials by every other varying
+ * hyperparameter (seeds aside), each group tries at least 2 learning rates: a 1-D sweep, or a sweep
+ * repeated per optimizer/batch size. A random search, where each trial has its own configuration,
+ * is not one (the max_train_steps rule reads the best trial of a constant-learning-rate sweep).
+ *
+ * @example
+ * isLrSweep(study); // false for a 1,000-trial random search
+ */
+export function isLrSweep(s: Study): boolean {
+  const lr = findLrParam(s.hyperparameters());
+  if (!lr) return false;
+  const others = s.hyperparameters().filter((h) => h !== lr && !/seed/i.test(h) && new Set(s.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
+  const groups = new Map<string, Set<unknown>>();
+  for (const r of s.trialRows()) {
+    const k = JSON.stringify(others.map((h) => r.hparams[h] ?? null));
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = new Set()));
+    g.add(r.hparams[lr]);
+  }
+  return groups.size > 0 && [...groups.values()].every((g) => g.size >= 2);
+}
+
+/** The learning-rate sweep result (of the first regime), with the warmup plan when curves above lr* are unstable. */
+export type InstabilityResult = LrSweepResult & {
+  warmupPlan?: WarmupPlan;
+  /** The hyperparameter that splits the sweep into optimizer regimes, each with its own lr*. */
+  regime?: string | null;
+  notChecked?: Array<{ check: string; reason: string }>;
+};
+
+/** Instability (learning-rate sweep, lr*, warmup plan) as the tools run it (see ./registry.ts). */
+export const instabilityAnalysis = defineAnalysis({
+  name: "instability",
+  summary: "instability: the largest stable learning rate lr*, unstable curves above it, and a warmup sweep to fix them",
+  options: {
+    lrParam: option.string("the learning-rate hyperparameter (default: learning_rate, lr…)"),
+    metric: option.string("the loss metric whose curves are checked (default: the training loss)"),
+  },
+  applies: (s) => (learningRateCount(s) < 2 ? "fewer than 2 learning rates" : s.measurementCount === 0 ? "the log has no curves" : true),
+  run: (s, o): InstabilityResult => {
+    // Regimes apart: a hyperparameter that changes the optimizer (SGD vs Adam, preconditioning on
+    // or off) changes which learning rates are stable, so each regime gets its own lr*.
+    const regime = regimeHparam(s);
+    const parts: Array<[string | null, Study]> = regime
+      ? [...new Set(s.trialRows().map((r) => String(r.hparams[regime] ?? "(unset)")))].sort().map((v) => [v, s.filter((r) => String(r.hparams[regime] ?? "(unset)") === v)])
+      : [[null, s]];
+    const findings: Finding[] = [];
+    const notChecked: Array<{ check: string; reason: string }> = [];
+    let first: LrSweepResult | undefined;
+    let warmupPlan: WarmupPlan | undefined;
+    for (const [value, sub] of parts) {
+      const where = value === null ? "" : `${regime} = ${value}`;
+      if (value !== null && learningRateCount(sub) < 3) {
+        notChecked.push({ check: `learning-rate sweep with ${where}`, reason: `only ${learningRateCount(sub)} learning rate(s) in this regime (< 3)` });
+        continue;
+      }
+      const sweep = learningRateSweep(sub, o);
+      first ??= sweep;
+      const tag = (f: Finding): Finding => (value === null ? f : { ...f, message: `(${where}) ${f.message}`, evidence: { ...f.evidence, regime, regimeValue: value } });
+      findings.push(...sweep.findings.map(tag));
+      if (!sweep.unstableAbove.length) continue;
+      const maxSteps = Math.max(0, ...sub.trialRows().map((r) => r.steps ?? 0));
+      // A warmup plan needs real training steps and unstable curves, not a handful of epochs or failures alone.
+      if (maxSteps < MIN_PLAN_STEPS) {
+        notChecked.push({ check: `warmup plan${where ? ` (${where})` : ""}`, reason: `the runs log at most ${maxSteps} steps (< ${MIN_PLAN_STEPS}): too coarse to place a warmup` });
+        continue;
+      }
+      const plan = warmupPlanFromSweep(sweep, maxSteps);
+      if (plan) {
+        warmupPlan ??= plan;
+        findings.push(...plan.findings.map(tag));
+      }
+    }
+    const base = first ?? learningRateSweep(s, o);
+    return { ...base, ...(warmupPlan ? { warmupPlan } : {}), regime: regime ?? null, findings, notChecked };
+  },
+});

@@ -14,6 +14,7 @@ const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import("./commands/load.js"),
   () => import("./commands/export.js"),
   () => import("./commands/review.js"),
+  () => import("./commands/analyze.js"),
   () => import("./commands/run.js"),
   () => import("./commands/status.js"),
   () => import("./commands/report.js"),

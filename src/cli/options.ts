@@ -1,3 +1,19 @@
+/**
+ * The CLI's one option vocabulary, shared by every command (and, for analysis options, by the
+ * kernel magics, which take the same names):
+ *
+ * | flag | meaning |
+ * |---|---|
+ * | `-o, --out <file>` | the file a command writes (figure, report) |
+ * | `-f, --log-format <name>` | the log format of the input (default: detected) |
+ * | `--objective <metric>` | the objective metric (no short flag: `-o` is always `--out`) |
+ * | `-d, --direction <dir>` | minimize or maximize |
+ * | `--format <fmt>` | the format of what is written (png/svg/html, html/md, csv/json) |
+ * | `--<analysis option>` | an analysis's option by its registry name in kebab-case (`--min-repeats 3`) |
+ */
+import { type Command, Option } from "commander";
+import { didYouMean } from "../analysis/registry.js";
+import { FORMAT_NAMES, type FormatName, type LoadOptions, isFormatName } from "../study/load.js";
 import type { Direction } from "../study/types.js";
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -26,6 +42,48 @@ export function parseIntOption(name: string, v: string | undefined, dflt: number
   if (!Number.isInteger(n) || n < min) throw new TunebookError(`--${name} must be an integer ≥ ${min}, not "${escapeTerminal(v)}"`);
   if (n > max) throw new TunebookError(`--${name} must be at most ${max.toLocaleString("en-US")}, not ${v}`);
   return n;
+}
+
+/** What {@link addInputOptions} adds to a command's options. */
+export interface InputOptions {
+  logFormat?: string;
+  objective?: string;
+  direction?: string;
+  encoding?: string;
+}
+
+/**
+ * Add the input options (`-f, --log-format`, `--objective`, `-d, --direction`, `--encoding`) to a command.
+ * `legacyFormat` also accepts `--format` for the log format (hidden; commands that write no file).
+ */
+export function addInputOptions(cmd: Command, legacyFormat = false): Command {
+  cmd
+    .option("-f, --log-format <format>", `log format of <path> (default: detected; one of ${FORMAT_NAMES.join(", ")})`)
+    .option("--objective <metric>", "objective metric")
+    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+    .option("--encoding <name>", ENCODING_HELP);
+  if (legacyFormat) cmd.addOption(new Option("--format <format>", "same as --log-format").hideHelp());
+  return cmd;
+}
+
+/**
+ * The loadStudy options from {@link addInputOptions}' flags, validated.
+ *
+ * @example
+ * loadOptionsOf({ logFormat: "csv", direction: "max" }); // { format: "csv", direction: "maximize" }
+ */
+export function loadOptionsOf(opts: InputOptions & { format?: string }, legacyFormat = false): LoadOptions {
+  const f = opts.logFormat ?? (legacyFormat ? opts.format : undefined);
+  if (f !== undefined && !isFormatName(f)) throw new TunebookError(`--log-format: unknown format "${f}"${didYouMean(f, FORMAT_NAMES)} (known: ${FORMAT_NAMES.join(", ")})`);
+  return { format: f as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) };
+}
+
+/**
+ * Write to stdout and wait until it is handed to the OS: the CLI exits right after a command, and
+ * a large JSON document on a pipe would otherwise be cut off.
+ */
+export function writeOut(text: string): Promise<void> {
+  return new Promise((done, fail) => process.stdout.write(text, (err) => (err ? fail(err) : done())));
 }
 
 /**

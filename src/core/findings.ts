@@ -19,7 +19,7 @@ const ORDER: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
  * @example
  * sortFindings([finding("info", "b", ""), finding("warn", "a", "")]).map((f) => f.code); // ["a", "b"]
  */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<F extends Finding>(findings: readonly F[]): F[] {
   return [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code));
 }
 

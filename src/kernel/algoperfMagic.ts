@@ -3,7 +3,7 @@
  * leaderboard, the performance profiles, the per-workload time-to-target table, the study-to-study
  * spread and the findings. Kept apart from magics.ts so the AlgoPerf pieces stay together.
  */
-import type { Magic } from "./magics.js";
+import type { Magic } from "./magicTypes.js";
 import { UsageError } from "./args.js";
 import { findingsBundle } from "./render.js";
 import { tableBundle } from "../notebook/display.js";

@@ -4,9 +4,9 @@
  * Its return value can be kept with `as NAME` (e.g. `%isolation lr as iso`).
  */
 import { resolve, relative } from "node:path";
-import type { ArgSpec, OptionSpec, ParsedArgs } from "./args.js";
+import type { OptionSpec } from "./args.js";
+import type { Magic, MagicContext } from "./magicTypes.js";
 import { UsageError } from "./args.js";
-import type { MagicRuntime } from "./runtime.js";
 import { FIGURE_MODES } from "./figures.js";
 import type { FigureMode } from "../notebook/display.js";
 import { didYouMean } from "../util/suggest.js";
@@ -19,35 +19,12 @@ import { loadStudy, type FormatName } from "../study/load.js";
 import { summarizeStudy } from "../study/summary.js";
 import { TunebookError, type Direction } from "../study/types.js";
 import type { ObjectiveBy } from "../analysis/common.js";
+import { ANALYSES } from "../analysis/analyses.js";
+import { type AnyAnalysis, type OptionDef, parseOptions } from "../analysis/registry.js";
+import { drawFigures, figuresOfAnalysis } from "../plots/catalog.js";
 import { algoperfMagic } from "./algoperfMagic.js";
 
-/** What a magic gets besides its arguments. */
-export interface MagicContext {
-  /** The notebook's variables (tslab's exports object). */
-  locals: Record<string, unknown>;
-  /** Aborted when the user interrupts the cell. */
-  signal: AbortSignal;
-  /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
-  bind?: string;
-  runtime: MagicRuntime;
-  show(bundle: MimeBundle): void;
-  /** Show a figure (views per `%config figures=…`, with its static image). */
-  showFigure(fig: Figure): Promise<void>;
-  /** A display that can be updated in place (update_display_data with a display_id). */
-  newDisplay(): (bundle: MimeBundle) => void;
-  print(text: string): void;
-}
-
-export interface Magic {
-  name: string;
-  kind: "line" | "cell";
-  summary: string;
-  usage: string;
-  description: string;
-  examples: string[];
-  args: ArgSpec;
-  run(args: ParsedArgs, ctx: MagicContext, body?: string): Promise<unknown> | unknown;
-}
+export type { Magic, MagicContext } from "./magicTypes.js";
 
 const STUDY_OPT: OptionSpec = { type: "value", help: "the study: a notebook variable name, $var or {expression} (default: the last %load)" };
 const BY_OPT: OptionSpec = { type: "string", help: "per-trial objective: best (default) or final" };
@@ -169,7 +146,7 @@ register(
       required: 1,
       options: opts({
         format: { type: "string", help: "log format (default: detected)", alias: "f" },
-        objective: { type: "string", help: "objective metric", alias: "o" },
+        objective: { type: "string", help: "objective metric" },
         direction: { type: "string", help: "minimize or maximize", alias: "d" },
         study: { type: "string", help: "which study of a storage that holds several (Optuna, MLflow)" },
         watch: { type: "string", help: "reload every N seconds until no trial is running" },
@@ -202,222 +179,6 @@ register(
         update(summaryBundle(summarizeStudy(s), name));
       }
       return study;
-    },
-  }),
-
-  magic({
-    name: "axis",
-    kind: "line",
-    summary: "basic hyperparameter axis plots: objective vs each hyperparameter",
-    usage: "%axis [hparam…] [--study S] [--by best|final]",
-    description: "Every trial's objective against each hyperparameter (or the ones named), infeasible trials shown as red X (never dropped).",
-    examples: ["%axis", "%axis learning_rate dropout_rate", "%axis --study sweep"],
-    args: { positional: ["...hparam"], required: 0, options: opts({ study: STUDY_OPT, by: BY_OPT }) },
-    run: async (a, ctx) => {
-      const { axisPlotData } = await import("../analysis/axis.js");
-      const study = resolveStudy(ctx, a.options.study);
-      checkHparams(study, a.positional.map(String));
-      const r = axisPlotData(study, { hparams: a.positional.length ? a.positional.map(String) : undefined, by: by(a.options.by) });
-      const { axisFigure } = await import("../plots/axis.js");
-      return showAnalysis(ctx, r, [axisFigure(r)], "axis plot findings");
-    },
-  }),
-
-  magic({
-    name: "isolation",
-    kind: "line",
-    summary: "isolation plot: best trial per value of a scientific hyperparameter",
-    usage: "%isolation <scientific> [--nuisance a,b] [--buckets N] [--bootstrap N] [--study S] [--by best|final]",
-    description:
-      "For each value (or bucket) of the scientific hyperparameter, the best trial over the nuisance hyperparameters (default: all other varying ones). --bootstrap N adds a seeded bootstrap interval per value and says whether the winner beats the noise.",
-    examples: ["%isolation activation", "%isolation model --nuisance learning_rate,dropout_rate --bootstrap 500", "%isolation $sci --study sweep"],
-    args: {
-      positional: ["scientific"],
-      required: 1,
-      options: opts({
-        nuisance: { type: "list", help: "nuisance hyperparameters, comma-separated" },
-        buckets: { type: "int", help: "buckets for a continuous scientific hyperparameter (default 8)" },
-        bootstrap: { type: "int", help: "bootstrap resamples for an interval per value" },
-        seed: { type: "int", help: "bootstrap seed (default 1)" },
-        study: STUDY_OPT,
-        by: BY_OPT,
-      }),
-    },
-    run: async (a, ctx) => {
-      const { isolation } = await import("../analysis/isolation.js");
-      const study = resolveStudy(ctx, a.options.study);
-      const scientific = String(a.positional[0]);
-      // A trial attribute works too (e.g. AlgoPerf's `submission`): isolation() accepts both.
-      checkHparams(study, [scientific]);
-      checkHparams(study, a.options.nuisance as string[] | undefined, "nuisance hyperparameter");
-      const resamples = a.options.bootstrap as number | undefined;
-      const r = isolation(study, {
-        scientific,
-        nuisance: a.options.nuisance as string[] | undefined,
-        buckets: a.options.buckets as number | undefined,
-        bootstrap: resamples ? { resamples, seed: (a.options.seed as number | undefined) ?? 1 } : undefined,
-        by: by(a.options.by),
-      });
-      const { isolationFigure } = await import("../plots/isolation.js");
-      return showAnalysis(ctx, r, [isolationFigure(r)], `isolation of ${scientific}`);
-    },
-  }),
-
-  magic({
-    name: "boundaries",
-    kind: "line",
-    summary: "bad search-space boundaries: best trials near an edge of a range",
-    usage: "%boundaries [--scientific H] [--top K] [--band F] [--study S]",
-    description: "Checks each numeric hyperparameter for best trials crowding an edge of its range (so the optimum may lie outside), and for mostly-infeasible regions.",
-    examples: ["%boundaries", "%boundaries --scientific activation --band 0.1"],
-    args: {
-      positional: [],
-      required: 0,
-      options: opts({
-        scientific: { type: "string", help: "also check within each value of this scientific hyperparameter" },
-        top: { type: "int", help: "how many best trials to look at" },
-        band: { type: "number", help: "edge band as a fraction of the range (default 0.1)" },
-        study: STUDY_OPT,
-        by: BY_OPT,
-      }),
-    },
-    run: async (a, ctx) => {
-      const { boundaries } = await import("../analysis/boundaries.js");
-      const study = resolveStudy(ctx, a.options.study);
-      checkHparams(study, a.options.scientific ? [String(a.options.scientific)] : undefined, "scientific hyperparameter");
-      const r = boundaries(study, {
-        perScientific: a.options.scientific as string | undefined,
-        topK: a.options.top as number | undefined,
-        band: a.options.band as number | undefined,
-        by: by(a.options.by),
-      });
-      const { boundaryFigure } = await import("../plots/boundaries.js");
-      const { axisPlotData } = await import("../analysis/axis.js");
-      return showAnalysis(ctx, r, [boundaryFigure(r, axisPlotData(study, { by: by(a.options.by) }))], "search-space boundaries");
-    },
-  }),
-
-  magic({
-    name: "bootstrap",
-    kind: "line",
-    summary: "study variance: distribution of the best of N trials (box plots per budget)",
-    usage: "%bootstrap [--budgets 1,5,20] [--resamples N] [--seed S] [--study S]",
-    description: "How the best result of a study of N trials would vary if it were rerun, exactly from order statistics and by seeded resampling; says how many trials reach the study best within tolerance.",
-    examples: ["%bootstrap", "%bootstrap --budgets 1,5,10,50 --resamples 2000"],
-    args: {
-      positional: [],
-      required: 0,
-      options: opts({
-        budgets: { type: "numbers", help: "budgets N, comma-separated" },
-        resamples: { type: "int", help: "Monte-Carlo resamples per budget (default 1000)" },
-        seed: { type: "int", help: "seed (default 1)" },
-        probability: { type: "number", help: "probability the budget must reach (default 0.9)" },
-        study: STUDY_OPT,
-        by: BY_OPT,
-      }),
-    },
-    run: async (a, ctx) => {
-      const { bestOfNBootstrap } = await import("../analysis/bootstrap.js");
-      const study = resolveStudy(ctx, a.options.study);
-      const budgets = a.options.budgets as number[] | undefined;
-      if (budgets?.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`--budgets must be positive integers, not ${budgets.join(",")}`);
-      const r = bestOfNBootstrap(study, {
-        budgets,
-        resamples: a.options.resamples as number | undefined,
-        seed: (a.options.seed as number | undefined) ?? 1,
-        probability: a.options.probability as number | undefined,
-        by: by(a.options.by),
-        keepSamples: true,
-      });
-      const { bootstrapFigure } = await import("../plots/bootstrap.js");
-      return showAnalysis(ctx, r, [bootstrapFigure(r)], "study variance (best of N)");
-    },
-  }),
-
-  magic({
-    name: "curves",
-    kind: "line",
-    summary: "training-curve diagnostics (overfitting, noise, still improving, saturated, diverged)",
-    usage: "%curves [trial…] [--train METRIC] [--validation METRIC] [--study S]",
-    description: "Diagnoses the training curves of every trial (or the ones named) and summarises the problems over the study.",
-    examples: ["%curves", "%curves trial-000003 trial-000007", "%curves --validation valid/loss"],
-    args: {
-      positional: ["...trial"],
-      required: 0,
-      options: opts({
-        train: { type: "string", help: "training metric (default: guessed from names)" },
-        validation: { type: "string", help: "validation metric (default: the objective)" },
-        study: STUDY_OPT,
-      }),
-    },
-    run: async (a, ctx) => {
-      const { curveDiagnostics } = await import("../analysis/curves.js");
-      const study = resolveStudy(ctx, a.options.study);
-      const trials = a.positional.length ? a.positional.map(String) : undefined;
-      if (trials) {
-        const ids = new Set(study.trialRows().map((r) => r.id));
-        const missing = trials.filter((t) => !ids.has(t));
-        if (missing.length) throw new UsageError(`no trial ${missing.map((m) => JSON.stringify(m)).join(", ")} in the study`);
-      }
-      const r = curveDiagnostics(study, { trials, trainMetric: a.options.train as string | undefined, validationMetric: a.options.validation as string | undefined });
-      // The figure draws the named trials, else up to 12 (best first), with the diagnoses at their steps.
-      const { buildFigure } = await import("../plots/figures.js");
-      const figures = r.roles.train || r.roles.validation ? [buildFigure("curves", study, { trials })] : [];
-      return showAnalysis(ctx, r, figures, "training-curve diagnostics");
-    },
-  }),
-
-  magic({
-    name: "clipping",
-    kind: "line",
-    summary: "gradient clipping: norms vs step, histogram, the 90th-percentile threshold",
-    usage: "%clipping [--metric M] [--quantile Q] [--threshold T] [--study S]",
-    description: "Reads logged gradient norms, proposes a clipping threshold at the 90th percentile, and warns when more than half of the updates would be clipped.",
-    examples: ["%clipping", "%clipping --quantile 0.95"],
-    args: {
-      positional: [],
-      required: 0,
-      options: opts({
-        metric: { type: "string", help: "metric with the gradient norms (default: grad_norm)" },
-        quantile: { type: "number", help: "quantile for the threshold (default 0.9)" },
-        threshold: { type: "number", help: "evaluate this threshold instead" },
-        study: STUDY_OPT,
-      }),
-    },
-    run: async (a, ctx) => {
-      const { gradientClipping } = await import("../analysis/clipping.js");
-      const study = resolveStudy(ctx, a.options.study);
-      const { resolveMetricRoles } = await import("../analysis/metricRoles.js");
-      const { clippingFigure } = await import("../plots/clipping.js");
-      const metric = (a.options.metric as string | undefined) ?? resolveMetricRoles(study.metrics(), study.objective).gradNorm;
-      if (!metric || !study.metrics().includes(metric))
-        throw new UsageError(`${metric ? `no metric "${metric}"` : "no gradient-norm metric (grad_norm…)"} in the study; it has: ${study.metrics().join(", ") || "no metrics"} (pass --metric)`);
-      const series = study
-        .trialIds()
-        .map((id) => {
-          const c = study.curve(id, metric);
-          return { trial: id, steps: c.steps, norms: c.values };
-        })
-        .filter((x) => x.steps.length > 0);
-      const r = gradientClipping(series, { metric, quantile: a.options.quantile as number | undefined, threshold: a.options.threshold as number | undefined });
-      return showAnalysis(ctx, r, [clippingFigure(r, series)], "gradient clipping");
-    },
-  }),
-
-  magic({
-    name: "checkpoints",
-    kind: "line",
-    summary: "retrospective checkpoint selection: where each trial reached its best step",
-    usage: "%checkpoints [--metric M] [--study S]",
-    description: "The best step of each trial: best steps in the first 10% of training mean steps can be cut; in the last 25%, training may benefit from more steps.",
-    examples: ["%checkpoints", "%checkpoints --metric valid/accuracy"],
-    args: { positional: [], required: 0, options: opts({ metric: { type: "string", help: "metric to select on (default: the objective)" }, study: STUDY_OPT }) },
-    run: async (a, ctx) => {
-      const { checkpointSelection } = await import("../analysis/checkpoints.js");
-      const study = resolveStudy(ctx, a.options.study);
-      const r = checkpointSelection(study, { metric: a.options.metric as string | undefined });
-      const { checkpointsFigure } = await import("../plots/checkpoints.js");
-      return showAnalysis(ctx, r, [checkpointsFigure(r)], "checkpoint selection");
     },
   }),
 
@@ -543,6 +304,60 @@ register(
   }),
 );
 register(algoperfMagic);
+
+/** `--min-repeats` for `minRepeats`: the CLI's spelling of an option, used by the magics too. */
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * The magic of a registered analysis, generated from its definition: `%name [positional] [--option v]`
+ * with the registry's option names, defaults and validation, showing the figures drawn from the
+ * result (plots/catalog) and the findings; `as NAME` keeps the result.
+ */
+export function analysisMagic(a: AnyAnalysis): Magic {
+  const options: Record<string, OptionSpec> = { study: STUDY_OPT };
+  for (const [k, o] of Object.entries(a.options as Record<string, OptionDef<unknown>>)) {
+    if (k === a.positional) continue;
+    options[kebab(k)] = { type: o.kind, help: o.help + (o.default !== undefined && o.kind !== "flag" ? ` (default ${String(o.default)})` : "") };
+  }
+  const figureOptions = new Set<string>();
+  for (const e of figuresOfAnalysis(a.name))
+    for (const [k, o] of Object.entries(e.figure.options ?? {}) as Array<[string, OptionDef<unknown>]>)
+      if (!(k in options)) (options[kebab(k)] = { type: o.kind, help: o.help }), figureOptions.add(k);
+  const pos = a.positional ? (a.options as Record<string, OptionDef<unknown>>)[a.positional]! : undefined;
+  const posName = a.positional ? kebab(a.positional) : undefined;
+  const usage = `%${a.name}${posName ? (pos!.kind === "list" ? ` [${posName}…]` : ` [${posName}]`) : ""} [--study S]${Object.keys(options).filter((k) => k !== "study").map((k) => ` [--${k}${options[k]!.type === "flag" ? "" : " …"}]`).join("")}`;
+  return magic({
+    name: a.name,
+    kind: "line",
+    summary: a.summary,
+    usage,
+    description: `${a.summary}. Runs the ${a.name} analysis on the current study (or --study) with the same options and defaults as the review, the report and \`tunebook analyze ${a.name}\`, then shows its figures and findings.`,
+    examples: [`%${a.name}`, `%${a.name} --study study as r`],
+    args: { positional: posName ? [pos!.kind === "list" ? `...${posName}` : posName] : [], required: 0, options },
+    run: async (args, ctx) => {
+      const study = resolveStudy(ctx, args.options.study);
+      const raw: Record<string, unknown> = {};
+      const fig: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(args.options)) {
+        if (k === "study") continue;
+        const key = camel(k);
+        if (figureOptions.has(key)) fig[key] = v;
+        else raw[key] = v;
+      }
+      if (a.positional && args.positional.length) raw[a.positional] = pos!.kind === "list" ? args.positional.map(String) : String(args.positional[0]);
+      const parsed = parseOptions(a, raw) as Record<string, unknown>;
+      const applies = a.applies(study, parsed);
+      if (applies !== true) throw new UsageError(`${a.name} does not apply to this study: ${applies}`);
+      const r = a.run(study, parsed);
+      const figures = drawFigures(a.name, r, study, parsed, { report: true, options: fig }).map((d) => d.figure);
+      if (a.table) ctx.show(tableBundle(a.table(r), { caption: a.name }));
+      return showAnalysis(ctx, r, figures, a.summary.split(":")[0]!);
+    },
+  });
+}
+
+register(...(ANALYSES as readonly AnyAnalysis[]).map(analysisMagic));
 
 /** `%lsmagic` as text. */
 export function lsmagicText(magics: Record<string, Magic>): string {

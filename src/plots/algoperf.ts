@@ -4,6 +4,7 @@
  * estimates, probability of improvement and score distributions with bands (from
  * `compareAlgorithms`).
  */
+import type { Annotations } from "plotly.js";
 import type { AlgoPerfMiss, AlgoPerfScoreResult } from "../analysis/algoperfScore.js";
 import type { CompareAlgorithmsResult } from "../analysis/compareAlgorithms.js";
 import { panelGrid, panelTitle, wrapText } from "./grid.js";
@@ -112,10 +113,10 @@ export function algoperfTimeTable(r: AlgoPerfScoreResult, options: FigureOptions
         [1, "#D73027"],
       ],
       colorbar: { title: { text: "median time ÷ fastest" }, tickvals: [0, 0.5, 1, 1.5, 2], ticktext: ["1×", "1.4×", "2×", "2.8×", "≥4×"], len: 0.8 },
-      text,
+      text: text as unknown as string[], // a heatmap takes one text per cell (string[][]); @types/plotly.js only knows the 1-D form
       texttemplate: "%{text}",
       textfont: { size: 11 },
-      hovertext: hover,
+      hovertext: hover as unknown as string[],
       hoverinfo: "text",
       xgap: 2,
       ygap: 2,
@@ -175,7 +176,7 @@ export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: Figur
   // Finite ratios above 5× are drawn on the 5× line; misses on their own line above it.
   const CLAMP = 5;
   const CAP = 6.5;
-  const annotations: unknown[] = [];
+  const annotations: Array<Partial<Annotations>> = [];
   wls.forEach((wl, w) => {
     const p = panels[w]!;
     const best = Math.min(...subs.map((s) => r.perWorkload[s]![wl]!.medianTime).filter((t) => !Number.isNaN(t)));
@@ -226,8 +227,8 @@ export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: Figur
           showlegend: false,
         });
     });
-    layout[p.xaxis] = axisLayout("", "linear", { domain: p.xdomain, anchor: p.yref, range: [-0.7, subs.length - 0.3], tickvals: subs.map((_, i) => i), ticktext: subs.map((_, i) => String(i + 1)), showgrid: false, zeroline: false });
-    layout[p.yaxis] = axisLayout(p.col === 0 ? "time ÷ fastest median" : "", "log", { domain: p.ydomain, anchor: p.xref, range: [Math.log10(0.8), Math.log10(CAP * 1.15)], tickvals: [1, 1.5, 2, 3, 4, CLAMP, CAP], ticktext: ["1×", "1.5×", "2×", "3×", "4×", "≥5×", "missed"] });
+    (layout as Record<string, unknown>)[p.xaxis] = axisLayout("", "linear", { domain: p.xdomain, anchor: p.yref, range: [-0.7, subs.length - 0.3], tickvals: subs.map((_, i) => i), ticktext: subs.map((_, i) => String(i + 1)), showgrid: false, zeroline: false });
+    (layout as Record<string, unknown>)[p.yaxis] = axisLayout(p.col === 0 ? "time ÷ fastest median" : "", "log", { domain: p.ydomain, anchor: p.xref, range: [Math.log10(0.8), Math.log10(CAP * 1.15)], tickvals: [1, 1.5, 2, 3, 4, CLAMP, CAP], ticktext: ["1×", "1.5×", "2×", "3×", "4×", "≥5×", "missed"] });
     annotations.push(panelTitle(p, `${plotText(wl)} (fastest median ${hours(best)})`));
   });
   layout.annotations = [
@@ -242,7 +243,7 @@ export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: Figur
       yanchor: "top",
       showarrow: false,
       font: { size: 11, color: COLORS.muted },
-    },
+    } as Partial<Annotations>,
   ];
   (layout.margin as Record<string, number>).b = 90;
   return applyOptions({ data, layout }, options);
@@ -274,7 +275,7 @@ export function aggregateIntervalsFigure(c: CompareAlgorithmsResult, options: Fi
     height: 180 + 30 * algos.length + 90,
     showlegend: false,
   });
-  const annotations: unknown[] = [];
+  const annotations: Array<Partial<Annotations>> = [];
   metrics.forEach(([key, label], m) => {
     const p = panels[m]!;
     algos.forEach((a) => {
@@ -293,8 +294,8 @@ export function aggregateIntervalsFigure(c: CompareAlgorithmsResult, options: Fi
         yaxis: p.yref,
       });
     });
-    layout[p.xaxis] = axisLayout("", "linear", { domain: p.xdomain, anchor: p.yref, zeroline: false });
-    layout[p.yaxis] = axisLayout("", "categorical", { domain: p.ydomain, anchor: p.xref, showticklabels: m === 0, categoryorder: "array", categoryarray: algos.map(plotText) });
+    (layout as Record<string, unknown>)[p.xaxis] = axisLayout("", "linear", { domain: p.xdomain, anchor: p.yref, zeroline: false });
+    (layout as Record<string, unknown>)[p.yaxis] = axisLayout("", "categorical", { domain: p.ydomain, anchor: p.xref, showticklabels: m === 0, categoryorder: "array", categoryarray: algos.map(plotText) });
     annotations.push(panelTitle(p, label));
   });
   layout.annotations = annotations;

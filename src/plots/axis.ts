@@ -14,6 +14,8 @@ export interface AxisFigureOptions extends FigureOptions {
   hparam?: string;
   /** Panels per row (default: up to 3). */
   columns?: number;
+  /** What the title says the figure is (default "every trial (axis plot)"); the slice plot says its own. */
+  kind?: string;
 }
 
 /**
@@ -167,6 +169,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       type: "scatter",
       mode: "markers",
       name: `feasible trials`,
+      meta: { role: "feasible", panel: i },
       legendgroup: "feasible",
       showlegend: i === 0,
       x: xs(feas),
@@ -181,6 +184,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
       type: "scatter",
       mode: "markers",
       name: `infeasible trials (diverged/failed/oom): ${count(totalInfeasibleAll)}`,
+      meta: { role: "infeasible", panel: i },
       legendgroup: "infeasible",
       showlegend: i === 0,
       x: xs(inf),
@@ -197,6 +201,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         type: "scatter",
         mode: "markers",
         name: `off-scale trials (${dir === "minimize" ? "above" : "below"} the range): ${count(offScaleAll)}`,
+        meta: { role: "off-scale", panel: i },
         legendgroup: "offscale",
         showlegend: i === 0,
         x: xs(off),
@@ -213,6 +218,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
         type: "scatter",
         mode: "markers",
         name: "best trial",
+        meta: { role: "best", panel: i },
         legendgroup: "best",
         showlegend: i === 0,
         x: [xOf(best, s, cats)],
@@ -240,7 +246,7 @@ export function axisFigure(result: AxisPlotData, options: AxisFigureOptions = {}
   }
   const rows = Math.ceil(Math.max(1, series.length) / cols);
   const what = series.length === 1 ? plotText(series[0]!.hparam) : "each hyperparameter";
-  const title = `${plotText(result.objective.metric)} vs ${what}: every trial (axis plot)`;
+  const title = `${plotText(result.objective.metric)} vs ${what}: ${options.kind ?? "every trial (axis plot)"}`;
   const trialIds = new Set<string>();
   for (const s of series) for (const q of s.points) trialIds.add(q.trial);
   const trialsAll = trialIds.size;

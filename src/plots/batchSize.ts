@@ -69,7 +69,7 @@ export function batchSizeFigure(scan: BatchSizeScanResult, scaling?: BatchSizeSc
     const pts = new Map<number, number>();
     for (const s of scaling!.steps) (pts.set(s.from, s.stepsFrom), pts.set(s.to, s.stepsTo));
     const xs = [...pts.keys()].sort((a, b) => a - b);
-    data.push({ type: "scatter", mode: "lines+markers", name: "steps to reach the result", x: xs, y: xs.map((b) => pts.get(b)), xaxis: "x2", yaxis: "y2", marker: { color: "#009E73", size: 10 }, line: { color: "#009E73", width: 2.5 } });
+    data.push({ type: "scatter", mode: "lines+markers", name: "steps to reach the result", x: xs, y: xs.map((b) => pts.get(b) ?? null), xaxis: "x2", yaxis: "y2", marker: { color: "#009E73", size: 10 }, line: { color: "#009E73", width: 2.5 } });
     data.push({ type: "scatter", mode: "lines", name: "perfect scaling (steps halve)", x: xs, y: xs.map((b) => (pts.get(xs[0]!)! * xs[0]!) / b), xaxis: "x2", yaxis: "y2", line: { color: COLORS.muted, dash: "dash" }, hoverinfo: "skip" });
     const t2 = pow2Ticks(xs);
     layout.xaxis2 = { ...axisLayout("batch size (log₂ scale)", "log", { tickvals: t2, ticktext: t2.map(String), dtick: undefined }), domain: [0.56, 1], anchor: "y2" };

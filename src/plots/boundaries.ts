@@ -3,11 +3,16 @@
  * searched range with its edge bands shaded, every trial faded, the top-k trials highlighted,
  * and the boundary finding as the panel's note.
  */
+import type { HpValue } from "../core/values.js";
 import type { AxisPlotData } from "../analysis/axis.js";
 import type { BoundaryCheck, BoundaryResult } from "../analysis/boundaries.js";
 import { objectiveRange } from "./axis.js";
 import { panelGrid, panelTitle, wrapText } from "./grid.js";
 import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, infeasibleMarker, markerStyle, metricTitle, plotText, MAX_FIGURE_WIDTH, gridColumns } from "./theme.js";
+
+
+/** A hyperparameter value as a plotly datum (booleans as their text: plotly has no boolean axis). */
+const datum = (v: HpValue): string | number | null => (typeof v === "boolean" ? String(v) : v);
 
 export interface BoundaryFigureOptions extends FigureOptions {
   /** Only this hyperparameter. */
@@ -60,7 +65,7 @@ export function boundaryFigure(result: BoundaryResult, axis?: AxisPlotData, opti
         name: "other trials",
         legendgroup: "other",
         showlegend: i === 0,
-        x: rest.map((q) => q.x),
+        x: rest.map((q) => datum(q.x)),
         y: rest.map((q) => q.y),
         xaxis: p.xref,
         yaxis: p.yref,
@@ -74,7 +79,7 @@ export function boundaryFigure(result: BoundaryResult, axis?: AxisPlotData, opti
         name: "infeasible trials",
         legendgroup: "infeasible",
         showlegend: i === 0 && inf.length > 0,
-        x: inf.map((q) => q.x),
+        x: inf.map((q) => datum(q.x)),
         y: inf.map(() => edge),
         xaxis: p.xref,
         yaxis: p.yref,

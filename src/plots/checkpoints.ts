@@ -2,6 +2,7 @@
  * Retrospective checkpoint selection (playbook): where in training each trial reached its best,
  * as a histogram of best-step fractions with the "first 10%" and "last 25%" zones shaded.
  */
+import type { Annotations, Shape } from "plotly.js";
 import type { CheckpointResult } from "../analysis/checkpoints.js";
 import { wrapText } from "./grid.js";
 import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, plotText } from "./theme.js";
@@ -51,11 +52,11 @@ export function checkpointsFigure(result: CheckpointResult, options: FigureOptio
     });
   }
   const maxCount = Math.max(1, ...counts);
-  const shapes = [
+  const shapes: Array<Partial<Shape>> = [
     { type: "rect", xref: "x", yref: "paper", x0: 0, x1: early, y0: 0, y1: 1, fillcolor: COLORS.zoneEarly, line: { width: 0 }, layer: "below" },
     { type: "rect", xref: "x", yref: "paper", x0: late, x1: 1, y0: 0, y1: 1, fillcolor: COLORS.zoneLate, line: { width: 0 }, layer: "below" },
   ];
-  const annotations = [
+  const annotations: Array<Partial<Annotations>> = [
     { text: `first ${Math.round(early * 100)}%: ${Math.round(result.earlyShare * 100)}% of trials<br>(steps can be cut)`, x: early / 2, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 11, color: "#005A8C" } },
     { text: `last ${Math.round(result.thresholds.lateFraction * 100)}%: ${Math.round(result.lateShare * 100)}% of trials<br>(may benefit from more steps)`, x: (late + 1) / 2, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 11, color: "#9A6700" } },
   ];

@@ -97,7 +97,7 @@ export function curvesFigure(curves: TrialCurves[], diagnosis?: CurveDiagnostics
         mode: c.steps.length === 1 ? "markers" : "lines",
         name: plotText(t.trial) + (isDiv ? " (diverged)" : ""),
         legendgroup: t.trial,
-        showlegend: colored && !data.some((x) => x.legendgroup === t.trial),
+        showlegend: colored && !data.some((x) => "legendgroup" in x && x.legendgroup === t.trial),
         x: c.steps,
         y: c.values.map((v) => (Number.isFinite(v) ? v : null)),
         xaxis: p.xref,
@@ -133,7 +133,7 @@ export function curvesFigure(curves: TrialCurves[], diagnosis?: CurveDiagnostics
     const div = m.label.map((l) => l === "diverged");
     data.push({
       type: "scatter",
-      mode: "markers+text",
+      mode: "text+markers",
       name: "diagnostics (hover for details)",
       legendgroup: "diagnostics",
       showlegend: first,

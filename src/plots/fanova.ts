@@ -125,8 +125,8 @@ export function partialDependenceFigure(result: FanovaResult, options: FigureOpt
       data.push({ type: "scatter", mode: "lines", x: pd.x, y: pd.mean, xaxis: p.xref, yaxis: p.yref, line: { color: COLORS.feasible, width: 2 }, hovertemplate: `${name} = %{x:.4g}<br>predicted %{y:.4g}<extra></extra>` });
     }
     // Narrow panels: label log axes by decade only (1-2-5 labels collide).
-    layout[p.xaxis] = axisLayout("", cat ? "categorical" : pd.scale, { domain: p.xdomain, anchor: p.yref, ...(pd.scale === "log" ? { dtick: 1 } : {}) });
-    layout[p.yaxis] = axisLayout(p.col === 0 ? plotText(result.objective.metric) : "", "linear", { domain: p.ydomain, anchor: p.xref });
+    (layout as Record<string, unknown>)[p.xaxis] = axisLayout("", cat ? "categorical" : pd.scale, { domain: p.xdomain, anchor: p.yref, ...(pd.scale === "log" ? { dtick: 1 } : {}) });
+    (layout as Record<string, unknown>)[p.yaxis] = axisLayout(p.col === 0 ? plotText(result.objective.metric) : "", "linear", { domain: p.ydomain, anchor: p.xref });
     annotations.push(panelTitle(p, name));
   });
   layout.annotations = annotations;

@@ -3,7 +3,6 @@
  * by kind), and static PNG/SVG/HTML export.
  */
 export * from "./theme.js";
-export * from "./grid.js";
 export * from "./export.js";
 export * from "./axis.js";
 export * from "./isolation.js";
@@ -23,4 +22,5 @@ export * from "./parallel.js";
 export * from "./slice.js";
 export * from "./contour.js";
 export * from "./figures.js";
+export * from "./catalog.js";
 export * from "./algoperf.js";

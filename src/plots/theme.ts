@@ -5,11 +5,42 @@
 import type { Direction, HpValue } from "../study/types.js";
 import { formatNumber } from "../util/format.js";
 
-/** A plotly trace: plain JSON (plotly.js has no bundled types here, and figures must serialize). */
-export type Trace = Record<string, unknown>;
+import type { ColorScale, Data, Layout as PlotlyLayout } from "plotly.js";
 
-/** A plotly layout: plain JSON. */
-export type Layout = Record<string, unknown>;
+/**
+ * What a trace is for, so code and tests find a trace by what it shows, never by its display name
+ * (which is prose and may change): e.g. `feasible`, `infeasible`, `best`, `threshold`.
+ */
+export interface TraceMeta {
+  role: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Trace kinds @types/plotly.js does not describe (parcoords, and box plots drawn from precomputed
+ * quantiles): their attributes are plotly's documented ones, checked by the figure tests that
+ * draw them in Chromium.
+ */
+export interface UntypedTrace {
+  type: "parcoords" | "box";
+  [attribute: string]: unknown;
+}
+
+/** A plotly trace (typed by @types/plotly.js), with its role in `meta` (plotly keeps `meta` as opaque data). */
+export type Trace = (Data | UntypedTrace) & { meta?: TraceMeta };
+
+/** A plotly layout (typed by @types/plotly.js). */
+export type Layout = Partial<PlotlyLayout>;
+
+/**
+ * The traces of a figure with a given role (see {@link TraceMeta}).
+ *
+ * @example
+ * tracesWithRole(axisFigure(axisPlotData(study)), "infeasible").length; // one per panel
+ */
+export function tracesWithRole(fig: Figure, role: string): Trace[] {
+  return fig.data.filter((t) => t.meta?.role === role);
+}
 
 /** A plotly figure as JSON: what every builder returns and what export/display consume. */
 export interface Figure {
@@ -241,6 +272,6 @@ export function plural(n: number, word: string, pluralWord = `${word}s`): string
  * @example
  * objectiveColorscale("maximize"); // "Viridis"
  */
-export function objectiveColorscale(direction: "minimize" | "maximize"): unknown {
+export function objectiveColorscale(direction: "minimize" | "maximize"): ColorScale {
   return direction === "maximize" ? "Viridis" : [[0, "#FDE725"], [0.25, "#5EC962"], [0.5, "#21918C"], [0.75, "#3B528B"], [1, "#440154"]];
 }

@@ -1,3 +1,3 @@
 export * from "./tracking.js";
-export * from "./report.js";
+export { type NotCheckedItem, type ReportContent, type ReportFigure, type ReportFinding, type ReportOptions, plainTitle, renderHtml, renderMarkdown, reportContent, writeReport } from "./report.js";
 export * from "./algoperf.js";

@@ -6,6 +6,7 @@
  */
 import { basename, dirname, join, relative } from "node:path";
 import type { Finding } from "../analysis/finding.js";
+import type { ReviewOptions, ReviewResult } from "../analysis/review.js";
 import { sortFindings } from "../analysis/finding.js";
 import type { Study } from "../study/study.js";
 import { isInfeasible } from "../study/types.js";
@@ -26,8 +27,10 @@ export interface ReportOptions {
   out?: string;
   /** Report on at most this many figures (default 12). */
   maxFigures?: number;
-  /** Findings of a `review(study)` the caller already ran (otherwise the report runs it). */
-  reviewed?: { findings: Finding[]; notChecked?: NotCheckedItem[] };
+  /** A `review(study)` the caller already ran (otherwise the report runs it); its results are drawn, not recomputed. */
+  reviewed?: ReviewResult;
+  /** Options of the review the report runs (when `reviewed` is not given). */
+  review?: ReviewOptions;
 }
 
 /** A check the review could not run, with its reason (see `review().notChecked`). */
@@ -40,15 +43,22 @@ export interface NotCheckedItem {
 
 export interface ReportFigure {
   kind: string;
+  /** The analysis whose result it draws. */
+  analysis: string;
+  /** The group of trials it draws, when the review was split. */
+  group: string | null;
   title: string;
-  /** Finding codes this figure is the evidence for. */
+  /** Finding codes this figure is the evidence for (findings of the same result). */
   codes: string[];
   figure: Figure;
 }
 
+/** A finding of the report, with the figure drawn from the same analysis result (index into `figures`). */
+export type ReportFinding = Finding & { figure: number | null; analysis: string | null };
+
 export interface ReportContent {
   tracking: TrackingRow;
-  findings: Finding[];
+  findings: ReportFinding[];
   /** What the review could not check, and why (nothing is skipped silently). */
   notChecked: NotCheckedItem[];
   figures: ReportFigure[];
@@ -58,68 +68,64 @@ export interface ReportContent {
   generatedAt: string | null;
 }
 
-/** Which figure shows the evidence of a finding, by the finding code's first part. */
-const FIGURE_FOR_CODE: Record<string, string> = {
-  boundary: "boundaries",
-  infeasible: "infeasible",
-  isolation: "isolation",
-  bootstrap: "bootstrap",
-  study_variance: "bootstrap",
-  variance: "trial-variance",
-  adoption: "trial-variance",
-  importance: "importance",
-  curves: "curves",
-  checkpoints: "checkpoints",
-  clipping: "clipping",
-  instability: "lr-sweep",
-  warmup: "lr-sweep",
-  batch_size: "batch-size",
-};
+const SEVERITY_RANK = { error: 0, warn: 1, info: 2 } as const;
 
 /**
- * Collect what a report shows: tracking row, findings of `review`, their figures, the trials.
+ * Collect what a report shows: tracking row, the review's findings, the figure of each analysis
+ * drawn from the very result that produced its findings (so a figure never disagrees with the
+ * finding beside it), and the trials.
  *
  * @example
  * const content = await reportContent(await loadStudy("datasets/deepcave_mnist/run_1"));
  * content.findings.length > 0; // true
  */
 export async function reportContent(study: Study, opts: ReportOptions = {}): Promise<ReportContent> {
-  const { FIGURES } = await import("../plots/index.js");
-  const reviewed = opts.reviewed ?? (await import("../analysis/review.js")).review(study);
-  const findings = sortFindings(reviewed.findings);
-  const kinds: Array<{ kind: string; codes: string[] }> = [];
-  const add = (kind: string, code?: string) => {
-    let k = kinds.find((x) => x.kind === kind);
-    if (!k) kinds.push((k = { kind, codes: [] }));
-    if (code && !k.codes.includes(code)) k.codes.push(code);
-  };
-  if (study.hyperparameters().length > 0) add("axis");
-  for (const f of findings) {
-    const kind = FIGURE_FOR_CODE[f.code.split(".")[0]!];
-    if (kind) add(kind, f.code);
-  }
-  if (study.hyperparameters().length > 0 && study.size >= 20) add("bootstrap");
-  if (study.metrics().length > 0 && !kinds.some((k) => k.kind === "curves")) add("curves");
-  const figures: ReportFigure[] = [];
-  const registry = FIGURES as unknown as Record<string, { build(study: Study, options?: Record<string, unknown>): Figure | Promise<Figure> } | undefined>;
-  for (const { kind, codes } of kinds.slice(0, opts.maxFigures ?? 12)) {
-    const entry = registry[kind];
-    if (!entry) continue;
-    try {
-      const figure = await entry.build(study, {});
-      const title = plainTitle(figure, kind);
-      figures.push({ kind, title, codes, figure });
-    } catch {
-      // A figure the data cannot support (e.g. curves of a summary-only log) is left out.
+  const { drawFigures } = await import("../plots/catalog.js");
+  const reviewed = opts.reviewed ?? (await import("../analysis/review.js")).review(study, opts.review);
+  const units: Array<{ group: string | null; r: ReviewResult }> = reviewed.groups
+    ? Object.entries(reviewed.groups).map(([group, r]) => ({ group, r }))
+    : [{ group: null, r: reviewed }];
+  type Pending = { fig: ReportFigure; rank: number; order: number; findings: ReportFinding[] };
+  const pending: Pending[] = [];
+  const findings: ReportFinding[] = [];
+  for (const { group, r } of units) {
+    for (const name of r.ran) {
+      const result = (r.results as Record<string, { findings: Finding[] }>)[name]!;
+      const own: ReportFinding[] = result.findings.map((f) => ({
+        ...(group === null ? f : { ...f, message: `[${group}] ${f.message}`, evidence: { group, ...f.evidence } }),
+        figure: null,
+        analysis: name,
+      }));
+      findings.push(...own);
+      let drawn: Array<{ kind: string; figure: Figure }> = [];
+      try {
+        drawn = drawFigures(name, result, r.subject, r.options[name] ?? {}, { report: true });
+      } catch {
+        // A figure the data cannot support is left out; its findings stay.
+      }
+      const rank = Math.min(3, ...own.map((f) => SEVERITY_RANK[f.severity]));
+      for (const { kind, figure } of drawn) {
+        const title = (group === null ? "" : `[${group}] `) + plainTitle(figure, kind);
+        const codes = [...new Set(own.map((f) => f.code))];
+        pending.push({ fig: { kind, analysis: name, group, title, codes, figure }, rank, order: pending.length, findings: own });
+      }
     }
   }
+  // Review-level findings (empty study, an analysis that failed) have no result of their own.
+  for (const f of reviewed.findings) if (f.code.startsWith("review.")) findings.push({ ...f, figure: null, analysis: null });
+  // The most telling figures first: those beside errors, then warnings, then the rest, in registry order.
+  const chosen = [...pending].sort((a, b) => a.rank - b.rank || a.order - b.order).slice(0, opts.maxFigures ?? 12).sort((a, b) => a.order - b.order);
+  const figures = chosen.map((p) => p.fig);
+  chosen.forEach((p, i) => {
+    for (const f of p.findings) if (f.figure === null) f.figure = i;
+  });
   const hs = study.hyperparameters();
   const columns = ["id", "status", "best", "final", "bestStep", "steps", ...(new Set(study.trialRows().map((t) => t.group)).size > 1 ? ["group"] : []), ...hs.map((h) => `hp.${h}`)];
   const trials = study.toRows();
   const when = opts.timestamp ? (opts.timestamp instanceof Date ? opts.timestamp : new Date()).toISOString() : null;
   return {
     tracking: trackingRow(study, { config: opts.config, notes: opts.notes, reportCommand: opts.command }),
-    findings,
+    findings: sortFindings(findings),
     notChecked: reviewed.notChecked ?? [],
     figures,
     environment: environmentOf(study),
@@ -253,7 +259,7 @@ ${kv("Reproduce", `<code>${e(t.reproduce)}</code>`)}
 <p class="counts"><span>${counts.error} error</span><span>${counts.warn} warning</span><span>${counts.info} info</span></p>`);
   if (c.findings.length === 0) parts.push(`<p>No findings: nothing in this study calls for action.</p>`);
   for (const f of c.findings) {
-    const fig = c.figures.findIndex((x) => x.codes.includes(f.code));
+    const fig = f.figure ?? -1;
     parts.push(`<div class="finding ${f.severity}"><span class="badge ${f.severity}">${f.severity}</span><code>${e(f.code)}</code>
 <p>${e(f.message)}</p>${fig >= 0 ? `<p class="sub">Figure: <a href="#figure-${fig + 1}">${e(c.figures[fig]!.title)}</a></p>` : ""}
 <details><summary>Evidence</summary><pre>${e(evidenceText(f.evidence))}</pre></details></div>`);

@@ -16,7 +16,7 @@ const fmtValue = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e
  * `[#######.............] 7/20 done · 2 running · 1 failed · best 0.9812 (trial-000004) · ETA 1:05`
  *
  * @example
- * formatProgress({ total: 4, done: 2, running: 1, byStatus: { complete: 2, diverged: 0, failed: 0, oom: 0, running: 0 },
+ * formatProgress({ total: 4, done: 2, running: 1, byStatus: { complete: 2, pruned: 0, diverged: 0, failed: 0, oom: 0, running: 0 },
  *   best: null, elapsedSeconds: 10, etaSeconds: 10 }); // "[##########..........] 2/4 done · 1 running · ETA 0:10"
  */
 export function formatProgress(p: RunProgress, width = 20): string {

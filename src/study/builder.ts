@@ -42,8 +42,12 @@ export class StudyBuilder {
   private readonly order: string[] = [];
   readonly cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
   readonly warnings: LoadIssue[] = [];
-  /** Line (or record index) of each measurement, when the loader gave one (for duplicate warnings). */
-  readonly lines: number[] = [];
+  /**
+   * Line (or record index) of each measurement, 0 when the loader gave none (for the warnings on
+   * repeated measurements). A typed array grown by doubling: a million lines cost 4 MB and no GC work.
+   */
+  private lineBuf = new Int32Array(1024);
+  private lineCount = 0;
   space?: SearchSpace;
   source: StudySource = {};
   /** The file build-time warnings name (default: `source.path`). */
@@ -86,7 +90,17 @@ export class StudyBuilder {
     this.cols.step.push(step);
     this.cols.metric.push(metric);
     this.cols.value.push(value);
-    this.lines.push(line);
+    this.addLine(line);
+  }
+
+  /** Record the line of a measurement appended to {@link StudyBuilder.cols} directly (the loaders' fast paths). */
+  addLine(line: number): void {
+    if (this.lineCount === this.lineBuf.length) {
+      const bigger = new Int32Array(this.lineBuf.length * 2);
+      bigger.set(this.lineBuf);
+      this.lineBuf = bigger;
+    }
+    this.lineBuf[this.lineCount++] = line;
   }
 
   warn(issue: Omit<LoadIssue, "severity"> & { severity?: LoadIssue["severity"] }): void {
@@ -165,10 +179,11 @@ export class StudyBuilder {
     }
     if (merged + conflicts === 0) return;
     const file = this.file ?? this.source.path ?? this.name;
-    const hasLines = this.lines.length === n;
-    const at = (i: number): string => (hasLines && this.lines[i]! > 0 ? ` (line ${this.lines[i]})` : "");
+    const hasLines = this.lineCount === n;
+    const lines = this.lineBuf;
+    const at = (i: number): string => (hasLines && lines[i]! > 0 ? ` (line ${lines[i]})` : "");
     const where = (g: number[]): string => `trial ${JSON.stringify(trial[g[0]!])}, step ${step[g[0]!]}, metric ${JSON.stringify(metric[g[0]!])}`;
-    const lineOf = (g: number[]): number | undefined => (hasLines && this.lines[g[0]!]! > 0 ? this.lines[g[0]!] : undefined);
+    const lineOf = (g: number[]): number | undefined => (hasLines && lines[g[0]!]! > 0 ? lines[g[0]!] : undefined);
     if (firstConflict) {
       const shown = firstConflict.map((i) => `${value[i]}${at(i)}`).join(", ");
       this.warnings.push({
@@ -183,7 +198,7 @@ export class StudyBuilder {
         severity: "warn",
         file,
         line: lineOf(firstMerged),
-        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${hasLines && this.lines[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => this.lines[i]).join(", ")}` : ""})`,
+        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${hasLines && lines[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => lines[i]).join(", ")}` : ""})`,
       });
     }
     let w = 0;
@@ -193,11 +208,11 @@ export class StudyBuilder {
       step[w] = step[i]!;
       metric[w] = metric[i]!;
       value[w] = value[i]!;
-      if (hasLines) this.lines[w] = this.lines[i]!;
+      if (hasLines) lines[w] = lines[i]!;
       w++;
     }
     trial.length = step.length = metric.length = value.length = w;
-    if (hasLines) this.lines.length = w;
+    if (hasLines) this.lineCount = w;
   }
 
   /** Finish: resolve repeated measurements, compute per-trial objective summaries and statuses, then freeze into a Study. */

@@ -124,7 +124,7 @@ export async function loadStudy(path: string, options: LoadOptions = {}): Promis
     name = await detectFormat(path, options.encoding);
     if (!name)
       throw new TunebookError(
-        `cannot tell the log format; pass --format (one of: ${formatNames().join(", ")})`,
+        `cannot tell the log format; pass --log-format (one of: ${formatNames().join(", ")})`,
         path,
       );
   }

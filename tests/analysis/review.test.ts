@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { REVIEW_ANALYSES, review } from "../../src/analysis/review.js";
+import { review } from "../../src/analysis/review.js";
+import { ANALYSES } from "../../src/analysis/analyses.js";
 import { StudyBuilder } from "../../src/study/builder.js";
 import { loadStudy } from "../../src/study/load.js";
 import { mulberry32 } from "../../src/analysis/common.js";
@@ -33,13 +34,23 @@ describe("review", () => {
     expect(allBad.findings.map((f) => f.code)).toContain("axis.no_feasible");
   });
 
-  it("each entry is { name, applies, run } and names are unique", () => {
-    const names = REVIEW_ANALYSES.map((a) => a.name);
+  it("each registry entry is { name, summary, options, applies, run } and names are unique", () => {
+    const names = ANALYSES.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const a of REVIEW_ANALYSES) {
+    for (const a of ANALYSES) {
+      expect(a.summary.length).toBeGreaterThan(10);
       expect(typeof a.applies).toBe("function");
       expect(typeof a.run).toBe("function");
     }
+  });
+
+  it("rejects an unknown analysis or option before running anything, with a did-you-mean", async () => {
+    const study = await deepcave();
+    expect(() => review(study, { only: ["isolaton"] })).toThrow(/unknown analysis "isolaton" \(did you mean isolation\?\)/);
+    expect(() => review(study, { analysis: { isolation: { resample: 10 } } })).toThrow(/isolation: unknown option resample \(did you mean resamples\?\)/);
+    expect(() => review(study, { analysis: { bootstrap: { resamples: "many" } } })).toThrow(/bootstrap: option resamples: .*"many"/);
+    const r = review(study, { only: ["trainingSteps", "adoption"] });
+    expect(r.skippedWhy.adoption).toMatch(/pass key, baseline and candidate/);
   });
 
   it("DeepCAVE MNIST: flags the infeasible high learning rates and compares activation/model", async () => {

@@ -49,6 +49,23 @@ describe("the tunebook package", () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
+  it("exports what the docs show and keeps internals private; statistics are the tunebook/stats subpath", () => {
+    const dir = consumer();
+    writeFileSync(
+      join(dir, "main.mjs"),
+      `import * as tb from "tunebook";
+       import { median, studentTCdf } from "tunebook/stats";
+       console.log(JSON.stringify({
+         public: ["loadStudy", "review", "ANALYSES", "defineAnalysis", "buildFigure", "writeReport", "TunebookError"].filter((k) => typeof tb[k] === "undefined"),
+         internal: ["maskedCrc32c", "frameRecord", "tensorboardProto", "lnGamma", "jitter", "escapeMd", "panelGrid"].filter((k) => k in tb),
+         median: median([3, 1, 2]), t: studentTCdf(0, 5),
+       }));`,
+    );
+    const r = spawnSync(process.execPath, ["main.mjs"], { cwd: dir, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ public: [], internal: [], median: 2, t: 0.5 });
+  }, 60_000);
+
   it("installs the `tunebook` bin", () => {
     const r = spawnSync(process.execPath, [join(ROOT, "bin/tunebook.js"), "--version"], { encoding: "utf8" });
     expect(r.status).toBe(0);

@@ -15,7 +15,7 @@ describe("AlgoPerf figures", () => {
   it("performance profiles: one step line per submission, its ρ(τ), its score in the legend", () => {
     const fig = algoperfProfileFigure(r);
     expect(fig.data).toHaveLength(11);
-    fig.data.forEach((t, i) => {
+    (fig.data as Array<Record<string, any>>).forEach((t, i) => {
       const sub = r.submissions[i]!;
       expect(t.y).toEqual(r.profiles.rho[sub]);
       expect(t.name).toContain(r.scores[sub]!.score.toFixed(4));
@@ -24,7 +24,7 @@ describe("AlgoPerf figures", () => {
 
   it("time-to-target table: submissions × (8 base + 6 held-out), every miss says why", () => {
     const fig = algoperfTimeTable(r);
-    const t = fig.data[0]!;
+    const t = fig.data[0]! as Record<string, any>;
     const text = t.text as string[][];
     expect((t.y as string[]).length).toBe(11);
     expect((t.x as string[]).length).toBe(14);
@@ -43,7 +43,7 @@ describe("AlgoPerf figures", () => {
 
   it("study spread: a red × per study that missed, a dot per study that hit", () => {
     const fig = algoperfStudySpreadFigure(r);
-    const misses = fig.data.filter((d) => d.name === "study missed the target").reduce((n, d) => n + (d.y as number[]).length, 0);
+    const misses = (fig.data as Array<Record<string, any>>).filter((d) => d.name === "study missed the target").reduce((n, d) => n + (d.y as number[]).length, 0);
     let expected = 0;
     for (const sub of r.submissions) for (const wl of r.baseWorkloads) expected += r.perWorkload[sub]![wl]!.studies.filter((s) => s.time === Infinity).length;
     expect(misses).toBe(expected);
@@ -54,7 +54,7 @@ describe("AlgoPerf figures", () => {
     const m = studySpeedMatrices(r);
     const c = compareAlgorithms(m.matrices, { tasks: m.tasks, reps: 100, pairs: [["shampoo_submission", "schedule_free_adamw"]] });
     expect(aggregateIntervalsFigure(c).data).toHaveLength(4 * 11);
-    const poi = improvementFigure(c).data[0]!;
+    const poi = improvementFigure(c).data[0]! as Record<string, any>;
     expect(poi.x).toEqual([c.improvement[0]!.point]);
     expect(scoreDistributionFigure(c, { algorithms: ["baseline", "amos"] }).data).toHaveLength(6);
   });

@@ -18,7 +18,7 @@ describe("axisFigure on the DeepCAVE MNIST study", () => {
     expect(lr.marker.color).toBe("#D62728");
     expect(String(lr.name)).toContain(String(crashed));
     // Conditional hyperparameters: only the MLP trials have num_neurons_layer1.
-    const n1 = fig.data.findIndex((d: T) => d.name === "feasible trials" && (d.x as number[]).length < 700);
+    const n1 = fig.data.findIndex((d: T) => d.meta?.role === "feasible" && (d.x as number[]).length < 700);
     expect(n1).toBeGreaterThan(0);
   });
   it("uses a log x axis exactly where the space is log", () => {
@@ -29,7 +29,7 @@ describe("axisFigure on the DeepCAVE MNIST study", () => {
     expect(byTitle.get("batch_size")!.type).not.toBe("log");
   });
   it("puts infeasible Xs below every feasible point when maximizing", () => {
-    const feas = fig.data.find((d: T) => d.name === "feasible trials" && d.xaxis === "x") as T;
+    const feas = fig.data.find((d: T) => d.meta?.role === "feasible" && d.xaxis === "x") as T;
     const inf = fig.data.find((d: T) => d.marker?.symbol === "x" && d.xaxis === "x") as T;
     const minFeasible = Math.min(...(feas.y as number[]));
     expect(Math.max(...(inf.y as number[]))).toBeLessThan(minFeasible);
@@ -37,7 +37,7 @@ describe("axisFigure on the DeepCAVE MNIST study", () => {
     expect(inf.y[0]).toBeGreaterThan(range[0]!);
   });
   it("hover text carries the trial's hyperparameters", () => {
-    const feas = fig.data.find((d: T) => d.name === "feasible trials" && d.xaxis === "x") as T;
+    const feas = fig.data.find((d: T) => d.meta?.role === "feasible" && d.xaxis === "x") as T;
     expect(feas.text[0]).toMatch(/learning_rate: .*<br>dropout_rate: /);
     expect(feas.text.length).toBe(feas.x.length);
   });
@@ -87,7 +87,7 @@ describe("axisFigure readability and safety", () => {
       b.trial({ id: `t${i}`, hparams: { lr: 10 ** (-4 + (3 * i) / 100) }, best: y, final: y });
     }
     const fig = axisFigure(axisPlotData(b.build(), { hparams: ["lr"] }));
-    const off = fig.data.find((d: T) => String(d.name).startsWith("off-scale")) as T;
+    const off = fig.data.find((d: T) => d.meta?.role === "off-scale") as T;
     expect(off.x).toHaveLength(2);
     expect(String(off.name)).toContain(": 2");
     const range = (fig.layout.yaxis as T).range as number[];

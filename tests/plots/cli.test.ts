@@ -20,7 +20,7 @@ describe("tunebook plot", () => {
     expect(r.code).toBe(0);
     const html = readFileSync(out, "utf8");
     const json = JSON.parse(html.match(/<script type="application\/json" id="figure-data">([\s\S]*?)<\/script>/)![1]!);
-    const line = json.data.find((d: { name: string }) => d.name.startsWith("best trial per"));
+    const line = json.data.find((d: { meta?: { role?: string } }) => d.meta?.role === "isolation");
     expect(line.x).toHaveLength(2); // mlp, cnn
   }, 60_000);
   it("bad input gives one clear line, no stack trace", () => {

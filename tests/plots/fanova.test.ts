@@ -11,7 +11,7 @@ describe("fANOVA figures", () => {
     const study = await loadStudy(`${DATA}deepcave_mnist/run_2`);
     const r = fanova(study, { trees: 12, seed: 0, pdPoints: 15 });
     const fig = fanovaFigure(r);
-    const byName = Object.fromEntries(fig.data.map((t) => [t.name as string, t]));
+    const byName = Object.fromEntries((fig.data as Array<Record<string, any>>).map((t) => [t.name as string, t]));
     const main = byName["main effect"]!;
     expect(main.x).toEqual(expect.arrayContaining(r.model.main.map((e) => e.fraction)));
     // Whiskers reach the 10th and 90th percentile over trees.
@@ -27,7 +27,7 @@ describe("fANOVA figures", () => {
     const pd = partialDependenceFigure(r);
     expect((pd.layout.annotations as unknown[]).length).toBe(r.partialDependence.length);
     const lrPanel = r.partialDependence.findIndex((p) => p.hparam === "learning_rate");
-    expect((pd.layout[lrPanel === 0 ? "xaxis" : `xaxis${lrPanel + 1}`] as { type?: string }).type).toBe("log");
+    expect(((pd.layout as Record<string, unknown>)[lrPanel === 0 ? "xaxis" : `xaxis${lrPanel + 1}`] as { type?: string }).type).toBe("log");
     expect(Object.keys(FIGURES)).toEqual(expect.arrayContaining(["fanova", "partial-dependence"]));
   }, 60_000);
 

@@ -35,11 +35,11 @@ describe("study figures on DeepCAVE MNIST", () => {
   it("isolation line has one point per scientific value, with counts adding up to every trial", () => {
     const r = isolation(study, { scientific: "activation", bootstrap: { resamples: 100, seed: 1 } });
     const fig = isolationFigure(r);
-    const line = fig.data.find((d: T) => String(d.name).startsWith("best trial per")) as T;
+    const line = fig.data.find((d: T) => d.meta?.role === "isolation") as T;
     expect(line.x).toHaveLength(3);
     expect((fig.layout.xaxis as T).ticktext).toEqual(["sigmoid", "tanh", "relu"]);
     expect(line.error_y.array).toHaveLength(3);
-    const counts = (fig.data.find((d: T) => d.name === "trials per value") as T).text as string[];
+    const counts = (fig.data.find((d: T) => d.meta?.role === "counts") as T).text as string[];
     const total = counts.map((t) => Number(t.match(/n=([\d,]+)/)![1]!.replace(",", ""))).reduce((a, b) => a + b, 0);
     expect(total).toBe(1000);
     const infX = fig.data.find((d: T) => String(d.name).startsWith("infeasible")) as T;
@@ -49,7 +49,7 @@ describe("study figures on DeepCAVE MNIST", () => {
     const r = isolation(study, { scientific: "learning_rate", buckets: 6 });
     const fig = isolationFigure(r);
     expect((fig.layout.xaxis as T).type).toBe("log");
-    const line = fig.data.find((d: T) => String(d.name).startsWith("best trial per")) as T;
+    const line = fig.data.find((d: T) => d.meta?.role === "isolation") as T;
     expect(line.x.length).toBe(r.values.filter((v) => v.best).length);
     expect(line.x.length).toBeGreaterThanOrEqual(5);
   });

@@ -10,7 +10,7 @@ import { curveDiagnostics } from "../../src/analysis/curves.js";
 import { learningRateSweep } from "../../src/analysis/warmup.js";
 import { importance } from "../../src/analysis/importance.js";
 import { review } from "../../src/analysis/review.js";
-import { isLrSweep, regimeHparam } from "../../src/analysis/dynamicsReview.js";
+import { isLrSweep, regimeHparam } from "../../src/analysis/warmup.js";
 import { loadStudy } from "../../src/study/load.js";
 import { readAlgoPerf, readDeepCave, readRunnerStudy } from "../../validation/sources.js";
 import { boundaryCases, curveCases } from "../../validation/rules.js";

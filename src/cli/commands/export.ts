@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .requiredOption("--format <format>", "output format: parquet")
     .option("--out <dir>", "output folder (default: <name>-parquet in the current folder)")
     .option("--from <format>", "input log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric")
+    .option("--objective <metric>", "objective metric")
     .option("-d, --direction <dir>", "minimize or maximize")
     .option("--study <name>", "which study of a storage that holds several")
     .action(async (path: string, opts: { format: string; out?: string; from?: string; objective?: string; direction?: string; study?: string }) => {

@@ -8,12 +8,12 @@ import { TunebookError } from "../../study/types.js";
 import { watchStudy } from "../../study/watch.js";
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("load")
     .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
     .argument("<path>", "log file, folder, or storage URL (sqlite:///…, postgresql://…)")
     .option("-f, --format <format>", "log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric (an Optuna multi-objective study: a name or index)")
+    .option("--objective <metric>", "objective metric (an Optuna multi-objective study: a name or index)")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
     .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal, MLflow experiment)")
     .option("--encoding <name>", ENCODING_HELP)

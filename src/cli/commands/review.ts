@@ -1,10 +1,10 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { type Finding, type Severity } from "../../analysis/finding.js";
 import { trialValue } from "../../analysis/common.js";
 import { type NotChecked, review, type ReviewOptions } from "../../analysis/review.js";
-import { loadStudy, type FormatName } from "../../study/load.js";
+import { loadStudy } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
-import { ENCODING_HELP, parseDirection, parseEncodingOption, parseIntOption } from "../options.js";
+import { ENCODING_HELP, loadOptionsOf, parseIntOption, writeOut } from "../options.js";
 import { escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 
@@ -13,17 +13,18 @@ export function register(program: Command): void {
     .command("review")
     .description("run every study analysis that applies (infeasible, boundaries, isolation, study and trial variance, importance, curves…) and print the findings, most severe first")
     .argument("<path>", "log file or folder")
-    .option("-f, --format <format>", "log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric")
+    .option("-f, --log-format <format>", "log format of <path> (default: detected)")
+    .addOption(new Option("--format <format>", "same as --log-format").hideHelp())
+    .option("--objective <metric>", "objective metric")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
-    .option("-s, --scientific <names>", "scientific hyperparameter(s) to compare, comma-separated (default: categorical ones)")
+    .option("--scientific <names>", "scientific hyperparameter(s) to compare, comma-separated (default: categorical ones)")
     .option("--by <which>", "per-trial objective: best (default) or final")
     .option("--seed <n>", "seed for the resampling analyses", "0")
     .option("--compare <key=baseline,candidate>", "is the candidate better than the baseline beyond seed noise (Welch t-test on their trials)? e.g. submission=prize_qualification_baseline,nadamp")
     .option("--no-split", "review the trials as one study even when they carry several groups")
     .option("--encoding <name>", ENCODING_HELP)
     .option("--json", "print { findings: [{severity, code, message, evidence}] }")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; compare?: string; json?: boolean; encoding?: string }) => {
+    .action(async (path: string, opts: { logFormat?: string; format?: string; objective?: string; direction?: string; scientific?: string; by?: string; seed?: string; split?: boolean; compare?: string; json?: boolean; encoding?: string }) => {
       if (opts.by !== undefined && opts.by !== "best" && opts.by !== "final") throw new TunebookError(`--by must be "best" or "final", not "${opts.by}"`);
       let compare: { key: string; baseline: string; candidate: string } | undefined;
       if (opts.compare !== undefined) {
@@ -31,12 +32,7 @@ export function register(program: Command): void {
         if (!m) throw new TunebookError(`--compare must look like key=baseline,candidate, not "${opts.compare}"`);
         compare = { key: m[1]!.trim(), baseline: m[2]!.trim(), candidate: m[3]!.trim() };
       }
-      const study = await loadStudy(path, {
-        format: opts.format as FormatName | undefined,
-        objective: opts.objective,
-        direction: parseDirection(opts.direction),
-        encoding: parseEncodingOption(opts.encoding),
-      });
+      const study = await loadStudy(path, loadOptionsOf(opts, true));
       const options: ReviewOptions = { seed: parseIntOption("seed", opts.seed, 0) };
       if (opts.by) options.by = opts.by as "best" | "final";
       if (opts.scientific) options.scientific = opts.scientific.split(",").map((s) => s.trim()).filter(Boolean);
@@ -60,7 +56,7 @@ export function register(program: Command): void {
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
           notChecked: r.notChecked,
         };
-        process.stdout.write(stringifyJson(out, 2) + "\n");
+        await writeOut(stringifyJson(out, 2) + "\n");
         return;
       }
       const head = r.groups

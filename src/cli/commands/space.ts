@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .option("--kappa <k>", "UCB exploration weight", "2")
     .option("-s, --seed <seed>", "seed of the candidate search", "0")
     .option("-f, --format <format>", "log format (default: detected)")
-    .option("-o, --objective <metric>", "objective metric")
+    .option("--objective <metric>", "objective metric")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log)")
     .action(async (path: string, o: { n?: string; space?: string; acquisition?: string; kappa?: string; seed?: string; format?: string; objective?: string; direction?: string }) => {
       if (o.acquisition !== "ei" && o.acquisition !== "ucb") throw new TunebookError(`--acquisition must be ei or ucb, not "${o.acquisition}"`);

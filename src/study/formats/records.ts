@@ -178,7 +178,7 @@ export class RecordSink implements FastSink {
     c.step.push(step);
     c.metric.push(metric);
     c.value.push(value);
-    b.lines.push(line);
+    b.addLine(line);
   }
 
 

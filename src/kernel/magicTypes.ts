@@ -1,0 +1,33 @@
+/** The shape of a magic and what it gets to run (kept apart so magic modules need not import each other). */
+import type { ArgSpec, ParsedArgs } from "./args.js";
+import type { MimeBundle } from "../notebook/display.js";
+import type { Figure } from "../plots/theme.js";
+import type { MagicRuntime } from "./runtime.js";
+
+/** What a magic gets besides its arguments. */
+export interface MagicContext {
+  /** The notebook's variables (tslab's exports object). */
+  locals: Record<string, unknown>;
+  /** Aborted when the user interrupts the cell. */
+  signal: AbortSignal;
+  /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
+  bind?: string;
+  runtime: MagicRuntime;
+  show(bundle: MimeBundle): void;
+  /** Show a figure (views per `%config figures=…`, with its static image). */
+  showFigure(fig: Figure): Promise<void>;
+  /** A display that can be updated in place (update_display_data with a display_id). */
+  newDisplay(): (bundle: MimeBundle) => void;
+  print(text: string): void;
+}
+
+export interface Magic {
+  name: string;
+  kind: "line" | "cell";
+  summary: string;
+  usage: string;
+  description: string;
+  examples: string[];
+  args: ArgSpec;
+  run(args: ParsedArgs, ctx: MagicContext, body?: string): Promise<unknown> | unknown;
+}
