@@ -9,5 +9,12 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     reporters: ["default", "./tests/helpers/summary-reporter.ts"],
+    // Reported, not gated: a line count is no proof of a test that can fail.
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "json-summary"],
+      reportsDirectory: "tmp/coverage",
+    },
   },
 });

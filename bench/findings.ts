@@ -11,7 +11,7 @@ import { learningRateSweep } from "../src/analysis/warmup.js";
 import { review } from "../src/analysis/review.js";
 import { loadStudy } from "../src/study/load.js";
 import { readAll } from "../validation/sources.js";
-import { boundaryCases, curveCases, instabilityCases, type Labels } from "../validation/rules.js";
+import { boundaryCases, curveCases, instabilityCases, } from "../validation/rules.js";
 
 interface Tally {
   tp: number;

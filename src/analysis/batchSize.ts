@@ -9,7 +9,7 @@ import type { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface BatchSizePoint {

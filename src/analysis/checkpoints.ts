@@ -7,7 +7,7 @@
  */
 import { mean } from "../stats/mean.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
-import { Study, summarizeCurve } from "../study/study.js";
+import { type Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";

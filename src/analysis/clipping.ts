@@ -12,7 +12,7 @@ import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { r6 } from "./curveMath.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 /** Per-step gradient norms of one run. */

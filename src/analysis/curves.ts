@@ -22,7 +22,7 @@ import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
 import { median } from "../stats/median.js";
 import { resolveMetricRoles as rolesOf } from "./metricRoles.js";
 import { TunebookError } from "../core/errors.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export type { CurveData } from "./curveMath.js";

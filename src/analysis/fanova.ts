@@ -28,7 +28,7 @@
 import type { Study } from "../study/study.js";
 import type { HpValue, TrialRow } from "../study/types.js";
 import { findParam } from "../space/spec.js";
-import { fitForest, predictForest, type RandomForest, type RegressionTree } from "../surrogate/randomForest.js";
+import { fitForest, type RandomForest, type RegressionTree } from "../surrogate/randomForest.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf, quantileSorted, valueLabel, fmt } from "./common.js";
 import { type Finding, finding } from "./finding.js";
 import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";

@@ -6,7 +6,6 @@ import type { Study } from "../study/study.js";
 import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamRange, hparamScale, isFeasibleRow, toScale, valueLabel } from "./common.js";
-import { varyingHparams } from "./applicability.js";
 import { commonOptions, defineAnalysis, option } from "./registry.js";
 
 export interface InfeasibleOptions {

@@ -182,7 +182,7 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
         winnerBest: win.best!.y,
         winnerTrial: win.best!.trial,
         runnerUp: second?.label ?? null,
-        runnerUpBest: second?.best!.y ?? null,
+        runnerUpBest: second?.best?.y ?? null,
         gap,
         exceedsNoise,
         winnerInterval: win.interval ?? null,

@@ -9,7 +9,7 @@ import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, } from "./registry.js";
 
 export interface StudyVarianceOptions {
   /** Which repeated study a trial belongs to (default: `attrs.study`, else a `study_<k>`/`seed_<k>` segment of its group). */

@@ -19,14 +19,14 @@
  *   from Round 1 and extend the constant part; cosine: keep the base lr and extend
  *   max_train_steps). Pitfall: spending the extra steps at too small a learning rate.
  */
-import { Study, summarizeCurve } from "../study/study.js";
+import { type Study, summarizeCurve } from "../study/study.js";
 import { type Direction, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { findLrParam } from "./warmup.js";
 import { lowerIsBetter, r6 } from "./curveMath.js";
 import { isLrSweep, learningRateCount } from "./warmup.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface TrainingStepsOptions {

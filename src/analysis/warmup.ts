@@ -17,13 +17,13 @@
  * - Evaluate early and often: common evaluation schedules miss early instability; the playbook
  *   suggests a ~500-step run at 2 × the current best learning rate evaluating every step.
  */
-import { Study } from "../study/study.js";
+import type { Study } from "../study/study.js";
 import { type HpValue, isInfeasible } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { type CurveData, lowerIsBetter, r6, smooth } from "./curveMath.js";
 import { divergenceStep } from "./curves.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option } from "./registry.js";
 import { fmt } from "./common.js";
 
 export interface LrSweepOptions {

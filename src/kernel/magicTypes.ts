@@ -2,7 +2,18 @@
 import type { ArgSpec, ParsedArgs } from "./args.js";
 import type { MimeBundle } from "../notebook/display.js";
 import type { Figure } from "../plots/theme.js";
-import type { MagicRuntime } from "./runtime.js";
+import type { KernelFigures } from "./figures.js";
+
+/**
+ * What magics see of the kernel session's state. The runtime class has this shape; it is an
+ * interface here so magic modules never import the runtime (which imports the magics).
+ */
+export interface MagicSession {
+  /** Name of the notebook variable holding the current study (set by %load / %run). */
+  current: string;
+  /** Figure outputs: views, the warm browser for PNGs, the plotly.js carrier. */
+  readonly figures: KernelFigures;
+}
 
 /** What a magic gets besides its arguments. */
 export interface MagicContext {
@@ -12,7 +23,7 @@ export interface MagicContext {
   signal: AbortSignal;
   /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
   bind?: string;
-  runtime: MagicRuntime;
+  runtime: MagicSession;
   show(bundle: MimeBundle): void;
   /** Show a figure (views per `%config figures=…`, with its static image). */
   showFigure(fig: Figure): Promise<void>;

@@ -11,7 +11,7 @@ import { FIGURE_MODES } from "./figures.js";
 import type { FigureMode } from "../notebook/display.js";
 import { didYouMean } from "../util/suggest.js";
 import { findingsBundle, findingsText, summaryBundle, escapeHtml } from "./render.js";
-import { tableBundle, type MimeBundle } from "../notebook/display.js";
+import { tableBundle, } from "../notebook/display.js";
 import type { Figure } from "../plots/theme.js";
 import type { Finding } from "../analysis/finding.js";
 import { Study } from "../study/study.js";

@@ -4,7 +4,7 @@
  * on the control channel (kernel.json also allows SIGINT, Jupyter's default interrupt).
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { TunebookKernel } from "./kernel.js";
+import type { TunebookKernel } from "./kernel.js";
 import { isMagicLine } from "./preprocess.js";
 import { formatMagicHelp, MAGICS } from "./magics.js";
 import { Study } from "../study/study.js";

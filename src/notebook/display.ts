@@ -330,7 +330,10 @@ function tslabWriter(): Writer | undefined {
 export function display(x: unknown): void {
   if (handler?.(x)) return;
   const bundle = toBundle(x);
-  if (sink) return sink(bundle);
+  if (sink) {
+    sink(bundle);
+    return;
+  }
   const write = tslabWriter();
   if (write) {
     write({ data: bundle, metadata: {}, transient: {} }, false);

@@ -67,7 +67,7 @@ export function fillArgs(template: string[], hparams: Record<string, HpValue>): 
   for (const arg of template) {
     let missing = false;
     const filled = arg.replace(/\{([A-Za-z_][\w.-]*)\}/g, (_m, name: string) => {
-      const v = Object.prototype.hasOwnProperty.call(hparams, name) ? hparams[name] : undefined;
+      const v = Object.hasOwn(hparams, name) ? hparams[name] : undefined;
       if (v === undefined || v === null) {
         missing = true;
         return "";
@@ -117,7 +117,7 @@ export function readMeasurementLine(line: string): MeasurementLine | undefined {
   let obj: Record<string, unknown>;
   try {
     // Bare NaN / Infinity become marked strings, so a quoted "0x10" is still told apart.
-    obj = JSON.parse(t.replace(/(?<=[:\[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"\\u0000tunebook:$1"'));
+    obj = JSON.parse(t.replace(/(?<=[:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '"\\u0000tunebook:$1"'));
   } catch {
     return undefined;
   }

@@ -120,7 +120,7 @@ describe("fanova", () => {
     const configs = JSON.parse(readFileSync(join(dir, "configs.json"), "utf8")) as Record<string, Record<string, unknown>>;
     const feasibleMlp = [...last.entries()].filter(([id, rec]) => rec[6] === 1 && configs[String(id)]!.model === "mlp").length;
     expect(r.subspaces[0]!.n).toBe(feasibleMlp);
-    expect(r.feasibility?.main[0]!.hparams[0]).toBe("learning_rate");
+    expect(r.feasibility!.main[0]!.hparams[0]).toBe("learning_rate");
     const codes = r.findings.map((f) => f.code);
     expect(codes).toEqual(expect.arrayContaining(["fanova.conditional", "fanova.infeasible"]));
     // Partial dependence: one curve per shared hyperparameter plus the conditional ones.

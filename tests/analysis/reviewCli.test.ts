@@ -13,8 +13,8 @@ describe("formatFindings", () => {
     const r = review(lrStudy(300, 0.3, 52, 0.02, (lr) => lr > 0.09));
     const text = formatFindings(r.findings, "synthetic");
     expect(text.split("\n")[0]).toBe("synthetic");
-    expect(text).toMatch(/Warnings \(\d+\):\n(.*\n)*  boundary\.near_upper: /);
-    expect(text).toMatch(/\n      hparam=lr edge=0\.1 expand=up/);
+    expect(text).toMatch(/Warnings \(\d+\):\n(.*\n)* {2}boundary\.near_upper: /);
+    expect(text).toMatch(/\n {6}hparam=lr edge=0\.1 expand=up/);
     expect(text.indexOf("Warnings (")).toBeLessThan(text.indexOf("Info ("));
   });
 });
@@ -50,7 +50,7 @@ describe("tunebook review (CLI)", () => {
     expect(text.stdout.split("\n")[0]).toBe("small: 40 trials, objective loss (minimize)");
     expect(text.stdout).toMatch(/\nWarnings \(\d+\):\n/);
     expect(text.stdout).toContain(`infeasible=${diverged}`);
-    expect(text.stdout).toMatch(/  infeasible\.region: \d+% of the trials with lr in \[/);
+    expect(text.stdout).toMatch(/ {2}infeasible\.region: \d+% of the trials with lr in \[/);
   }, 120_000);
 
   it("reports bad input without a stack trace", () => {

@@ -15,7 +15,6 @@ import { bootstrapFigure } from "../../src/plots/bootstrap.js";
 import { boundaryFigure } from "../../src/plots/boundaries.js";
 import { checkpointsFigure } from "../../src/plots/checkpoints.js";
 import { clippingFigure, decimate } from "../../src/plots/clipping.js";
-import { curvesFigure } from "../../src/plots/curves.js";
 import { FIGURES, buildFigure, figureKinds } from "../../src/plots/figures.js";
 import { importanceFigure } from "../../src/plots/importance.js";
 import { infeasibleFigure } from "../../src/plots/infeasible.js";

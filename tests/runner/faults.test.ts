@@ -2,7 +2,7 @@
  * The runner under faults: trainers that crash, lie, flood stdout or hit a full disk; configs with
  * typos. Each case ends with a clear outcome and records that load back the same.
  */
-import { existsSync, readFileSync, statSync, symlinkSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, symlinkSync, mkdirSync, unlinkSync, } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStudy } from "../../src/study/load.js";

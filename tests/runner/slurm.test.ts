@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStudy } from "../../src/study/load.js";
-import { arraySpec, k8sIndexedJob } from "../../src/runner/slurm.js";
+import { arraySpec, } from "../../src/runner/slurm.js";
 import { parse as parseYaml } from "yaml";
 import { runCli } from "../helpers/cli.js";
 import { ledgerCounts, records, sleep, tinyStudy } from "./helpers.js";

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { checkOutputPath } from "../options.js";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -74,7 +74,7 @@ export function register(program: Command): void {
         process.stdout.write(plotList() + "\n");
         return;
       }
-      if (!Object.prototype.hasOwnProperty.call(FIGURES, kind)) throw new TunebookError(`unknown figure kind "${kind}" (known: ${figureKinds().join(", ")}; see tunebook plot list)`);
+      if (!Object.hasOwn(FIGURES, kind)) throw new TunebookError(`unknown figure kind "${kind}" (known: ${figureKinds().join(", ")}; see tunebook plot list)`);
       if (!path) throw new TunebookError(`tunebook plot ${kind} needs a <path> to the trial logs`);
       if (!opts.out) throw new TunebookError(`tunebook plot ${kind} needs --out FILE.png, FILE.svg or FILE.html`);
       let format: ExportFormat;

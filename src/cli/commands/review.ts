@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { type Finding, type Severity } from "../../analysis/finding.js";
+import type { Finding, Severity } from "../../analysis/finding.js";
 import { trialValue } from "../../analysis/common.js";
 import { type NotChecked, review, type ReviewOptions } from "../../analysis/review.js";
 import { loadStudy } from "../../study/load.js";

@@ -9,7 +9,7 @@ import { parse } from "csv-parse";
 import { looksCutOff } from "../../core/numbers.js";
 import { TunebookError } from "../types.js";
 import { type Decoding, type TextEncoding, checkReadable, decodingFor, textDecoderLabel } from "./decode.js";
-import { type CsvLineFn, IssueLog, forEachTextChunk, readHead, textChunks } from "./text.js";
+import { type CsvLineFn, type IssueLog, forEachTextChunk, readHead, textChunks } from "./text.js";
 
 export type { CsvLineFn } from "./text.js";
 

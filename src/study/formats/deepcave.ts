@@ -192,7 +192,7 @@ async function loadRun(dir: string, b: StudyBuilder, prefix: string | null, grou
     }
     const [cid, budgetRaw, seedRaw, costs, , , statusRaw] = rec as unknown[];
     const key = typeof cid === "number" || typeof cid === "string" ? String(cid) : undefined;
-    if (key === undefined || !Object.prototype.hasOwnProperty.call(cfg, key)) {
+    if (key === undefined || !Object.hasOwn(cfg, key)) {
       log.add(n, "config_id", `config id ${describeValue(cid)} is not in configs.json; line skipped`);
       return;
     }

@@ -169,10 +169,9 @@ export class JsonLineScanner {
    * if (!scanner.line(text, start, end, n)) sink.addObject(JSON.parse(text.slice(start, end)), n);
    */
   line(s: string, start: number, end: number, n: number): boolean {
-    const j = this;
     const sink = this.sink;
-    for (let k = 0; k < j.templates.length; k++) {
-      const g = j.templates[k]!;
+    for (let k = 0; k < this.templates.length; k++) {
+      const g = this.templates[k]!;
       const p = start + g.a.length;
       if (p > end || s.slice(start, p) !== g.a) continue;
       const e1 = scanNumber(s, p, end);
@@ -188,31 +187,31 @@ export class JsonLineScanner {
       sink.push(g.trial, step, g.metric, g.stepFirst ? n2 : n1, n);
       return true;
     }
-    const same = j.same;
-    if (!scanFlatObject(s, start, end, j.keys, j.kinds, j.from, j.to, j.v, j.tail, same)) return false;
-    const { kinds, from, to } = j;
-    if (kinds[j.t] !== JsonKind.String || kinds[j.m] !== JsonKind.String || kinds[j.s] !== JsonKind.Number) return false;
-    if (to[j.t]! === from[j.t]! || to[j.m]! === from[j.m]!) return false;
-    let trial = same[j.t];
+    const same = this.same;
+    if (!scanFlatObject(s, start, end, this.keys, this.kinds, this.from, this.to, this.v, this.tail, same)) return false;
+    const { kinds, from, to } = this;
+    if (kinds[this.t] !== JsonKind.String || kinds[this.m] !== JsonKind.String || kinds[this.s] !== JsonKind.Number) return false;
+    if (to[this.t]! === from[this.t]! || to[this.m]! === from[this.m]!) return false;
+    let trial = same[this.t];
     if (trial === undefined) {
-      trial = sink.intern(s.slice(from[j.t]!, to[j.t]!));
+      trial = sink.intern(s.slice(from[this.t]!, to[this.t]!));
       if (!sink.knows(trial)) return false;
     }
-    const step = parseDecimal(s, from[j.s]!, to[j.s]!) ?? Number(s.slice(from[j.s]!, to[j.s]!));
+    const step = parseDecimal(s, from[this.s]!, to[this.s]!) ?? Number(s.slice(from[this.s]!, to[this.s]!));
     if (!Number.isFinite(step)) return false;
-    const kv = kinds[j.v];
+    const kv = kinds[this.v];
     let value: number | undefined;
-    if (kv === JsonKind.Number) value = parseDecimal(s, from[j.v]!, to[j.v]!) ?? Number(s.slice(from[j.v]!, to[j.v]!));
-    else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[j.v]!, to[j.v]!));
+    if (kv === JsonKind.Number) value = parseDecimal(s, from[this.v]!, to[this.v]!) ?? Number(s.slice(from[this.v]!, to[this.v]!));
+    else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[this.v]!, to[this.v]!));
     if (value === undefined) return false;
-    const metric = same[j.m] ?? sink.intern(s.slice(from[j.m]!, to[j.m]!));
+    const metric = same[this.m] ?? sink.intern(s.slice(from[this.m]!, to[this.m]!));
     // Remember both (checked strings) so the next line's identical values are not scanned.
-    same[j.t] = trial;
-    same[j.m] = metric;
+    same[this.t] = trial;
+    same[this.m] = metric;
     if (kv === JsonKind.Number) {
-      const stepFirst = from[j.s]! < from[j.v]!;
-      const [f1, t1, f2, t2] = stepFirst ? [from[j.s]!, to[j.s]!, from[j.v]!, to[j.v]!] : [from[j.v]!, to[j.v]!, from[j.s]!, to[j.s]!];
-      rememberTemplate(j.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric });
+      const stepFirst = from[this.s]! < from[this.v]!;
+      const [f1, t1, f2, t2] = stepFirst ? [from[this.s]!, to[this.s]!, from[this.v]!, to[this.v]!] : [from[this.v]!, to[this.v]!, from[this.s]!, to[this.s]!];
+      rememberTemplate(this.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric });
     }
     sink.push(trial, step, metric, value, n);
     return true;

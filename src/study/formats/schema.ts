@@ -184,7 +184,6 @@ export function planTrialColumns(keys: readonly string[], options: ReadOptions, 
         plan.metric = metric;
         plan.finalKey = finalPair ?? (has.has(`final_${metric}`) ? `final_${metric}` : undefined);
         plan.bestKey = bestPair ?? (has.has(`best_${metric}`) ? `best_${metric}` : undefined);
-        if (plan.finalKey && has.has(metric)) plan.finalKey = plan.finalKey;
       } else if (valLike ?? lossLike) {
         plan.finalKey = (valLike ?? lossLike)!;
         plan.metric = plan.finalKey;

@@ -418,7 +418,7 @@ export async function scanEventFile(
   const issues: LoadIssue[] = [];
   let records = 0;
   let skippedValues = 0;
-  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  const own = (o: object, k: string) => Object.hasOwn(o, k);
   let hparams: Record<string, HpValue> | undefined;
   let sessionStatus: EventFileResult["sessionStatus"];
   const readHparamsPlugin = (content: Uint8Array | undefined, index: number): void => {

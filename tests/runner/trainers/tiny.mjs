@@ -30,7 +30,7 @@ if (mode === "long-line") {
   await out("\n");
 }
 for (let step = 0; step <= 4; step++) {
-  let loss = (x - 0.3) ** 2 + 1 / (step + 1);
+  const loss = (x - 0.3) ** 2 + 1 / (step + 1);
   const line = { step, "train/loss": loss, objective: loss };
   if (mode === "nan-objective" && step === 4) line.objective = "NaN";
   if (mode === "nan-loss" && step >= 3) line["train/loss"] = "Infinity";
