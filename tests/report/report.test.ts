@@ -89,7 +89,7 @@ describe("tuning report", () => {
       for (const p of pngs) expect(readFileSync(join(dir, "r_files", p)).subarray(1, 4).toString()).toBe("PNG");
       expect(text).toContain(`](r_files/${pngs[0]})`);
     }
-  }, 120_000);
+  }, 300_000);
 
   it("the Reproduce command keeps every option given, and running it gives the same report", () => {
     const dir = mkdtempSync(join(tmpdir(), "tunebook-report-"));
