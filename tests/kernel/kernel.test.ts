@@ -61,7 +61,7 @@ describe("TunebookKernel", () => {
     const r = await run("%isolation --resample 300");
     expect(r.ok).toBe(false);
     expect(r.error).toMatchObject({ ename: "UsageError" });
-    expect(r.error!.evalue).toMatch(/^%isolation \(line 1\): unknown option --resample \(did you mean --resamples\?\)/);
+    expect(r.error!.evalue).toMatch(/^%isolation \(line 1\): unknown option --resample; did you mean --resamples\?/);
     const u = await run("const a = 1\n%nosuch");
     expect(u.error!.evalue).toBe("%nosuch (line 2): unknown magic %nosuch; %lsmagic lists the magics");
     const c = await run("%space");

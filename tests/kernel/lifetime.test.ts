@@ -49,7 +49,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
       is_complete: ["for (let i = 0; i < 3; i++) {", "const x = 1", "%isolaton activation"],
       complete: [
         ["%iso", 4],
-        ["%isolation --boo", 16],
+        ["%isolation --resa", 17],
         ["%isolation activ", 16],
         ["%boundaries --scientific lea", 28],
         ["%config fig", 11],
@@ -57,7 +57,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
       ],
       inspect: [
         ["%isolation?", 11],
-        ["%isolation activation --bootstrap 100", 14],
+        ["%isolation activation --resamples 100", 14],
       ],
     };
     const child = spawn(py!, [join(__dirname, "drive_lifetime.py"), kernel.name, work, join(work, "kernel.log")], { env: { ...process.env, ...kernel.env }, stdio: ["pipe", "pipe", "pipe"] });
@@ -88,7 +88,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
     expect(out.is_complete.map((r: any) => r.status)).toEqual(["incomplete", "complete", "complete"]);
     const [magicName, option, hparam, sciOpt, config, ts] = out.complete as Array<{ matches: string[]; cursor_start: number }>;
     expect(magicName!.matches).toEqual(["%isolation"]);
-    expect(option!.matches).toEqual(["--bootstrap"]);
+    expect(option!.matches).toEqual(["--resamples"]);
     expect(hparam!.matches).toEqual(["activation"]);
     expect(hparam!.cursor_start).toBe(11);
     expect(sciOpt!.matches).toEqual(["learning_rate"]);
@@ -96,7 +96,7 @@ describe.skipIf(!py)("kernel lifetime and protocol", () => {
     expect(ts!.matches).toContain("floor");
     for (const r of out.inspect) {
       expect(r.found).toBe(true);
-      expect(r.data["text/plain"]).toMatch(/^%isolation <scientific>/);
+      expect(r.data["text/plain"]).toMatch(/^%isolation \[scientific…\]/);
     }
 
     // After an interrupt (SIGINT to the process group) the kernel and its browser live on.

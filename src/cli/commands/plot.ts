@@ -104,7 +104,8 @@ export function register(program: Command): void {
         scientific: opts.scientific,
         x: opts.x,
         y: opts.y,
-        trials,
+        // Unknown ids were warned about above; the analysis sees only the trials the study has.
+        trials: trials?.filter((id) => study.trial(id) !== undefined),
         seed: opts.seed === undefined ? undefined : parseIntOption("seed", opts.seed, 0, 0, 2 ** 32 - 1),
         title: opts.title,
         width,
