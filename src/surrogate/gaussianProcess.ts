@@ -128,6 +128,20 @@ function matern(r: number, signal: number): number {
 const BOUNDS = { length: [Math.log(0.01), Math.log(20)], noise: [Math.log(1e-6), Math.log(0.5)], signal: [Math.log(0.05), Math.log(20)] } as const;
 const clampTo = (x: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, x));
 
+/** Per pair (i > j) and group: squared distance before lengthscale scaling, computed once per fit. */
+function pairSquares(data: GpData): Float64Array {
+  const n = data.y.length;
+  const G = data.groups.length;
+  const sq = new Float64Array(((n * (n - 1)) / 2) * G);
+  const tmp = new Float64Array(G);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      groupSq(data.X[i]!, data.X[j]!, data.groups, tmp);
+      sq.set(tmp, ((i * (i - 1)) / 2 + j) * G);
+    }
+  return sq;
+}
+
 /**
  * Log marginal likelihood and its gradient (w.r.t. the log hyperparameters), with a weak
  * log-normal prior on lengthscales (centred on 0.5 unit, σ = 1.5 in log space) so a handful of
@@ -200,16 +214,7 @@ function logLikAndGrad(data: GpData, sq: Float64Array, h: GpHyper): { value: num
  * gpLogLikelihood(data, { logSignal: 0, logLengths: [Math.log(0.5)], logNoise: Math.log(0.01) })?.value
  */
 export function gpLogLikelihood(data: GpData, hyper: GpHyper): { value: number; grad: number[] } | null {
-  const n = data.y.length;
-  const G = data.groups.length;
-  const sq = new Float64Array(((n * (n - 1)) / 2) * G);
-  const tmp = new Float64Array(G);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < i; j++) {
-      groupSq(data.X[i]!, data.X[j]!, data.groups, tmp);
-      sq.set(tmp, ((i * (i - 1)) / 2 + j) * G);
-    }
-  const r = logLikAndGrad(data, sq, hyper);
+  const r = logLikAndGrad(data, pairSquares(data), hyper);
   return r ? { value: r.value, grad: r.grad } : null;
 }
 
@@ -245,14 +250,7 @@ export function fitGp(data: GpData, options: FitOptions = {}): GpModel {
   }
   const n = data.y.length;
   const G = data.groups.length;
-  // Per pair (i > j) and group: squared distance before lengthscale scaling, computed once.
-  const sq = new Float64Array(((n * (n - 1)) / 2) * G);
-  const tmp = new Float64Array(G);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < i; j++) {
-      groupSq(data.X[i]!, data.X[j]!, data.groups, tmp);
-      sq.set(tmp, ((i * (i - 1)) / 2 + j) * G);
-    }
+  const sq = pairSquares(data);
   let h: GpHyper = options.init
     ? { logSignal: options.init.logSignal, logLengths: [...options.init.logLengths], logNoise: options.init.logNoise }
     : { logSignal: 0, logLengths: new Array(G).fill(Math.log(0.5)), logNoise: Math.log(1e-2) };
