@@ -8,11 +8,11 @@ import { studySpeedMatrices, type AlgoPerfScoreResult } from "../analysis/algope
 import { compareAlgorithms, type CompareAlgorithmsResult } from "../analysis/compareAlgorithms.js";
 import { sortFindings, type Finding } from "../core/findings.js";
 import { aggregateIntervalsFigure, algoperfProfileFigure, algoperfStudySpreadFigure, algoperfTimeTable, improvementFigure, scoreDistributionFigure } from "../plots/algoperf.js";
-import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
+import { escapeHtml, scriptJson } from "../plots/export.js";
 import type { Figure } from "../plots/theme.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { VERSION } from "../version.js";
-import { REPORT_CSS, REPORT_JS } from "./report.js";
+import { REPORT_JS, reportHead } from "./report.js";
 
 export interface AlgoPerfReportOptions {
   seed?: number;
@@ -78,18 +78,7 @@ export function renderAlgoPerfHtml(c: AlgoPerfReportContent): string {
     return `<tr><td>${s.rank}</td><td><code>${e(s.submission)}</code></td><td>${f4(s.score)}</td><td>${s.workloadsSolved}/${r.baseWorkloads.length}</td><td>${f4(s.scoreWithoutHeldOutRule)}${s.lostToHeldOut.length ? ` <span class="sub">(${e(s.lostToHeldOut.join(", "))})</span>` : ""}</td><td>${e(s.fastestOn.join(", ") || "–")}</td><td>${f4(iqm.point)} [${f4(iqm.low)}, ${f4(iqm.high)}]</td><td>${gap}</td></tr>`;
   });
   const parts: string[] = [];
-  parts.push(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="tunebook ${e(VERSION)}">
-<title>${e(`tunebook AlgoPerf report — ${r.ruleset} tuning`)}</title>
-<style>${REPORT_CSS}</style>
-<script>${inlinePlotlyJs()}</script>
-</head>
-<body>
-<header>
+  parts.push(`${reportHead(`tunebook AlgoPerf report — ${r.ruleset} tuning`, VERSION)}<header>
 <h1>AlgoPerf: ${e(r.ruleset)}-tuning ruleset</h1>
 <p class="sub">${r.submissions.length} submissions · ${r.baseWorkloads.length} base workloads · held-out variants ${e(r.heldOutWorkloads.join(", "))} · reproduce: <code>${e(c.command)}</code></p>
 </header>

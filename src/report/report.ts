@@ -183,6 +183,23 @@ table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-
 tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
 `;
 
+/** The document head every tunebook report opens with (styles and plotly.js inlined), through `<body>`. */
+export function reportHead(title: string, version: string): string {
+  const e = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="tunebook ${e(version)}">
+<title>${e(title)}</title>
+<style>${REPORT_CSS}</style>
+<script>${inlinePlotlyJs()}</script>
+</head>
+<body>
+`;
+}
+
 export const REPORT_JS = `
 document.querySelectorAll("table.trials").forEach(function (table) {
   table.querySelectorAll("th").forEach(function (th, col) {
@@ -228,18 +245,7 @@ export function renderHtml(c: ReportContent): string {
     ? `${e(fmt(t.best.value))} <span class="sub">(trial <code>${e(t.best.trial)}</code>${t.best.step !== null ? `, step ${e(fmt(t.best.step))}` : ""}; ${Object.entries(t.best.hparams).map(([k, v]) => `${e(k)}=${e(fmt(v))}`).join(", ")})</span>`
     : "–";
   const parts: string[] = [];
-  parts.push(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="tunebook ${e(c.environment.tunebook)}">
-<title>${e(`tunebook report — ${t.study}`)}</title>
-<style>${REPORT_CSS}</style>
-<script>${inlinePlotlyJs()}</script>
-</head>
-<body>
-<header>
+  parts.push(`${reportHead(`tunebook report — ${t.study}`, c.environment.tunebook)}<header>
 <h1>${e(t.study)}</h1>
 <p class="sub">Tuning report · objective ${e(t.objective)} · ${t.trials} trials${c.generatedAt ? ` · generated ${e(c.generatedAt)}` : ""}</p>
 </header>
