@@ -9,7 +9,8 @@ import { safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf } from "./common.js";
 import { varyingHparams } from "./applicability.js";
-import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** One trial on an axis plot. */
 export interface AxisPoint {
@@ -148,5 +149,5 @@ export const axisAnalysis = defineAnalysis({
 /** A clear error for a hyperparameter name the study does not have. */
 export function requireHparam(study: Study, name: string, analysis: string): void {
   const known = study.hyperparameters();
-  if (!known.includes(name)) throw new TunebookError(`${analysis}: the study has no hyperparameter "${name}"${didYouMean(name, known)} (it has: ${known.join(", ") || "none"})`);
+  if (!known.includes(name)) throw new TunebookError(`${analysis}: the study has no hyperparameter "${name}"${didYouMean(name, known, { form: "aside" })} (it has: ${known.join(", ") || "none"})`);
 }

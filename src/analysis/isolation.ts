@@ -9,7 +9,8 @@ import { TunebookError } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamScale, isFeasibleRow, mulberry32, objectiveOf, quantileSorted, scaleOfValues, toScale, trialValue, valueLabel } from "./common.js";
 import { feasibleCount, scientificCandidates } from "./applicability.js";
-import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { didYouMean } from "../util/suggest.js";
 
 export interface IsolationOptions {
   /** The scientific hyperparameter (its values are compared). */
@@ -261,7 +262,7 @@ export const isolationAnalysis = defineAnalysis({
   applies: (s, o) => ((o.scientific ?? scientificCandidates(s)).length === 0 ? "no scientific hyperparameter (a categorical one with 2–10 values, or --scientific)" : feasibleCount(s, o.by) < 2 ? `only ${feasibleCount(s, o.by)} feasible trial(s)` : true),
   run: (s, o): IsolationStudyResult => {
     const has = (name: string) => s.trialRows().some((r) => (r.hparams[name] ?? null) !== null || (r.attrs[name] ?? null) !== null);
-    for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters())} (it has: ${s.hyperparameters().join(", ") || "none"})`);
+    for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters(), { form: "aside" })} (it has: ${s.hyperparameters().join(", ") || "none"})`);
     const byScientific = (o.scientific ?? scientificCandidates(s)).map((scientific) =>
       isolation(s, { scientific, by: o.by, nuisance: o.nuisance, buckets: o.buckets, bootstrap: { resamples: o.resamples, seed: o.seed, level: o.level } }),
     );

@@ -33,11 +33,11 @@
  * changes: `review`, `%foo`, `tunebook analyze foo`, `tunebook plot`, the report and the
  * consistency test (tests/registry/consistency.test.ts) pick it up from the registry.
  */
-import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { TunebookError } from "../core/errors.js";
 import type { Finding } from "../core/findings.js";
 import type { Study } from "../study/study.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** How an option is written on a command line or in a magic (the parser converts the text). */
 export type OptionKind = "string" | "number" | "int" | "list" | "numbers" | "flag";
@@ -177,13 +177,6 @@ export function optionFlag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** " (did you mean x?)" for the closest of `known`, when it is close enough to be a typo. */
-export function didYouMean(word: string, known: readonly string[]): string {
-  if (!known.length) return "";
-  const best = closest(word, known as string[]);
-  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${best}?)` : "";
-}
-
 /**
  * Validate options for an analysis once: unknown names (with a did-you-mean), wrong types and out
  * of range values are a {@link TunebookError}; defaults are filled in. `undefined` values count as
@@ -198,7 +191,7 @@ export function parseOptions<S extends OptionShape>(def: AnalysisDefinition<S, A
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) given[k] = v;
   const known = Object.keys(def.options);
   for (const k of Object.keys(given))
-    if (!known.includes(k)) throw new TunebookError(`${def.name}: unknown option ${k}${didYouMean(k, known)} (options: ${known.join(", ") || "none"})`);
+    if (!known.includes(k)) throw new TunebookError(`${def.name}: unknown option ${k}${didYouMean(k, known, { form: "aside" })} (options: ${known.join(", ") || "none"})`);
   const r = schemaOf(def as AnyAnalysis).safeParse(given);
   if (!r.success) {
     const issue = r.error.issues[0]!;
