@@ -111,6 +111,9 @@ export const commonOptions = {
   resamples: option.int("bootstrap resamples", { default: 500, min: 1 }),
 };
 
+/** The defaults of {@link commonOptions} (for functions that take one of them but are no analysis of their own). */
+export const commonDefaults = optionDefaults(commonOptions);
+
 type OptionShape = Record<string, OptionDef<unknown>>;
 
 /** The parsed options of a definition: each option's value type (defaults filled in). */
@@ -170,6 +173,22 @@ function schemaOf(def: AnyAnalysis): z.ZodType {
     schemas.set(def, s);
   }
   return s;
+}
+
+/**
+ * The values `run` gets when no option is given: each option's default (undefined where the
+ * analysis decides from the data). An analysis module reads its direct call's defaults from here,
+ * so the function called directly and the registry (review, report, magics, CLI) share one default.
+ *
+ * @example
+ * const DEFAULTS = optionDefaults({ resamples: commonOptions.resamples, bins: option.int("bins") });
+ * DEFAULTS.resamples; // 500
+ * DEFAULTS.bins; // undefined
+ */
+export function optionDefaults<S extends OptionShape>(options: S): OptionsOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [k, o] of Object.entries(options)) out[k] = o.default;
+  return out as OptionsOf<S>;
 }
 
 /** `--kebab-case` of an option name, as the CLI writes it. */
