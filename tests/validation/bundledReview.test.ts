@@ -58,7 +58,7 @@ function silentSkips(r: ReviewResult): string[] {
   const why = new Set(r.notChecked.map((n) => n.analysis));
   for (const a of r.skipped) {
     const reason = r.skippedWhy[a];
-    if (!reason || !reason.trim()) out.push(`${a}: no reason`);
+    if (!reason?.trim()) out.push(`${a}: no reason`);
     // adoption runs only when asked (a baseline is given); every other skip is listed for the reader.
     else if (a !== "adoption" && !why.has(a)) out.push(`${a}: not in the not-checked list`);
   }
