@@ -172,13 +172,17 @@ register(
       if (!(seconds > 0) || seconds > 86400) throw new UsageError(`--watch must be a number of seconds in (0, 86400], not ${JSON.stringify(a.options.watch)}`);
       const { watchStudy } = await import("../study/watch.js");
       const update = ctx.newDisplay();
-      let study: Study | undefined;
-      for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
-        study = s;
-        ctx.locals[name] = s; // the variable follows the study while the cell runs
-        update(summaryBundle(summarizeStudy(s), name));
-      }
-      return study;
+      // The stop button ends the watch, not the cell: NAME keeps the last snapshot.
+      return ctx.endOnInterrupt(async () => {
+        let study: Study | undefined;
+        for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
+          study = s;
+          ctx.locals[name] = s; // the variable follows the study while the cell runs
+          update(summaryBundle(summarizeStudy(s), name));
+        }
+        if (ctx.signal.aborted) ctx.print(`stopped watching (interrupted); ${name} holds the last snapshot shown above`);
+        return study;
+      });
     },
   }),
 

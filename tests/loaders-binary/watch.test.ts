@@ -71,9 +71,9 @@ async function followOptuna(url: string, target: string, name: string) {
     for await (const s of watchStudy(target, { study: name }, { seconds: 0.1 })) snapshots.push(s);
   })();
   const cli = watchCli([target, "--study", name, "--watch", "0.2", "--json"]);
-  // 9 trials: 2, 5 and 8 pruned after four reports; each step sleeps 0.15 s, so a trial runs for
-  // 0.45-0.75 s and both watchers see it running.
-  await liveWriter(url, name, 9, () => undefined, ["prune", "sleep=0.15"]);
+  // 9 trials: 2, 5 and 8 pruned after four reports; each step sleeps 0.3 s, so a trial runs for
+  // 0.9-1.5 s and both watchers see it running, even on a busy machine.
+  await liveWriter(url, name, 9, () => undefined, ["prune", "sleep=0.3"]);
   await api; // ends by itself: no trial running and nothing changed
   const end = await cli.exited;
   const optuna = dump(url).find((s) => s.name === name)!;
