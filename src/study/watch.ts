@@ -7,10 +7,10 @@
  * (`openLastLine`) is held back until the line is the same at two loads in a row, and a load that
  * fails on a file ending mid-line is retried once before the error is reported.
  *
- * The watch ends at the first load where the study has trials, none running, no line is
- * half-written and nothing changed since the previous load (so one poll between two trials of a
- * running optimizer does not end it), or when `signal` is aborted. A log that records no running trials therefore ends once
- * it stopped growing for one interval: pick an interval longer than the writer's pauses.
+ * The watch ends once the study has trials and, for `quietSeconds` (default: two intervals, at
+ * least 10 s), none was running, no line was half-written and nothing changed — an optimizer's
+ * pause between two trials is far shorter — or when `signal` is aborted. A log that records no
+ * running trials therefore ends once it stopped growing for that long.
  */
 import { stat } from "node:fs/promises";
 import { loadStudy, type LoadOptions } from "./load.js";
@@ -23,6 +23,8 @@ import { stringifyJson } from "../util/fs.js";
 export interface WatchOptions {
   /** Seconds between loads. */
   seconds: number;
+  /** How long the study must stay idle (nothing running, nothing changed) to end the watch; default max(2 × seconds, 10). */
+  quietSeconds?: number;
   signal?: AbortSignal;
 }
 
@@ -45,6 +47,9 @@ async function fingerprint(file: string): Promise<string | undefined> {
  */
 export async function* watchStudy(path: string, options: LoadOptions, watch: WatchOptions): AsyncGenerator<Study> {
   let last = "";
+  const quietMs = (watch.quietSeconds ?? Math.max(2 * watch.seconds, 10)) * 1000;
+  /** When the study last changed or had a running trial or a half-written line. */
+  let active = Date.now();
   /** Half-written last lines seen at the previous load (file, line, fingerprint). */
   let open = new Set<string>();
   /** The error of the previous load, when it failed on a file ending mid-line. */
@@ -92,8 +97,9 @@ export async function* watchStudy(path: string, options: LoadOptions, watch: Wat
       last = key;
       yield study;
     }
-    // A study with no trial yet (created, its optimizer still starting) is not done.
-    if (!changed && !pending && study.size > 0 && study.statusCounts().running === 0) return;
+    // A study with no trial yet (created, its optimizer still starting) is not done either.
+    if (changed || pending || study.size === 0 || study.statusCounts().running > 0) active = Date.now();
+    else if (Date.now() - active >= quietMs) return;
     await pause();
   }
 }
