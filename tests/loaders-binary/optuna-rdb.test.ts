@@ -4,15 +4,14 @@
  * same study (`rdb.py dump`). SQLite always; PostgreSQL when TUNEBOOK_PG_URL is set
  * (.ci/services/30-postgres.sh starts Debian's server on 127.0.0.1 and sets it).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { listOptunaStudies, loadOptunaRdb } from "../../src/study/formats/optunaRdb.js";
-import type { Study } from "../../src/study/study.js";
-import { TunebookError, type HpValue } from "../../src/study/types.js";
+import { TunebookError } from "../../src/study/types.js";
 import { runCli } from "../helpers/cli.js";
 import { PY, dump, expectConsistent, expectSameAsOptuna, liveWriter, noOptuna, num, py, type OptunaStudy } from "../helpers/optuna.js";
 
