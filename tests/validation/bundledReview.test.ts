@@ -95,18 +95,19 @@ describe("tunebook review on every bundled study", () => {
     expect(silent).toEqual([]);
   }, 300_000);
 
-  const studies: Array<{ path: string; raw: string[]; needs?: "better-sqlite3" }> = [
+  const studies: Array<{ path: string; raw: string[]; needs?: "better-sqlite3"; study?: string }> = [
     { path: join(DATA, "deepcave_mnist/run_1"), raw: ["deepcave/run_1"] },
     { path: join(DATA, "deepcave_mnist/run_2"), raw: ["deepcave/run_2"] },
     { path: join(DATA, "mnist_tunebook/study"), raw: ["mnist_tunebook/mnist-bundled"] },
-    { path: join(DATA, "optuna_mlp_lr/study.db"), raw: [], needs: "better-sqlite3" },
+    { path: join(DATA, "optuna_mlp_lr/study.db"), raw: [], needs: "better-sqlite3", study: "mlp-lr" },
+    { path: join(DATA, "optuna_mlp_lr/study.db"), raw: [], needs: "better-sqlite3", study: "two-objectives" },
     { path: join(DATA, "algoperf_v05/trials_summary.csv"), raw: [] },
     { path: join(DATA, "algoperf_v05/raw_logdir/prize_qualification_baseline"), raw: [] },
     ...["lr-seeds", "lr-batch", "dropout", "long-train", "short-train", "noisy"].map((n) => ({ path: join(ROOT, "validation/planted/runs", n), raw: corpus.filter((s) => s.source === "planted" && s.name === `planted/planted-${n}`).map((s) => s.name) })),
   ];
   for (const s of studies) {
-    it.skipIf(s.needs === "better-sqlite3" && !hasSqlite)(`${s.path.slice(ROOT.length)}: no finding the rules call wrong, nothing skipped silently${s.needs ? ` (needs ${s.needs})` : ""}`, async () => {
-      const r = review(await loadStudy(s.path));
+    it.skipIf(s.needs === "better-sqlite3" && !hasSqlite)(`${s.path.slice(ROOT.length)}${s.study ? ` (${s.study})` : ""}: no finding the rules call wrong, nothing skipped silently${s.needs ? ` (needs ${s.needs})` : ""}`, async () => {
+      const r = review(await loadStudy(s.path, s.study ? { study: s.study } : {}));
       const raw = s.raw.map((n) => rawByName.get(n)!);
       expect(raw.every(Boolean)).toBe(true);
       const parts = r.groups ? Object.values(r.groups) : [r];
