@@ -51,6 +51,8 @@ export class MagicRuntime {
   signal: AbortSignal = new AbortController().signal;
   /** Name of the notebook variable holding the current study (set by %load / %run). */
   current = "study";
+  /** Magics running that end themselves on an interrupt (see MagicContext.endOnInterrupt). */
+  endsOnInterrupt = 0;
   private displays = 0;
   /** Figure outputs: views (`%config figures=…`), the warm browser for PNGs, the plotly.js carrier. */
   readonly figures: KernelFigures;
@@ -124,6 +126,14 @@ export class MagicRuntime {
     const ctx: MagicContext = {
       locals: this.locals,
       signal,
+      endOnInterrupt: async (work) => {
+        this.endsOnInterrupt++;
+        try {
+          return await work();
+        } finally {
+          this.endsOnInterrupt--;
+        }
+      },
       bind,
       runtime: this,
       show: (b) => sendDisplay(b),
