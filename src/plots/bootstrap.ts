@@ -28,6 +28,7 @@ export function bootstrapFigure(result: BestOfNResult, options: BootstrapFigureO
   const box = (name: string, q: (b: (typeof budgets)[number]) => BestOfNResult["budgets"][number]["exact"] | undefined, color: string, offset: string): Trace => ({
     type: "box",
     name,
+    meta: { role: offset },
     x: labels,
     q1: budgets.map((b) => q(b)?.quantiles.p25 ?? null),
     median: budgets.map((b) => q(b)?.quantiles.p50 ?? null),

@@ -25,6 +25,7 @@ export function checkpointsFigure(result: CheckpointResult, options: FigureOptio
     {
       type: "bar",
       name: "trials",
+      meta: { role: "best-step-histogram" },
       showlegend: false,
       x: centers,
       y: counts,
@@ -42,6 +43,7 @@ export function checkpointsFigure(result: CheckpointResult, options: FigureOptio
     data.push({
       type: "scatter",
       mode: "markers",
+      meta: { role: "median" },
       name: `median ${Math.round(d.median * 100)}% (IQR ${Math.round(d.q25 * 100)}–${Math.round(d.q75 * 100)}%)`,
       x: [d.median],
       y: [0],

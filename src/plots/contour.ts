@@ -73,9 +73,9 @@ export function contourFigure(axis: AxisPlotData, options: ContourOptions = {}):
   const feas = pts.filter((q) => q.p.feasible);
   const inf = pts.filter((q) => !q.p.feasible);
   const data: Trace[] = [
-    { type: "heatmap", name: `best ${plotText(axis.objective.metric)} in cell`, x: xc, y: yc, z, colorscale: objectiveColorscale(dir), zsmooth: false, colorbar: { title: { text: `best ${plotText(axis.objective.metric)}`, side: "right" }, thickness: 14 }, hoverongaps: false, hovertemplate: `best ${plotText(axis.objective.metric)} %{z}<extra></extra>` },
-    { type: "scatter", mode: "markers", name: `trials (${count(feas.length)})`, x: feas.map(jx), y: feas.map(jy), marker: { color: "#1F2933", size: Math.max(3, style.size - 2), opacity: Math.min(0.7, style.opacity + 0.1) }, hoverinfo: "skip" },
-    { type: "scatter", mode: "markers", name: `infeasible (${count(inf.length)})`, x: inf.map(jx), y: inf.map(jy), marker: { ...infeasibleMarker(pts.length), size: Math.max(5, style.size) }, hoverinfo: "skip" },
+    { type: "heatmap", meta: { role: "best-in-cell" }, name: `best ${plotText(axis.objective.metric)} in cell`, x: xc, y: yc, z, colorscale: objectiveColorscale(dir), zsmooth: false, colorbar: { title: { text: `best ${plotText(axis.objective.metric)}`, side: "right" }, thickness: 14 }, hoverongaps: false, hovertemplate: `best ${plotText(axis.objective.metric)} %{z}<extra></extra>` },
+    { type: "scatter", mode: "markers", meta: { role: "feasible" }, name: `trials (${count(feas.length)})`, x: feas.map(jx), y: feas.map(jy), marker: { color: "#1F2933", size: Math.max(3, style.size - 2), opacity: Math.min(0.7, style.opacity + 0.1) }, hoverinfo: "skip" },
+    { type: "scatter", mode: "markers", meta: { role: "infeasible" }, name: `infeasible (${count(inf.length)})`, x: inf.map(jx), y: inf.map(jy), marker: { ...infeasibleMarker(pts.length), size: Math.max(5, style.size) }, hoverinfo: "skip" },
   ];
   const axisFor = (s: AxisSeries) =>
     s.scale === "categorical"

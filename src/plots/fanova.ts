@@ -41,6 +41,7 @@ export function fanovaFigure(result: FanovaResult, options: FigureOptions & { pa
       return {
         type: "bar",
         orientation: "h",
+        meta: { role: k },
         name: k === "main" ? "main effect" : k === "pair" ? "pairwise interaction" : "conditional (within its subspace)",
         x: bs.map((b) => b.effect.fraction),
         y: bs.map(label),
@@ -111,6 +112,7 @@ export function partialDependenceFigure(result: FanovaResult, options: FigureOpt
       data.push({
         type: "scatter",
         mode: "markers",
+        meta: { role: "mean" },
         x: pd.x.map((v) => plotText(v)),
         y: pd.mean,
         xaxis: p.xref,
@@ -120,9 +122,9 @@ export function partialDependenceFigure(result: FanovaResult, options: FigureOpt
         hovertemplate: `${name} = %{x}<br>predicted %{y:.4g}<extra></extra>`,
       });
     } else {
-      data.push({ type: "scatter", mode: "lines", x: pd.x, y: pd.high, xaxis: p.xref, yaxis: p.yref, line: { width: 0 }, hoverinfo: "skip" });
-      data.push({ type: "scatter", mode: "lines", x: pd.x, y: pd.low, xaxis: p.xref, yaxis: p.yref, line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(46,104,165,0.18)", hoverinfo: "skip" });
-      data.push({ type: "scatter", mode: "lines", x: pd.x, y: pd.mean, xaxis: p.xref, yaxis: p.yref, line: { color: COLORS.feasible, width: 2 }, hovertemplate: `${name} = %{x:.4g}<br>predicted %{y:.4g}<extra></extra>` });
+      data.push({ type: "scatter", mode: "lines", meta: { role: "band-high" }, x: pd.x, y: pd.high, xaxis: p.xref, yaxis: p.yref, line: { width: 0 }, hoverinfo: "skip" });
+      data.push({ type: "scatter", mode: "lines", meta: { role: "band-low" }, x: pd.x, y: pd.low, xaxis: p.xref, yaxis: p.yref, line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(46,104,165,0.18)", hoverinfo: "skip" });
+      data.push({ type: "scatter", mode: "lines", meta: { role: "mean" }, x: pd.x, y: pd.mean, xaxis: p.xref, yaxis: p.yref, line: { color: COLORS.feasible, width: 2 }, hovertemplate: `${name} = %{x:.4g}<br>predicted %{y:.4g}<extra></extra>` });
     }
     // Narrow panels: label log axes by decade only (1-2-5 labels collide).
     (layout as Record<string, unknown>)[p.xaxis] = axisLayout("", cat ? "categorical" : pd.scale, { domain: p.xdomain, anchor: p.yref, ...(pd.scale === "log" ? { dtick: 1 } : {}) });

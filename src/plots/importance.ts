@@ -16,6 +16,7 @@ export function importanceFigure(result: ImportanceResult, options: FigureOption
       type: "bar",
       orientation: "h",
       name: "importance",
+      meta: { role: "importance" },
       x: items.map((h) => h.importance),
       y: items.map((h) => plotText(h.hparam)),
       marker: { color: items.map((_, i) => (i === items.length - 1 ? COLORS.best : COLORS.feasible)) },

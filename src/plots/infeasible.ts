@@ -53,6 +53,7 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
     data.push({
       type: "bar",
       name: "infeasible fraction",
+      meta: { role: "infeasible-fraction" },
       showlegend: false,
       x: labels.map((_, k) => k),
       y: regions.map((r) => r.fraction),

@@ -57,6 +57,7 @@ export function lrSweepFigure(result: LrSweepResult, curves: SweepCurve[] = [], 
       type: "scatter",
       mode: "markers",
       name: "stable trials",
+      meta: { role: "stable" },
       x: stable.map((t) => t.learningRate),
       y: stable.map((t) => t.best),
       marker: { color: COLORS.feasible, size: 10 },
@@ -86,6 +87,7 @@ export function lrSweepFigure(result: LrSweepResult, curves: SweepCurve[] = [], 
       type: "scatter",
       mode: "lines",
       name: `${plotText(lrName)}=${formatValue(t.learningRate)}`,
+      meta: { role: t.stable ? "curve" : "unstable-curve", trial: t.trial },
       showlegend: false,
       x: c.steps,
       y: c.values.map((v) => (Number.isFinite(v) ? v : null)),
@@ -101,7 +103,7 @@ export function lrSweepFigure(result: LrSweepResult, curves: SweepCurve[] = [], 
     }
   }
   if (marks.x.length)
-    data.push({ type: "scatter", mode: "markers", name: "instability starts", x: marks.x, y: marks.y, xaxis: "x2", yaxis: "y2", marker: { symbol: "x", color: COLORS.infeasible, size: 11, line: { width: 2 } }, hoverinfo: "x+y" });
+    data.push({ type: "scatter", mode: "markers", name: "instability starts", meta: { role: "instability-start" }, x: marks.x, y: marks.y, xaxis: "x2", yaxis: "y2", marker: { symbol: "x", color: COLORS.infeasible, size: 11, line: { width: 2 } }, hoverinfo: "x+y" });
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   if (result.lrStar !== null) {

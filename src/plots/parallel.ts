@@ -67,6 +67,7 @@ export function parallelFigure(axis: AxisPlotData, options: FigureOptions = {}):
   const data: Trace[] = [
     {
       type: "parcoords",
+      meta: { role: "parallel" },
       dimensions: dims,
       line: { color: feasible.map((p) => p.y), colorscale: objectiveColorscale(dir), showscale: true, colorbar: { title: { text: plotText(axis.objective.metric), side: "right" }, thickness: 14 } },
       labelangle: -20,

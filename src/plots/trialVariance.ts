@@ -55,11 +55,12 @@ export function trialVarianceFigure(result: TrialVarianceResult, options: TrialV
       texts.push(`${plotText(c.trials[k] ?? "")}<br>${plotText(metric)}: ${formatValue(v)}`);
     }),
   );
-  data.push({ type: "scatter", mode: "markers", name: "one repeat (seed)", x: xs, y: ys, text: texts, hoverinfo: "text", marker: { color: COLORS.feasible, size: 8, opacity: 0.7 } });
+  data.push({ type: "scatter", mode: "markers", name: "one repeat (seed)", meta: { role: "repeat" }, x: xs, y: ys, text: texts, hoverinfo: "text", marker: { color: COLORS.feasible, size: 8, opacity: 0.7 } });
   data.push({
     type: "scatter",
     mode: "markers",
     name: "mean ± 1 std",
+    meta: { role: "mean" },
     x: configs.map((_, i) => i + 0.3),
     y: configs.map((c) => c.mean),
     error_y: { type: "data", array: configs.map((c) => (Number.isFinite(c.std) ? c.std : 0)), color: COLORS.best, thickness: 2, width: 8 },

@@ -52,6 +52,7 @@ export function warmupFigure(plan: WarmupPlan, outcomes: WarmupOutcome[] = [], o
       type: "scatter",
       mode: "lines",
       name: `warmup ${count(t.warmup_steps)} steps`,
+      meta: { role: "curve" },
       x: xs,
       y: xs.map((s) => lrAt(t, s)),
       line: { color: seriesColor(i), width: 2 },
@@ -75,8 +76,8 @@ export function warmupFigure(plan: WarmupPlan, outcomes: WarmupOutcome[] = [], o
     const lo = ys.length ? Math.min(...ys) : 0;
     const hi = ys.length ? Math.max(...ys) : 1;
     const edge = obj.direction === "minimize" ? hi + 0.1 * (hi - lo || 1) : lo - 0.1 * (hi - lo || 1);
-    data.push({ type: "scatter", mode: "lines+markers", name: "result per warmup length", x: ok.map((o) => Math.max(1, o.warmupSteps)), y: ys, xaxis: "x2", yaxis: "y2", marker: { color: COLORS.feasible, size: 10 }, line: { color: COLORS.feasible } });
-    data.push({ type: "scatter", mode: "markers", name: `unstable / failed: ${bad.length}`, x: bad.map((o) => Math.max(1, o.warmupSteps)), y: bad.map(() => edge), xaxis: "x2", yaxis: "y2", marker: { symbol: "x", color: COLORS.infeasible, size: 13 }, cliponaxis: false });
+    data.push({ type: "scatter", mode: "lines+markers", name: "result per warmup length", meta: { role: "result" }, x: ok.map((o) => Math.max(1, o.warmupSteps)), y: ys, xaxis: "x2", yaxis: "y2", marker: { color: COLORS.feasible, size: 10 }, line: { color: COLORS.feasible } });
+    data.push({ type: "scatter", mode: "markers", name: `unstable / failed: ${bad.length}`, meta: { role: "unstable" }, x: bad.map((o) => Math.max(1, o.warmupSteps)), y: bad.map(() => edge), xaxis: "x2", yaxis: "y2", marker: { symbol: "x", color: COLORS.infeasible, size: 13 }, cliponaxis: false });
     rightAxes = {
       xaxis2: { ...axisLayout("warmup steps (log scale)", "log"), domain: [0.56, 1], anchor: "y2" },
       yaxis2: { ...axisLayout(`best ${metricTitle(obj.metric, obj.direction)}`), anchor: "x2" },
