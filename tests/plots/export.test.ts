@@ -48,8 +48,8 @@ describe.skipIf(!chromium)("FigureExporter (headless Chromium)", () => {
     const plain = decodePng(await ex.toPng(fig, { width: 400, height: 300 }));
     const withHover = decodePng(await ex.toPng({ ...fig, data: fig.data.map(hover) }, { width: 400, height: 300 }));
     expect(Buffer.from(withHover.pixels).equals(Buffer.from(plain.pixels))).toBe(true);
-    // Control: the same text with mode "markers+text" is drawn next to the markers.
-    const shown: Figure = { ...fig, data: fig.data.map((t) => ({ ...hover(t), mode: "markers+text", textposition: "top center" })) };
+    // Control: the same text with mode "text+markers" is drawn next to the markers.
+    const shown: Figure = { ...fig, data: fig.data.map((t) => ({ ...hover(t), mode: "text+markers", textposition: "top center" }) as Figure["data"][number]) };
     const labelled = decodePng(await ex.toPng(shown, { width: 400, height: 300 }));
     expect(nonWhiteFraction(labelled, 60, 50, 380, 250)).toBeGreaterThan(nonWhiteFraction(plain, 60, 50, 380, 250) * 1.2);
   }, 60_000);
