@@ -361,6 +361,26 @@ export function parseStatus(v: unknown): TrialStatus | undefined {
 }
 
 /**
+ * Does the file end in the middle of a line (no newline after its last byte)? A writer may still
+ * be appending to that line. An empty file is not.
+ *
+ * @example
+ * if (await endsMidLine("runs.jsonl")) issue.openLastLine = true;
+ */
+export async function endsMidLine(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, size - 1);
+    return b[0] !== 0x0a && b[0] !== 0x0d;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Collects load issues for one file, keeping the first `cap` and counting the rest, so that a
  * file of a million bad lines does not produce a million warnings.
  *
