@@ -65,8 +65,9 @@ const plotlySources: Partial<Record<PlotlyBundle, string>> = {};
 
 /** The full plotly.js, from `node_modules/plotly.js-dist-min`. */
 function fullPlotlyPath(): string {
+  const require = createRequire(import.meta.url);
   try {
-    return createRequire(import.meta.url).resolve("plotly.js-dist-min/plotly.min.js");
+    return require.resolve("plotly.js-dist-min/plotly.min.js");
   } catch {
     throw new TunebookError("plotly.js-dist-min is not installed (npm install plotly.js-dist-min)");
   }
