@@ -11,7 +11,8 @@ import { learningRateSweep } from "../src/analysis/warmup.js";
 import { review } from "../src/analysis/review.js";
 import { loadStudy } from "../src/study/load.js";
 import { readAll } from "../validation/sources.js";
-import { boundaryCases, curveCases, instabilityCases, } from "../validation/rules.js";
+import { boundaryCases, curveCases, instabilityCases, importanceNullCases } from "../validation/rules.js";
+import { IMPORTANCE_ALPHA, importance } from "../src/analysis/importance.js";
 
 interface Tally {
   tp: number;
@@ -103,6 +104,34 @@ for (const c of iCases) {
   cases++;
 }
 
+// Importance on null hyperparameters: a column permuted among the trials that set it is unrelated to
+// the objective by construction, so any "it matters" for it is a chance flag.
+const nCases = studies.flatMap((st) => importanceNullCases(st, 10));
+const nullTally = { n: 0, flagged: 0, top: 0, per: new Map<string, { n: number; flagged: number }>() };
+const nullSkipped = new Map<string, string>();
+for (const c of nCases) {
+  const s = toStudy(c.study);
+  const r = importance(s);
+  if (r.findings.some((f) => f.code === "importance.not_identifiable")) {
+    nullSkipped.set(c.study.name, "not identifiable");
+    continue;
+  }
+  const imp = r.importances.find((x) => x.hparam === c.hparam);
+  if (!imp || imp.insufficient) {
+    nullSkipped.set(`${c.study.name}:${c.hparam}`, "too few trials where it is set");
+    continue;
+  }
+  const flagged = imp.importance > 0;
+  const e = nullTally.per.get(c.study.name) ?? { n: 0, flagged: 0 };
+  e.n++;
+  if (flagged) e.flagged++;
+  nullTally.per.set(c.study.name, e);
+  nullTally.n++;
+  if (flagged) nullTally.flagged++;
+  if (r.findings.some((f) => f.code === "importance.top" && (f.evidence.importances as Array<{ hparam: string }>)[0]?.hparam === c.hparam)) nullTally.top++;
+  sources.add(c.source);
+}
+
 // Preconditions: rules that must stay silent on the bundled studies, whatever else they find.
 const pre: Array<{ study: string; code: string; why: string }> = [];
 const preChecks: Array<{ path: string; silent: RegExp; why: string }> = [
@@ -133,9 +162,11 @@ for (const [code, t] of rows) {
 }
 const verbose = process.argv.includes("--verbose") || process.env.FINDINGS_VERBOSE === "1";
 if (verbose) {
+  for (const [k, e] of nullTally.per) process.stdout.write(`  importance null flags on ${k}: ${e.flagged} of ${e.n}\n`);
+  for (const [k, why] of nullSkipped) process.stdout.write(`  importance null cases not scored on ${k}: ${why}\n`);
   for (const [code, t] of rows) {
     if (t.examples.fp.length) process.stdout.write(`  ${code} false alarms: ${t.examples.fp.slice(0, 12).join("; ")}\n`);
-    if (t.examples.fn.length) process.stdout.write(`  ${code} misses: ${t.examples.fn.slice(0, 12).join("; ")}\n`);
+    if (t.examples.fn.length) process.stdout.write(`  ${code} misses: ${t.examples.fn.slice(0, 40).join("; ")}\n`);
   }
   if (interior.ids.length) process.stdout.write(`  interior-best sweeps flagged: ${interior.ids.slice(0, 12).join("; ")}\n`);
   for (const b of lrStarBad) process.stdout.write(`  lr* not below the unstable region: ${b}\n`);
@@ -154,5 +185,7 @@ for (const code of ["curves.saturated", "curves.still_improving", "curves.overfi
   const s = stat.get(code);
   goal(!!s && s.p >= 0.9 && s.r >= 0.8, `${code} precision ≥ 90% and recall ≥ 80%: ${s ? `${pct(s.p)} / ${pct(s.r)} over ${s.n} cases` : "no cases"}`);
 }
+const nullRate = nullTally.n ? nullTally.flagged / nullTally.n : NaN;
+goal(nullTally.n > 0 && nullRate <= IMPORTANCE_ALPHA, `importance: chance flags of a permuted (unimportant) hyperparameter ≤ α = ${IMPORTANCE_ALPHA}: ${pct(nullRate)} (${nullTally.flagged} of ${nullTally.n} null cases over ${nullTally.per.size} studies; named top ${nullTally.top} times)`);
 goal(lrStarN > 0 && lrStarOk === lrStarN, `lr* below the unstable region on every sweep that has one: ${lrStarOk} of ${lrStarN}`);
 goal(pre.length === 0, `no finding from a rule whose preconditions do not hold: ${pre.length} such finding${pre.length === 1 ? "" : "s"}${pre.length ? ` (${[...new Set(pre.map((p) => `${p.code} on ${p.study}`))].join("; ")})` : ""}`);

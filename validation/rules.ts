@@ -344,3 +344,63 @@ export function instabilityCases(study: RawStudy): InstabilityCase[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- importance null cases
+
+export interface ImportanceNullCase {
+  kind: "importance_null";
+  id: string;
+  source: RawStudy["source"];
+  /** The study with `hparam`'s values permuted among the trials that set it. */
+  study: RawStudy;
+  hparam: string;
+  /** Always false: a permuted column is unrelated to the objective by construction. */
+  labels: Labels;
+}
+
+/** A small seeded generator (mulberry32) so the null cases are the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Null cases for hyperparameter importance: for every hyperparameter that varies over a study's
+ * trials (seeds excluded), `reps` copies of the study in which that hyperparameter's values are
+ * shuffled (Fisher–Yates) among the trials that set it — conditional ones stay conditional. The
+ * shuffled column carries no information about the objective, so `importance.important` for it is
+ * false: whatever the check says about it is chance. Only studies with at least 20 feasible trials
+ * (fewer are not ranked at all).
+ */
+export function importanceNullCases(study: RawStudy, reps: number): ImportanceNullCase[] {
+  const out: ImportanceNullCase[] = [];
+  if (study.trials.filter(isFeasible).length < 20) return out;
+  const names = new Set<string>();
+  for (const t of study.trials) for (const k of Object.keys(t.hparams)) if (!/seed/i.test(k)) names.add(k);
+  for (const h of [...names].sort()) {
+    const set = study.trials.map((t, i) => [t.hparams[h], i] as const).filter(([v]) => v !== null && v !== undefined);
+    if (new Set(set.map(([v]) => String(v))).size < 2) continue;
+    for (let r = 0; r < reps; r++) {
+      let seed = r + 1;
+      for (const ch of `${study.name}:${h}`) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) >>> 0;
+      const rnd = rng(seed);
+      const vals = set.map(([v]) => v);
+      for (let i = vals.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [vals[i], vals[j]] = [vals[j], vals[i]];
+      }
+      const trials = study.trials.map((t) => ({ ...t, hparams: { ...t.hparams } }));
+      set.forEach(([, i], k) => {
+        trials[i]!.hparams[h] = vals[k]!;
+      });
+      out.push({ kind: "importance_null", id: `${study.name}:${h}:perm${r}`, source: study.source, study: { ...study, trials }, hparam: h, labels: { "importance.important": false } });
+    }
+  }
+  return out;
+}

@@ -6,6 +6,8 @@
 import type { Direction } from "../study/types.js";
 import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
 import { sampleStandardDeviation } from "../stats/sampleStandardDeviation.js";
+import { differencesStandardDeviation } from "../stats/differencesStandardDeviation.js";
+import { studentTCdf } from "../stats/studentTCdf.js";
 
 /** Step/value arrays of one metric, sorted by step. */
 export interface CurveData {
@@ -132,4 +134,43 @@ export function stdev(xs: number[]): number {
  */
 export function r6(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
+}
+
+/** {@link endGain}: how much better the end window is than the window before it. */
+export interface EndGain {
+  /** mean(before) − mean(end), lower-is-better values: positive when the end is better. */
+  gain: number;
+  /** Per-point noise: stdev of the successive differences over both windows / √2. */
+  noise: number;
+  /** One-sided p-value of "the end is better" against that noise (NaN with fewer than 2 points in a window). */
+  pValue: number;
+}
+
+/**
+ * Is a curve still improving at its end? Compares the mean of the end window
+ * `values[endFrom..to)` with the mean of the window just before it `values[beforeFrom..endFrom)`
+ * (lower is better), against the noise measured on the curve itself: successive differences
+ * remove a locally linear trend, so their stdev / √2 is the per-point noise σ, and the gain's
+ * standard error is σ·√(1/n₁ + 1/n₂), referred to Student's t with n₁ + n₂ − 2 degrees of freedom.
+ * Comparing with the window before, not fitting a line inside the end window alone: a line over
+ * the last few points cannot tell a recovery from a dip (or one lucky last evaluation) from
+ * improvement past what was already reached. A one-off glitch (an evaluation far off the curve)
+ * raises σ as much as the gain, so it does not read as progress.
+ *
+ * @example
+ * endGain([5, 4, 3, 2.6, 2.2, 2, 1.6, 1.2], 2, 5, 8).gain; // ≈ 1 (mean 2.6 before, 1.6 at the end)
+ */
+export function endGain(values: ArrayLike<number>, beforeFrom: number, endFrom: number, to: number): EndGain {
+  const nB = endFrom - beforeFrom;
+  const nE = to - endFrom;
+  let sB = 0;
+  let sE = 0;
+  for (let i = beforeFrom; i < endFrom; i++) sB += values[i]!;
+  for (let i = endFrom; i < to; i++) sE += values[i]!;
+  const gain = nB > 0 && nE > 0 ? sB / nB - sE / nE : NaN;
+  if (nB < 2 || nE < 2) return { gain, noise: NaN, pValue: NaN };
+  const noise = differencesStandardDeviation(values, beforeFrom, to) / Math.SQRT2;
+  if (!(noise > 0)) return { gain, noise: 0, pValue: gain > 0 ? 0 : 1 };
+  const se = noise * Math.sqrt(1 / nB + 1 / nE);
+  return { gain, noise, pValue: 1 - studentTCdf(gain / se, nB + nE - 2) };
 }

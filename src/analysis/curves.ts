@@ -16,9 +16,8 @@ import { Study } from "../study/study.js";
 import type { Direction } from "../study/types.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles, type MetricRoles } from "./metricRoles.js";
-import { type CurveData, argminFinite, firstIndexAtOrAfter, lowerIsBetter, movingAverage, r6, smooth } from "./curveMath.js";
+import { type CurveData, argminFinite, endGain, firstIndexAtOrAfter, lowerIsBetter, movingAverage, r6, smooth } from "./curveMath.js";
 import { differencesStandardDeviation } from "../stats/differencesStandardDeviation.js";
-import { linearRegressionSlope } from "../stats/linearRegressionSlope.js";
 import { median } from "../stats/median.js";
 import { resolveMetricRoles as rolesOf } from "./metricRoles.js";
 import { TunebookError } from "../core/errors.js";
@@ -64,8 +63,10 @@ export interface CurveThresholds {
   noisyLate: number;
   /** `curves.still_improving`: the end window is the last `endFraction` of the steps. Default 0.2. */
   endFraction: number;
-  /** `curves.still_improving`: least-squares improvement over the end window at least this (relative) and above 2× noise. Default 0.02. */
+  /** `curves.still_improving`: the mean of the last `endFraction` of steps beats the mean of as many points before by at least this (relative). Default 0.015. */
   stillImproving: number;
+  /** `curves.still_improving`: and that gain is significant at this one-sided level against the curve's own noise. Default 0.05. */
+  stillImprovingAlpha: number;
   /** `curves.saturated`: "at its best" means within this (relative) of the smoothed best. Default 0.02. */
   saturationTolerance: number;
   /** `curves.saturated`: reached its best (within tolerance) by this fraction of training and stayed there. Default 0.5. */
@@ -90,6 +91,7 @@ export const DEFAULT_CURVE_THRESHOLDS: Readonly<CurveThresholds> = Object.freeze
   noisyLate: 0.035,
   endFraction: 0.2,
   stillImproving: 0.015,
+  stillImprovingAlpha: 0.05,
   saturationTolerance: 0.02,
   saturatedBefore: 0.5,
   trainIncrease: 0.1,
@@ -139,8 +141,10 @@ export interface CurveStats {
   level: number;
   /** Late step-to-step noise / scale. */
   lateNoise: number;
-  /** Improvement over the end window (least squares) / scale; negative when getting worse. */
+  /** Mean of the last `endFraction` of steps better than the mean of as many points before, / scale; negative when getting worse. */
   endImprovement: number;
+  /** One-sided p-value of that improvement against the curve's own noise (NaN when the curve has fewer than 4 points). */
+  endImprovementP: number;
   /** First step at which the smoothed curve is within tolerance of its best; fraction of training. */
   saturationStep: number;
   saturationFraction: number;
@@ -203,8 +207,9 @@ const ADVICE: Record<CurveCode, string> = {
  *   worse than at the validation best (or there is no train curve: evidence says so).
  * - `curves.noisy_late`: over the last `lateFraction` of steps, stdev(Δvalue)/√2 ≥ `noisyLate`;
  *   checked on the validation and the train curve.
- * - `curves.still_improving`: over the last `endFraction` of steps the least-squares line
- *   improves by ≥ `stillImproving` and by more than 2× the late noise (validation curve, or
+ * - `curves.still_improving`: the mean of the last `endFraction` of steps (at least 2 points)
+ *   beats the mean of as many points just before them by ≥ `stillImproving`, significant at one-sided
+ *   `stillImprovingAlpha` against the curve's own noise ({@link endGain}; validation curve, or
  *   train when there is no validation curve).
  * - `curves.saturated`: the smoothed curve is within `saturationTolerance` of its best by
  *   `saturatedBefore` of training and still is at the end.
@@ -386,11 +391,11 @@ function measureCurve(metric: string, curve: CurveData, direction: Direction, th
   let noise = 0;
   // Too few late points give no reliable noise estimate (then 0: no noisy_late finding).
   if (lateLen >= Math.max(3, th.minPoints)) noise = differencesStandardDeviation(lib, lateFrom, m) / Math.SQRT2;
-  // At least the last 3 points: with sparse evaluations (8 over a run) the last 20% of steps holds one or two.
-  const endFrom = Math.max(0, Math.min(firstIndexAtOrAfter(steps, lastStep - th.endFraction * span), m - 3));
-  const endLen = m - endFrom;
-  let endImp = 0;
-  if (endLen >= 3) endImp = (-linearRegressionSlope(steps, lib, endFrom, m) * (steps[m - 1]! - steps[endFrom]!)) / scale;
+  // Still improving = the last endFraction of steps (≥ 2 points) beats as many points just before it, beyond the curve's noise.
+  const siFrom = Math.max(0, Math.min(firstIndexAtOrAfter(steps, lastStep - th.endFraction * span), m - 2));
+  const siLen = m - siFrom;
+  const g = siFrom - siLen >= 0 ? endGain(lib, siFrom - siLen, siFrom, m) : null;
+  const endImp = g ? g.gain / scale : 0;
   const tol = th.saturationTolerance * scale;
   let kSat = -1;
   for (let i = 0; i < sm.length; i++) {
@@ -418,6 +423,7 @@ function measureCurve(metric: string, curve: CurveData, direction: Direction, th
     level,
     lateNoise: noise / scale,
     endImprovement: endImp,
+    endImprovementP: g ? g.pValue : NaN,
     saturationStep: steps[kSat]!,
     saturationFraction: (steps[kSat]! - firstStep) / span,
   };
@@ -697,16 +703,18 @@ function diagnoseTrial(
 
   const main = va ?? tr;
   if (main && !findings.some((f) => f.code === "curves.overfitting")) {
-    if (main.endImprovement >= th.stillImproving && main.endImprovement > 2 * main.lateNoise) {
+    if (main.endImprovement >= th.stillImproving && main.endImprovementP <= th.stillImprovingAlpha) {
       findings.push(
-        finding("info", "curves.still_improving", `Trial ${trial}: ${main.metric} is still improving at the end (by ${fmt(main.endImprovement * 100)}% of its total improvement over the last ${th.endFraction * 100}% of steps); it may benefit from more steps.`, {
+        finding("info", "curves.still_improving", `Trial ${trial}: ${main.metric} is still improving at the end (its last ${th.endFraction * 100}% of steps is better than the stretch before by ${fmt(main.endImprovement * 100)}% of its level, p = ${fmt(main.endImprovementP)} against its own noise); it may benefit from more steps.`, {
           trial,
           metric: main.metric,
           fromStep: r6(main.lastStep - th.endFraction * (main.lastStep - main.firstStep)),
           lastStep: main.lastStep,
           finalValue: r6(main.final),
           relativeImprovement: r6(main.endImprovement),
+          pValue: r6(main.endImprovementP),
           threshold: th.stillImproving,
+          alpha: th.stillImprovingAlpha,
         }),
       );
     } else {

@@ -148,9 +148,15 @@ export class TunebookKernel {
     return e instanceof Error && /rebuildTimer/.test(e.message);
   }
 
-  /** The stop button: reject the running cell and abort whatever honours the cell's AbortSignal (%run). */
+  /**
+   * The stop button: reject the running cell and abort whatever honours the cell's AbortSignal
+   * (%run). A magic that ends itself on the signal (%load --watch) is let finish, so its cell
+   * succeeds with the result bound; a second press stops the cell anyway.
+   */
   interrupt(): void {
+    const again = this.abort.signal.aborted;
     this.abort.abort(new InterruptedError());
+    if (this.runtime.endsOnInterrupt > 0 && !again) return;
     this.executor.interrupt();
   }
 

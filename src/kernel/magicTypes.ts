@@ -21,6 +21,12 @@ export interface MagicContext {
   locals: Record<string, unknown>;
   /** Aborted when the user interrupts the cell. */
   signal: AbortSignal;
+  /**
+   * Run `work` so that an interrupt only aborts `signal` and lets `work` finish, and the cell
+   * then ends normally with its result bound (a `%load --watch` stopped by the user keeps its
+   * last snapshot). A second interrupt stops the cell as usual.
+   */
+  endOnInterrupt<T>(work: () => Promise<T>): Promise<T>;
   /** `as NAME` (or the magic's default binding), when the result is stored in a variable. */
   bind?: string;
   runtime: MagicSession;

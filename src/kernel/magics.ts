@@ -139,7 +139,7 @@ register(
     summary: "load trial logs into a study variable and show its summary",
     usage: "%load <path> [as NAME] [--format F] [--objective METRIC] [--direction min|max] [--study NAME] [--watch SECONDS]",
     description:
-      "Loads a log file, folder or storage URL (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder. --study picks one study of an Optuna storage (or MLflow experiment) that holds several. --watch N reloads every N seconds, updating the summary in place and the variable, until no trial is running at two loads in a row or the cell is interrupted.",
+      "Loads a log file, folder or storage URL (format detected, or --format) into the notebook variable NAME (default `study`), which becomes the current study of the analysis magics. Paths are relative to the notebook's folder. --study picks one study of an Optuna storage (or MLflow experiment) that holds several. --watch N reloads every N seconds, updating the summary in place and the variable, until nothing has run or changed for two intervals (at least 10 s), or the stop button ends the watch (the cell then finishes and the variable keeps the last snapshot).",
     examples: ["%load datasets/deepcave_mnist/run_1", "%load runs/lr-sweep as sweep --objective valid/loss", "%load $path as s2", "%load study.db as optuna --study mlp-lr", "%load postgresql://tuner@db/optuna --study mlp-lr --watch 10"],
     args: {
       positional: ["path"],
@@ -149,7 +149,7 @@ register(
         objective: { type: "string", help: "objective metric" },
         direction: { type: "string", help: "minimize or maximize", alias: "d" },
         study: { type: "string", help: "which study of a storage that holds several (Optuna, MLflow)" },
-        watch: { type: "string", help: "reload every N seconds until no trial is running" },
+        watch: { type: "string", help: "reload every N seconds until nothing has run or changed for 2N s (at least 10 s)" },
       }),
     },
     run: async (a, ctx) => {
@@ -172,13 +172,17 @@ register(
       if (!(seconds > 0) || seconds > 86400) throw new UsageError(`--watch must be a number of seconds in (0, 86400], not ${JSON.stringify(a.options.watch)}`);
       const { watchStudy } = await import("../study/watch.js");
       const update = ctx.newDisplay();
-      let study: Study | undefined;
-      for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
-        study = s;
-        ctx.locals[name] = s; // the variable follows the study while the cell runs
-        update(summaryBundle(summarizeStudy(s), name));
-      }
-      return study;
+      // The stop button ends the watch, not the cell: NAME keeps the last snapshot.
+      return ctx.endOnInterrupt(async () => {
+        let study: Study | undefined;
+        for await (const s of watchStudy(path, options, { seconds, signal: ctx.signal })) {
+          study = s;
+          ctx.locals[name] = s; // the variable follows the study while the cell runs
+          update(summaryBundle(summarizeStudy(s), name));
+        }
+        if (ctx.signal.aborted) ctx.print(`stopped watching (interrupted); ${name} holds the last snapshot shown above`);
+        return study;
+      });
     },
   }),
 

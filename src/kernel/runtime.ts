@@ -51,6 +51,8 @@ export class MagicRuntime {
   signal: AbortSignal = new AbortController().signal;
   /** Name of the notebook variable holding the current study (set by %load / %run). */
   current = "study";
+  /** Magics running that end themselves on an interrupt (see MagicContext.endOnInterrupt). */
+  endsOnInterrupt = 0;
   private displays = 0;
   /** Figure outputs: views (`%config figures=…`), the warm browser for PNGs, the plotly.js carrier. */
   readonly figures: KernelFigures;
@@ -101,7 +103,7 @@ export class MagicRuntime {
   /** `%name?`: print the magic's help. */
   help(name: string): void {
     const m = this.magics[name];
-    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), "%")}\n\n${lsmagicText(this.magics)}`) + "\n");
+    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), { prefix: "%" })}\n\n${lsmagicText(this.magics)}`) + "\n");
   }
 
   private async invoke(name: string, kind: "line" | "cell", values: unknown[], line: number, bind: string | undefined, body: string | undefined): Promise<unknown> {
@@ -109,7 +111,7 @@ export class MagicRuntime {
     const prefix = kind === "cell" ? "%%" : "%";
     if (!m) {
       const same = Object.values(this.magics).filter((x) => x.kind === kind).map((x) => x.name);
-      const hint = didYouMean(name, same, prefix) || didYouMean(name, Object.keys(this.magics), "%");
+      const hint = didYouMean(name, same, { prefix }) || didYouMean(name, Object.keys(this.magics), { prefix: "%" });
       throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}${hint || "; %lsmagic lists the magics"}`);
     }
     if (m.kind !== kind) {
@@ -124,6 +126,14 @@ export class MagicRuntime {
     const ctx: MagicContext = {
       locals: this.locals,
       signal,
+      endOnInterrupt: async (work) => {
+        this.endsOnInterrupt++;
+        try {
+          return await work();
+        } finally {
+          this.endsOnInterrupt--;
+        }
+      },
       bind,
       runtime: this,
       show: (b) => sendDisplay(b),

@@ -201,6 +201,7 @@ export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: Figur
           type: "scatter",
           mode: "markers",
           name: "study missed the target",
+          meta: { role: "missed" },
           x: miss.map((_, k) => i + (k - 2) * 0.08),
           y: miss.map(() => CAP),
           marker: { color: COLORS.infeasible, symbol: "x-thin", size: 8, line: { width: 2, color: COLORS.infeasible } },

@@ -45,10 +45,10 @@ export function batchSizeFigure(scan: BatchSizeScanResult, scaling?: BatchSizeSc
     const xs = [b0.batchSize, Math.max(...scan.points.map((p) => p.batchSize))];
     data.push({ type: "scatter", mode: "lines", name: "perfect scaling (×2 batch = ×2 throughput)", x: xs, y: xs.map((b) => ((b0.examplesPerSec as number) * b) / b0.batchSize), line: { color: COLORS.muted, dash: "dash", width: 1.5 }, hoverinfo: "skip" });
   }
-  data.push({ type: "scatter", mode: "markers", name: `out of memory: ${oom.map((p) => p.batchSize).join(", ") || "none"}`, x: oom.map((p) => p.batchSize), y: oom.map(() => 0), marker: { symbol: "x", color: COLORS.infeasible, size: 15, line: { width: 2 } }, cliponaxis: false, hovertext: oom.map((p) => `batch ${p.batchSize}: out of memory`), hoverinfo: "text" });
+  data.push({ type: "scatter", mode: "markers", name: `out of memory: ${oom.map((p) => p.batchSize).join(", ") || "none"}`, meta: { role: "oom" }, x: oom.map((p) => p.batchSize), y: oom.map(() => 0), marker: { symbol: "x", color: COLORS.infeasible, size: 15, line: { width: 2 } }, cliponaxis: false, hovertext: oom.map((p) => `batch ${p.batchSize}: out of memory`), hoverinfo: "text" });
   if (scan.recommended !== null) {
     const r = ok.find((p) => p.batchSize === scan.recommended);
-    if (r) data.push({ type: "scatter", mode: "markers", name: `recommended: ${scan.recommended}`, x: [r.batchSize], y: [r.examplesPerSec], marker: { symbol: "star", color: COLORS.best, size: 20, line: { color: "#7A4F00", width: 1 } }, hoverinfo: "skip" });
+    if (r) data.push({ type: "scatter", mode: "markers", name: `recommended: ${scan.recommended}`, meta: { role: "recommended" }, x: [r.batchSize], y: [r.examplesPerSec], marker: { symbol: "star", color: COLORS.best, size: 20, line: { color: "#7A4F00", width: 1 } }, hoverinfo: "skip" });
   }
   const shapes: Array<Record<string, unknown>> = [];
   if (scan.plateauBatchSize !== null) shapes.push({ type: "line", xref: "x", yref: "y domain", x0: scan.plateauBatchSize, x1: scan.plateauBatchSize, y0: 0, y1: 1, line: { color: COLORS.best, dash: "dot", width: 1.5 } });

@@ -92,6 +92,7 @@ export function boundaryFigure(result: BoundaryResult, axis?: AxisPlotData, opti
       type: "scatter",
       mode: "markers",
       name: `top ${c.topK} trials`,
+      meta: { role: "top", panel: i },
       legendgroup: "top",
       showlegend: i === 0,
       x: c.top.map((t) => t.value),

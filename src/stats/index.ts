@@ -4,6 +4,7 @@
  * exists; where a copy-free loop is needed for speed it lives here, tested against the library.
  * Analyses import from here, never hand-roll a median, a standard deviation or a distribution.
  */
+export { chiSquareSurvival } from "./chiSquareSurvival.js";
 export { differencesStandardDeviation } from "./differencesStandardDeviation.js";
 export { linearRegressionSlope } from "./linearRegressionSlope.js";
 export { mean } from "./mean.js";

@@ -3,7 +3,7 @@
  * FORMATS in ./formats/index.ts (one module each in ./formats).
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -12,6 +12,7 @@ import { TunebookError, formatLocation } from "./types.js";
 import { type TextEncoding, decodingFor, textDecoderLabel } from "./formats/decode.js";
 import type { FormatLoader, Probe, ReadOptions } from "./formats/format.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "./formats/index.js";
+import { openFile } from "./formats/text.js";
 
 export { FORMAT_NAMES, type FormatName } from "./formats/index.js";
 export type { ReadOptions } from "./formats/format.js";
@@ -59,12 +60,7 @@ export async function probePath(path: string, encoding?: TextEncoding): Promise<
     }
     return { path, isDirectory: true, head: Buffer.alloc(0), entries };
   }
-  let fh;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
-  }
+  const fh = await openFile(path);
   try {
     const buf = Buffer.alloc(Math.min(64 * 1024, st.size));
     await fh.read(buf, 0, buf.length, 0);

@@ -60,6 +60,11 @@ export interface LoadIssue {
   line?: number;
   field?: string;
   message: string;
+  /**
+   * The issue is the file's last line, which has no newline yet: a writer may be in the middle
+   * of it. `watchStudy` holds such an issue back until the line stays the same at two loads.
+   */
+  openLastLine?: boolean;
 }
 
 export function formatIssue(issue: LoadIssue): string {

@@ -8,7 +8,7 @@ import type { AlgoPerfScoreResult } from "../../src/analysis/algoperfScore.js";
 import { DATA } from "../helpers/cli.js";
 
 function ctx(shown: MimeBundle[]) {
-  return { locals: {}, signal: new AbortController().signal, runtime: {} as never, show: (b: MimeBundle) => void shown.push(b), showFigure: async (f: Figure) => void shown.push(figureBundle(f)), newDisplay: () => () => {}, print: () => {} };
+  return { locals: {}, signal: new AbortController().signal, endOnInterrupt: <T>(work: () => Promise<T>) => work(), runtime: {} as never, show: (b: MimeBundle) => void shown.push(b), showFigure: async (f: Figure) => void shown.push(figureBundle(f)), newDisplay: () => () => {}, print: () => {} };
 }
 
 describe("%algoperf", () => {

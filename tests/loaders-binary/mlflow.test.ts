@@ -1,8 +1,11 @@
 /**
- * MLflow tracking folders. No real public `mlruns` folder with a license could be found to ship
- * (the ones found carry no license), and Debian has no mlflow package, so the folder is written by
- * tests/fixtures/mlflow/make_mlruns.py in MLflow FileStore's layout, with a record of everything it
- * logged (logged.json). Every loaded value is compared with that record.
+ * MLflow tracking folders. Debian has no mlflow package, so there is no MLflow to ask; instead:
+ * - datasets/mlflow_breast_cancer_grid: a real public `mlruns` folder (MIT, provenance in its
+ *   README) that MLflow wrote for a GridSearchCV, read independently by
+ *   tests/fixtures/mlflow/read_mlruns.py (FileStore's own parsing rules) and compared value for value;
+ * - a folder written by tests/fixtures/mlflow/make_mlruns.py in FileStore's layout for what the
+ *   public one lacks (NaN values, running and killed runs, metric sub-folders, many steps), with a
+ *   record of everything it logged (logged.json).
  */
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectFormat, loadStudy } from "../../src/study/load.js";
 import { TunebookError } from "../../src/study/types.js";
-import { ROOT } from "../helpers/cli.js";
+import { DATA, ROOT } from "../helpers/cli.js";
 
 const PY = "/usr/bin/python3";
 const TMP = mkdtempSync(join(tmpdir(), "tunebook-mlflow-"));
@@ -111,5 +114,57 @@ describe.skipIf(noYaml)("MLflow tracking folder (FileStore layout)", () => {
     const e = (await loadStudy(exp).catch((x: unknown) => x)) as Error;
     expect(e).toBeInstanceOf(TunebookError);
     expect(e.message).toContain(`${meta}: not valid YAML`);
+  });
+});
+
+describe.skipIf(noYaml)("a real public mlruns folder (datasets/mlflow_breast_cancer_grid, MLflow 2.x, MIT)", () => {
+  const mlruns = join(DATA, "mlflow_breast_cancer_grid", "mlruns");
+  let exp: Logged["experiments"][number];
+  beforeAll(() => {
+    const r = spawnSync(PY, [join(ROOT, "tests/fixtures/mlflow/read_mlruns.py"), mlruns], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    exp = (JSON.parse(r.stdout) as Logged).experiments[0]!;
+  });
+
+  it("every live run that is not a parent of nested runs is a trial, with its params, status and metrics", async () => {
+    expect(await detectFormat(mlruns)).toBe("mlflow");
+    const study = await loadStudy(mlruns);
+    expect(study.name).toBe(exp.name);
+    const live = exp.runs.filter((r) => !r.deleted);
+    // Rule: a run named by another live run's mlflow.parentRunId tag holds the search, not a trial.
+    const parents = new Set(live.map((r) => r.tags["mlflow.parentRunId"]).filter(Boolean));
+    const trials = live.filter((r) => !parents.has(r.run_id));
+    expect(live.length - trials.length).toBe(1); // the fixture has what it claims: one parent with children
+    expect(study.size).toBe(trials.length);
+    // Objective: the only metric, accuracy, maximized (from its name).
+    const metrics = [...new Set(trials.flatMap((r) => Object.keys(r.metrics)))];
+    expect(metrics).toEqual(["accuracy"]);
+    expect(study.objective).toEqual({ metric: "accuracy", direction: "maximize" });
+    // A param written as a number in some runs and as text in others (max_depth: "None") stays text.
+    const names = [...new Set(trials.flatMap((r) => Object.keys(r.params)))];
+    const mixed = names.filter((n) => new Set(trials.filter((r) => n in r.params).map((r) => typeof paramRule(r.params[n]!))).size > 1);
+    expect(mixed).toEqual(["max_depth"]);
+    for (const r of trials) {
+      const t = study.trial(r.run_name)!;
+      expect(t, r.run_name).toBeDefined();
+      expect(t.attrs.runId).toBe(r.run_id);
+      expect(t.attrs.state).toBe(STATE[r.status]);
+      expect(t.status, r.run_name).toBe(STATUS[r.status]);
+      for (const n of names) expect(t.hparams[n], `${r.run_name} ${n}`).toBe(n in r.params ? (mixed.includes(n) ? r.params[n] : paramRule(r.params[n]!)) : null);
+      expect(t.attrs.tags).toEqual(r.tags);
+      for (const [m, pts] of Object.entries(r.metrics)) {
+        const c = study.curve(r.run_name, m);
+        expect(c.steps).toEqual(pts.map((p) => p[0]));
+        expect(c.values).toEqual(pts.map((p) => p[1]));
+      }
+      if (!r.metrics.accuracy) expect(t.final).toBeNull();
+    }
+    const best = Math.max(...trials.flatMap((r) => (r.metrics.accuracy ?? []).map((p) => p[1] as number)));
+    expect(study.bestTrial()!.best).toBe(best);
+    expect(trials.filter((r) => r.metrics.accuracy?.some((p) => p[1] === best)).map((r) => r.run_name)).toContain(study.bestTrial()!.id);
+    const messages = study.warnings.map((w) => w.message);
+    expect(messages).toContain(`${exp.runs.filter((r) => r.deleted).length} deleted runs left out (lifecycle_stage: deleted)`);
+    const parent = live.find((r) => parents.has(r.run_id))!;
+    expect(messages).toContain(`1 parent run left out, its nested runs are the trials (${parent.run_name}: ${live.filter((r) => r.tags["mlflow.parentRunId"] === parent.run_id).length} nested runs)`);
   });
 });

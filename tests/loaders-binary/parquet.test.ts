@@ -1,7 +1,8 @@
 /**
  * Parquet in and out. Round trips are checked with hyparquet (tunebook's reader) and, as an
  * independent implementation, parquet-wasm (the Rust arrow/parquet crates compiled to wasm):
- * Debian's pandas 1.5 here has neither pyarrow nor fastparquet, so it cannot read Parquet at all.
+ * Debian's pandas 1.5 here has neither pyarrow nor fastparquet, so it cannot read Parquet at all, and
+ * Debian 12 packages no other Parquet reader (no python3-pyarrow, -fastparquet, -polars or -duckdb).
  * Parquet files to load are written by parquet-wasm from real data (AlgoPerf's trial table, a real
  * Optuna journal), and must load exactly like the same table as CSV.
  */

@@ -43,7 +43,7 @@ describe("AlgoPerf figures", () => {
 
   it("study spread: a red × per study that missed, a dot per study that hit", () => {
     const fig = algoperfStudySpreadFigure(r);
-    const misses = (fig.data as Array<Record<string, any>>).filter((d) => d.name === "study missed the target").reduce((n, d) => n + (d.y as number[]).length, 0);
+    const misses = (fig.data as Array<Record<string, any>>).filter((d) => d.meta?.role === "missed").reduce((n, d) => n + (d.y as number[]).length, 0);
     let expected = 0;
     for (const sub of r.submissions) for (const wl of r.baseWorkloads) expected += r.perWorkload[sub]![wl]!.studies.filter((s) => s.time === Infinity).length;
     expect(misses).toBe(expected);

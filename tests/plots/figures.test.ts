@@ -41,7 +41,7 @@ describe("study figures on DeepCAVE MNIST", () => {
     const counts = (fig.data.find((d: T) => d.meta?.role === "counts") as T).text as string[];
     const total = counts.map((t) => Number(t.match(/n=([\d,]+)/)![1]!.replace(",", ""))).reduce((a, b) => a + b, 0);
     expect(total).toBe(1000);
-    const infX = fig.data.find((d: T) => String(d.name).startsWith("infeasible")) as T;
+    const infX = fig.data.find((d: T) => d.meta?.role === "infeasible") as T;
     expect(infX.x).toHaveLength(crashed);
   });
   it("bucketed isolation over learning_rate is drawn on a log axis", () => {
@@ -120,7 +120,7 @@ describe("boundary view", () => {
     const red = (fig.layout.shapes as T[]).filter((sh) => String(sh.fillcolor).startsWith("rgba(214, 39, 40"));
     expect(red).toHaveLength(1);
     expect(red[0]!.x1).toBe(flagged.high);
-    const top = fig.data.find((d: T) => String(d.name).startsWith("top ") && d.xaxis === "x") as T;
+    const top = fig.data.find((d: T) => d.meta?.role === "top" && d.meta?.panel === 0) as T;
     expect(top.x).toHaveLength(flagged.topK);
   });
 });
@@ -144,7 +144,7 @@ describe("dynamics figures", () => {
     const r = learningRateSweep(s);
     expect(r.lrStar).toBe(0.1);
     const fig = lrSweepFigure(r, r.trials.map((t) => s.curve(t.trial, r.metric!)), { objective: s.objective });
-    const x = fig.data.find((d: T) => String(d.name).startsWith("unstable")) as T;
+    const x = fig.data.find((d: T) => d.meta?.role === "unstable") as T;
     expect(x.x).toEqual([1]);
     expect((fig.layout.xaxis as T).type).toBe("log");
     expect((fig.layout.shapes as T[])[0]!.x0).toBe(0.1);
@@ -152,10 +152,10 @@ describe("dynamics figures", () => {
   it("curves: diverged trial dotted red with an X at its step", () => {
     const s = sweepStudy();
     const fig = FIGURES.curves.build(s);
-    const div = fig.data.filter((d: T) => String(d.name).includes("(diverged)")) as T[];
+    const div = fig.data.filter((d: T) => d.meta?.role === "diverged") as T[];
     expect(div.length).toBe(2); // train and validation panels
     expect(div[0]!.line.dash).toBe("dot");
-    const marks = fig.data.filter((d: T) => String(d.name).startsWith("diagnostics")) as T[];
+    const marks = fig.data.filter((d: T) => d.meta?.role === "diagnostics") as T[];
     const xs = marks.flatMap((m) => m.x as number[]);
     expect(xs).toContain(30);
   });
@@ -201,11 +201,11 @@ describe("dynamics figures", () => {
       { batchSize: 256, oom: true },
     ]);
     const fig = batchSizeFigure(r);
-    const oom = fig.data.find((d: T) => String(d.name).startsWith("out of memory")) as T;
+    const oom = fig.data.find((d: T) => d.meta?.role === "oom") as T;
     expect(oom.x).toEqual([256]);
     expect(oom.y).toEqual([0]);
     expect((fig.layout.xaxis as T).type).toBe("log");
-    expect(fig.data.find((d: T) => String(d.name).startsWith("recommended: 64"))).toBeDefined();
+    expect((fig.data.find((d: T) => d.meta?.role === "recommended") as T).x).toEqual([64]);
   });
   it("trial variance: one strip per repeated configuration, sorted best mean first", () => {
     const r = trialVariance([
@@ -233,6 +233,6 @@ describe("FIGURES registry", () => {
     [[16, 100], [32, 190], [64, 200]].forEach(([bs, tp]) => b.trial({ id: `b${bs}`, hparams: { batch_size: bs! }, attrs: { examples_per_sec: tp } }));
     b.trial({ id: "b128", hparams: { batch_size: 128 }, status: "oom" });
     const fig = FIGURES["batch-size"].build(b.build());
-    expect((fig.data.find((d: T) => String(d.name).startsWith("out of memory")) as T).x).toEqual([128]);
+    expect((fig.data.find((d: T) => d.meta?.role === "oom") as T).x).toEqual([128]);
   });
 });

@@ -9,6 +9,7 @@ import { scaleOfValues } from "../../src/analysis/common.js";
 import { curveDiagnostics } from "../../src/analysis/curves.js";
 import { learningRateSweep } from "../../src/analysis/warmup.js";
 import { importance } from "../../src/analysis/importance.js";
+import { fmt } from "../../src/analysis/common.js";
 import { review } from "../../src/analysis/review.js";
 import { isLrSweep, regimeHparam } from "../../src/analysis/warmup.js";
 import { loadStudy } from "../../src/study/load.js";
@@ -189,5 +190,44 @@ describe("smoothing short curves", () => {
     const r = curveDiagnostics(toStudy(st), { validationMetric: st.objective.metric, validationDirection: "maximize", trainMetric: "train/loss" });
     const d = r.trials.find((x) => x.trial === "trial-000051")!;
     expect(d.findings.map((f) => f.code)).not.toContain("curves.saturated");
+  });
+});
+
+describe("importance: a hyperparameter only matters beyond chance", () => {
+  it("DeepCAVE and the MNIST Halton study: permuted (unrelated) columns get importance 0 at about the stated α; learning_rate still matters", async () => {
+    const { IMPORTANCE_ALPHA } = await import("../../src/analysis/importance.js");
+    const { importanceNullCases } = await import("../../validation/rules.js");
+    const mnist = readRunnerStudy(new URL("../../datasets/mnist_tunebook/study", import.meta.url).pathname, "mnist_tunebook", "random");
+    let n = 0;
+    let flagged = 0;
+    for (const st of [...readDeepCave(), mnist]) {
+      const real = importance(toStudy(st));
+      // The unpermuted study: the learning rate is significant and ranked.
+      expect(real.importances.find((x) => x.hparam === "learning_rate")!.significant, st.name).toBe(true);
+      for (const c of importanceNullCases(st, 5)) {
+        const imp = importance(toStudy(c.study)).importances.find((x) => x.hparam === c.hparam)!;
+        if (imp.insufficient) continue;
+        n++;
+        if (imp.importance > 0) flagged++;
+        // Importance above 0 only with a Holm-adjusted p at or below α.
+        expect(imp.importance > 0).toBe(imp.significant);
+        if (imp.significant) expect(imp.adjustedP).toBeLessThanOrEqual(IMPORTANCE_ALPHA);
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(80);
+    expect(flagged / n).toBeLessThanOrEqual(IMPORTANCE_ALPHA);
+  }, 120_000);
+
+  it("a study in which nothing matters says so (importance.none), naming the smallest p", () => {
+    const st = readRunnerStudy(new URL("../../datasets/mnist_tunebook/study", import.meta.url).pathname, "mnist_tunebook", "random");
+    // Shuffle the objective against the configurations: every column is then unrelated to it.
+    const objs = st.trials.map((t) => ({ objective: t.objective, curve: t.curve }));
+    const perm = objs.map((_, i) => objs[(i * 37 + 11) % objs.length]!);
+    const shuffled = { ...st, trials: st.trials.map((t, i) => ({ ...t, objective: perm[i]!.objective, curve: perm[i]!.curve })) };
+    const r = importance(toStudy(shuffled));
+    expect(r.importances.every((x) => x.importance === 0)).toBe(true);
+    expect(r.findings.map((f) => f.code)).toEqual(["importance.none"]);
+    const smallest = Math.min(...r.importances.map((x) => x.pValue));
+    expect(r.findings[0]!.message).toContain(`smallest p = ${fmt(smallest)}`);
   });
 });

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
     .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal, MLflow experiment)")
     .option("--encoding <name>", ENCODING_HELP)
-    .option("--watch <seconds>", "reload every N seconds and print the summary again when it changes, until no trial is running (or Ctrl-C)")
+    .option("--watch <seconds>", "reload every N seconds and print the summary again when it changes, until nothing has run or changed for 2N s (at least 10 s), or Ctrl-C")
     .option("--json", "print a machine-readable summary (with --watch: one JSON line per change)")
     .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; encoding?: string; watch?: string; json?: boolean }) => {
       const options: LoadOptions = {

@@ -9,7 +9,7 @@ import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
 import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { checkTextFile, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
+import { checkTextFile, endsMidLine, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
 
 /**
  * Load a JSONL file of measurements or trials.
@@ -47,7 +47,10 @@ export async function loadJsonl(path: string, options: ReadOptions = {}): Promis
   );
   if (lastBad === lines) {
     const issue = sink.log.issues.find((i) => i.line === lines);
-    if (issue) issue.message = `last line is truncated or not valid JSON (${issue.message.replace(/^not valid JSON \(|\)$/g, "")})`;
+    if (issue) {
+      issue.message = `last line is truncated or not valid JSON (${issue.message.replace(/^not valid JSON \(|\)$/g, "")})`;
+      if (await endsMidLine(path)) issue.openLastLine = true;
+    }
   }
   if (sink.shape === undefined && sink.log.first === undefined) throw new TunebookError(`no records: the file has only blank lines`, path);
   const study = sink.finish();

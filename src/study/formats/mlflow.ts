@@ -11,7 +11,8 @@
  * Runs → trials (id = run name when the names are unique, else the run id); status 1 RUNNING and
  * 2 SCHEDULED → running, 3 FINISHED → complete, 4 FAILED and 5 KILLED → failed (`attrs.state` keeps
  * MLflow's name). Deleted runs (lifecycle_stage: deleted) are left out, as MLflow's default view
- * does, with a warning that counts them. Param values are text in MLflow: each becomes a number
+ * does, with a warning that counts them; so are parent runs of nested runs (the parent holds the
+ * search, its nested runs are the trials). Param values are text in MLflow: each becomes a number
  * when written as one, `True`/`False` a boolean, else text; then each parameter is checked across
  * runs, and one that is a number in some runs and text in others stays text everywhere, with a
  * warning naming the first run that disagrees.
@@ -194,6 +195,20 @@ export async function loadMlflow(path: string, options: ReadOptions = {}): Promi
   }
   if (deleted > 0) b.warn({ file: exp.dir, message: `${deleted} deleted run${deleted === 1 ? "" : "s"} left out (lifecycle_stage: deleted)` });
   if (runs.length === 0) throw new TunebookError(`experiment "${exp.name}" has only deleted runs`, exp.dir);
+  // Nested runs (a tuning library's or the user's `start_run(nested=True)`): the parent run holds
+  // the search, its children are the trials; a parent counted as a trial would be a duplicate of
+  // its best child (autolog) or an empty trial.
+  const children = new Map<string, number>();
+  for (const r of runs) {
+    const parent = r.tags["mlflow.parentRunId"];
+    if (parent && parent !== r.runId) children.set(parent, (children.get(parent) ?? 0) + 1);
+  }
+  const parents = runs.filter((r) => children.has(r.runId));
+  if (parents.length > 0) {
+    const named = parents.slice(0, 5).map((r) => `${r.name}: ${children.get(r.runId)} nested run${children.get(r.runId) === 1 ? "" : "s"}`);
+    b.warn({ file: exp.dir, message: `${parents.length} parent run${parents.length === 1 ? "" : "s"} left out, ${parents.length === 1 ? "its" : "their"} nested runs are the trials (${named.join("; ")}${parents.length > 5 ? "; …" : ""})` });
+    for (const r of parents) runs.splice(runs.indexOf(r), 1);
+  }
 
   // Check each parameter across runs: a number in some runs and text in others stays text.
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.params)))];

@@ -29,7 +29,7 @@ import { type Direction, type HpValue, type TrialStatus, TunebookError, safeReco
 import { forEachCsvRow } from "./csvRows.js";
 import { defineFormat, guessDirection, type ReadOptions, type Probe } from "./format.js";
 import { describe as describeValue } from "./schema.js";
-import { IssueLog, checkTextFile, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
+import { IssueLog, checkTextFile, endsMidLine, forEachLine, parseJsonLine, studyNameFrom } from "./text.js";
 
 /** Optuna's TrialState enum values (optuna/trial/_state.py). */
 const TRIAL_STATE: Record<number, string> = { 0: "RUNNING", 1: "COMPLETE", 2: "PRUNED", 3: "FAIL", 4: "WAITING" };
@@ -385,7 +385,11 @@ export async function loadOptunaJournal(path: string, options: ReadOptions = {})
   }
   if (ignoredFinished > 0)
     log.add(undefined, undefined, `${ignoredFinished} operations on already finished trials ignored, as Optuna does`, false);
-  if (badLast) log.add(lastLine, undefined, `the last line is incomplete (the journal was cut while being written)`, false);
+  if (badLast) {
+    log.add(lastLine, undefined, `the last line is incomplete (the journal was cut while being written)`, false);
+    const issue = log.issues.at(-1);
+    if (issue?.line === lastLine && (await endsMidLine(path))) issue.openLastLine = true;
+  }
   let chosen = studies.map((s, i) => ({ s, i })).filter((x) => !x.s.deleted);
   const pickName = options.study ?? options.name;
   if (pickName && studies.length > 1) {

@@ -3,7 +3,7 @@
  * a JSON line parser that accepts Python's bare NaN/Infinity, trial-status spellings and a capped
  * issue log. Nothing here registers a format.
  */
-import { open, stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { LoadIssue, TrialStatus } from "../types.js";
 import { TunebookError } from "../types.js";
@@ -43,6 +43,20 @@ export interface TextChunk {
 }
 
 /**
+ * Open a file for reading; a failure is a {@link TunebookError} naming the file and the reason.
+ *
+ * @example
+ * const fh = await openFile("runs.csv"); // TunebookError "runs.csv: cannot read file (EACCES)" when unreadable
+ */
+export async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+  }
+}
+
+/**
  * The chunks of {@link forEachTextChunk} as an async iterable (for consumers that pull, such as
  * a stream into csv-parse).
  *
@@ -51,12 +65,7 @@ export interface TextChunk {
  */
 export async function* textChunks(path: string, startByte = 0, encoding?: TextEncoding): AsyncGenerator<TextChunk> {
   await checkReadable(path);
-  let fh;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
-  }
+  const fh = await openFile(path);
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let carry = 0; // bytes of an unfinished line kept at the start of buf
@@ -358,6 +367,26 @@ export function parseStatus(v: unknown): TrialStatus | undefined {
   const dot = s.lastIndexOf(".");
   if (dot >= 0) s = s.slice(dot + 1); // TrialState.COMPLETE
   return STATUS_WORDS[s.toLowerCase().replace(/[^a-z]/g, "")];
+}
+
+/**
+ * Does the file end in the middle of a line (no newline after its last byte)? A writer may still
+ * be appending to that line. An empty file is not.
+ *
+ * @example
+ * if (await endsMidLine("runs.jsonl")) issue.openLastLine = true;
+ */
+export async function endsMidLine(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, size - 1);
+    return b[0] !== 0x0a && b[0] !== 0x0d;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
