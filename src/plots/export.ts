@@ -9,7 +9,9 @@ import { mkdir } from "node:fs/promises";
 import { writeFileAtomic } from "../util/fs.js";
 import { createRequire } from "node:module";
 import { dirname, extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { TunebookError } from "../study/types.js";
+import { bundleCovers, type PlotlyBundle, partialBundlePath, plotlyBundleFor } from "./plotlyBundle.js";
 import { type Figure, figureTitle } from "./theme.js";
 
 /** Formats a figure can be written as. */
@@ -59,31 +61,42 @@ export function findChromium(explicit?: string): string | undefined {
   return undefined;
 }
 
-let plotlySource: string | undefined;
+const plotlySources: Partial<Record<PlotlyBundle, string>> = {};
 
-/**
- * The plotly.js bundle shipped in `node_modules/plotly.js-dist-min` (read once, cached).
- *
- * @example
- * plotlyJs().length > 1e6; // true
- */
-export function plotlyJs(): string {
-  if (plotlySource === undefined) {
-    const require = createRequire(import.meta.url);
-    let path: string;
-    try {
-      path = require.resolve("plotly.js-dist-min/plotly.min.js");
-    } catch {
-      throw new TunebookError("plotly.js-dist-min is not installed (npm install plotly.js-dist-min)");
-    }
-    plotlySource = readFileSync(path, "utf8");
+/** The full plotly.js, from `node_modules/plotly.js-dist-min`. */
+function fullPlotlyPath(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return require.resolve("plotly.js-dist-min/plotly.min.js");
+  } catch {
+    throw new TunebookError("plotly.js-dist-min is not installed (npm install plotly.js-dist-min)");
   }
-  return plotlySource;
 }
 
-/** plotly.js made safe to inline in a `<script>` element. */
-export function inlinePlotlyJs(): string {
-  return plotlyJs().replace(/<\/script/gi, "<\\/script").replace(/<!--/g, "<\\!--");
+/**
+ * plotly.js as script text (read once, cached): `"full"` (default) draws every plotly trace type;
+ * tunebook's partial bundles (`"cartesian"`, `"parcoords"`, see ./plotlyBundle.ts) only the types
+ * its figures draw, at a quarter of the size. {@link plotlyBundleFor} picks the smallest for a set
+ * of figures. A source checkout that has not run `npm run build` has no partial bundles yet and
+ * gets the full one.
+ *
+ * @example
+ * plotlyJs("cartesian").length < plotlyJs().length; // true
+ */
+export function plotlyJs(bundle: PlotlyBundle = "full"): string {
+  let source = plotlySources[bundle];
+  if (source === undefined) {
+    // src/plots/ and dist/plots/ are both two levels below the package root.
+    const partial = bundle === "full" ? undefined : fileURLToPath(new URL(`../../${partialBundlePath(bundle)}`, import.meta.url));
+    source = readFileSync(partial && existsSync(partial) ? partial : fullPlotlyPath(), "utf8");
+    plotlySources[bundle] = source;
+  }
+  return source;
+}
+
+/** plotly.js (see {@link plotlyJs}) made safe to inline in a `<script>` element. */
+export function inlinePlotlyJs(bundle: PlotlyBundle = "full"): string {
+  return plotlyJs(bundle).replace(/<\/script/gi, "<\\/script").replace(/<!--/g, "<\\!--");
 }
 
 /**
@@ -133,7 +146,7 @@ export function figureToHtml(fig: Figure, opts: { title?: string } = {}): string
 <title>${title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>html,body{margin:0;background:#fff}#figure{width:100%;height:100vh}</style>
-<script>${inlinePlotlyJs()}</script>
+<script>${inlinePlotlyJs(plotlyBundleFor([fig]))}</script>
 </head>
 <body>
 <div id="figure"></div>
@@ -216,6 +229,8 @@ export class FigureExporter {
   private canvas?: Promise<Canvas>;
   /** Figures share one div: each render waits for the one before it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The plotly.js bundle on the page: the smallest that drew every figure so far. */
+  private loaded?: PlotlyBundle;
   private readonly executablePath?: string;
   private readonly handleSignals: boolean;
 
@@ -259,9 +274,22 @@ export class FigureExporter {
     // Offline by construction: nothing the page asks for leaves the machine.
     await page.route("**/*", (route) => route.abort());
     await page.setContent('<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#fff}</style></head><body><div id="figure"></div></body></html>');
-    await page.addScriptTag({ content: plotlyJs() });
+    this.loaded = undefined;
     const cdp = await page.context().newCDPSession(page);
     return { page, cdp, viewport };
+  }
+
+  /** The warm page with a plotly.js bundle that can draw `fig`. */
+  private async withPlotly(fig: Figure): Promise<Canvas> {
+    const c = await this.ready();
+    // plotly.js goes on the page at the first figure; a larger bundle replaces it (window.Plotly)
+    // only when a figure needs a trace type the one loaded lacks.
+    const needed = plotlyBundleFor([fig]);
+    if (this.loaded === undefined || !bundleCovers(this.loaded, needed)) {
+      await c.page.addScriptTag({ content: plotlyJs(needed) });
+      this.loaded = needed;
+    }
+    return c;
   }
 
   private render(fig: Figure, format: "png" | "svg", opts: ImageOptions): Promise<string> {
@@ -277,7 +305,7 @@ export class FigureExporter {
 
   /** Base64 PNG: the figure drawn into the page's div and captured at `scale`. */
   private async screenshot(fig: Figure, width: number, height: number, scale: number): Promise<string> {
-    const c = await this.ready();
+    const c = await this.withPlotly(fig);
     if (c.viewport.width !== width || c.viewport.height !== height) {
       await c.page.setViewportSize({ width, height });
       c.viewport = { width, height };
@@ -295,7 +323,7 @@ export class FigureExporter {
 
   /** SVG data URL from `Plotly.toImage` (drawn off-page, once). */
   private async svg(fig: Figure, width: number, height: number): Promise<string> {
-    const c = await this.ready();
+    const c = await this.withPlotly(fig);
     const payload = JSON.stringify({ data: staticTraces(fig.data), layout: { ...fig.layout, width, height } });
     return c.page.evaluate(
       async (a: { payload: string; width: number; height: number }) => {
