@@ -47,3 +47,18 @@ export function report(name: string, ours: number, peerName: string, theirs: num
 export function reportAbsolute(name: string, ours: number, goalSeconds: number): void {
   process.stdout.write(`${name}: tunebook ${ours.toFixed(3)} s, no peer does this, ratio — (goal < ${goalSeconds} s: ${ours < goalSeconds ? "met" : "missed"})\n`);
 }
+
+/**
+ * For timings whose spread matters (a shared machine): `name: min A s, median B s, p90 C s over N
+ * runs (goal: median < G s: met|missed)`, and with `part`, the median of that part (the PNG).
+ */
+export function reportSpread(name: string, seconds: number[], goalSeconds: number, part?: number[]): void {
+  const q = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  };
+  const f = (x: number) => x.toFixed(3);
+  const median = q(seconds, 0.5);
+  const png = part ? `, of it PNG median ${f(q(part, 0.5))} s` : "";
+  process.stdout.write(`${name}: min ${f(q(seconds, 0))} s, median ${f(median)} s, p90 ${f(q(seconds, 0.9))} s over ${seconds.length} runs${png} (goal: median < ${goalSeconds} s: ${median < goalSeconds ? "met" : "missed"})\n`);
+}

@@ -7,7 +7,9 @@ import { writeFileSync } from "node:fs";
 import { StudyBuilder } from "../src/study/builder.js";
 import { FIGURES } from "../src/plots/figures.js";
 import { FigureExporter, findChromium } from "../src/plots/export.js";
-import { DATA_DIR, peer, report, reportAbsolute, time } from "./common.js";
+import { BENCH_DIR, DATA_DIR, peer, report, reportSpread, time } from "./common.js";
+import { loadStudy } from "../src/study/load.js";
+import type { Figure } from "../src/plots/theme.js";
 import { KernelFigures } from "../src/kernel/figures.js";
 import { mkdirSync } from "node:fs";
 
@@ -48,14 +50,50 @@ if (findChromium()) {
   }
 }
 
-// What a notebook figure costs in the kernel: plotly JSON + HTML view + a 960 px PNG from the warm browser.
+/**
+ * What a notebook figure costs in the kernel (`KernelFigures("both")`: plotly JSON + HTML view +
+ * a ≤ 960 px PNG): cold = a new kernel's first figure (Chromium starts, plotly.js loads), warm =
+ * every figure after. Figures: the 2,000-trial axis plot above, and the bundled DeepCAVE study's
+ * axis and isolation plots (what the quickstart draws). Goal (issue 21): well under a second warm.
+ */
 if (findChromium()) {
+  const deepcave = await loadStudy(`${BENCH_DIR}../datasets/deepcave_mnist/run_1`);
+  const figs: Array<[string, Figure]> = [
+    ["axis, 2,000 trials", fig],
+    ["axis, DeepCAVE", FIGURES.axis.build(deepcave, {})],
+    ["isolation, DeepCAVE", FIGURES.isolation.build(deepcave, { scientific: "activation" })],
+  ];
+  const cold: number[] = [];
+  for (let r = 0; r < Number(process.env.FIGURE_COLD_RUNS ?? 3); r++) {
+    const kf = new KernelFigures("both");
+    try {
+      kf.beginCell("bench");
+      const t0 = performance.now();
+      const shown = await kf.show(figs[1]![1]);
+      cold.push((performance.now() - t0) / 1000);
+      if (!shown.data["image/png"]) throw new Error(`no PNG in the kernel's figure: ${kf.takeNote()}`);
+    } finally {
+      await kf.close();
+    }
+  }
+  reportSpread("kernel figure, cold (Chromium start + plotly.js + first figure)", cold, 2);
   const kf = new KernelFigures("both");
   try {
     kf.beginCell("bench");
-    await kf.show(fig); // starts Chromium
-    const tShow = await time(() => kf.show(fig), 5, false);
-    reportAbsolute("kernel figure output with PNG, 2,000 trials (warm browser)", tShow, 1);
+    await kf.show(figs[1]![1]);
+    const runs = Number(process.env.FIGURE_WARM_RUNS ?? 15);
+    for (const [name, f] of figs) {
+      await kf.show(f);
+      const ts: number[] = [];
+      const png: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await kf.show(f);
+        ts.push((performance.now() - t0) / 1000);
+        png.push(kf.timings[kf.timings.length - 1]! / 1000);
+      }
+      reportSpread(`kernel figure, warm: ${name}`, ts, 1, png);
+    }
   } finally {
     await kf.close();
   }

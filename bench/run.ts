@@ -9,8 +9,8 @@ import { generate } from "./gen.js";
 
 const t0 = Date.now();
 const only = process.argv.slice(2);
-// The findings and fuzz benchmarks need neither peers nor the synthetic study: skip both when they run alone.
-const needsPeers = !only.length || only.some((o) => o !== "findings" && o !== "fuzz");
+// The findings, fuzz and report-size benchmarks need neither peers nor the synthetic study: skip both when they run alone.
+const needsPeers = !only.length || only.some((o) => o !== "findings" && o !== "fuzz" && o !== "report-size");
 if (needsPeers) {
   const install = spawnSync("bash", [`${BENCH_DIR}peers.sh`], { stdio: "inherit" });
   if (install.status !== 0) process.stderr.write("bench: could not install every peer; ratios for missing peers print n/a\n");

@@ -235,15 +235,15 @@ export function curveDiagnostics(input: Study | TrialCurves[], options: CurveOpt
       validationDirection: options.validationDirection,
     });
     const ids = options.trials ?? input.trialIds();
-    // Shared, read-only curves (Study.curveView): nothing below writes to them or returns them.
+    // Copies as number[] (the curve checks work on plain arrays; Study.curveView gives typed views).
     items = ids.map((id) => {
       const t: TrialCurves = { trial: id };
       if (roles.train) {
-        const c = input.curveView(id, roles.train);
+        const c = input.curve(id, roles.train);
         if (c.steps.length) t.train = c;
       }
       if (roles.validation) {
-        const c = input.curveView(id, roles.validation);
+        const c = input.curve(id, roles.validation);
         if (c.steps.length) t.validation = c;
       }
       return t;

@@ -138,8 +138,8 @@ export function trainingSteps(study: Study, options: TrainingStepsOptions = {}):
   const perTrial: TrialReach[] = [];
   for (const row of study.trialRows()) {
     if (isInfeasible(row.status)) continue;
-    // The study's shared copy (read only): the other analyses of a review read the same curves.
-    const c = study.curveView(row.id, metric);
+    // A copy as number[] (the helpers below take plain arrays).
+    const c = study.curve(row.id, metric);
     if (!c.steps.length) continue;
     const s = summarizeCurve(c.steps, c.values, direction);
     if (s.best === null || s.bestStep === null) continue;

@@ -162,8 +162,8 @@ export function learningRateSweep(study: Study, options: LrSweepOptions = {}): L
   for (const row of study.trialRows()) {
     const lr = numeric(row.hparams[lrParam]);
     if (lr === null) continue;
-    // The study's shared copy (read only): the other analyses of a review read the same curves.
-    const c = study.curveView(row.id, metric);
+    // A copy as number[] (the helpers below take plain arrays).
+    const c = study.curve(row.id, metric);
     const curve = { steps: c.steps, values: lowerIsBetter(c.values, lossLike) };
     let inst: { kind: InstabilityKind; step: number | null; value: number; reference: number | null } | null = c.steps.length ? lossInstability(curve, options) : null;
     // Every infeasible status counts: a failed or out-of-memory run at a high learning rate is not a stable one.

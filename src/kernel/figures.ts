@@ -7,9 +7,12 @@
  * carried it is re-run (its old output, and the carrier with it, is being replaced). A cell is
  * recognised by the front end's cell id (JupyterLab, VS Code) or else by its code (classic
  * Notebook sends no id). Figures whose page lost the carrier still show their static image.
+ * The carrier holds the smallest plotly.js bundle that draws the figure; a later figure that needs
+ * a larger one (a user's pie chart after tunebook's scatter plots) carries that one too.
  */
 import { FigureExporter, findChromium } from "../plots/export.js";
 import { figureBundle, figureMetadata, MAX_FIGURE_WIDTH, type FigureImage, type FigureMode, type MimeBundle } from "../notebook/display.js";
+import { bundleCovers, type PlotlyBundle, plotlyBundleFor } from "../plots/plotlyBundle.js";
 import type { Figure } from "../plots/theme.js";
 
 export const FIGURE_MODES: readonly FigureMode[] = ["interactive", "static", "both"];
@@ -26,9 +29,9 @@ export class KernelFigures {
   private imageProblem: string | undefined;
   private reported = false;
   private exporter: FigureExporter | undefined;
-  /** The cell (id or code) whose output carries plotly.js; undefined: the next figure must. */
-  private carrier: string | undefined;
-  private cell: { key: string; embedded: boolean; figures: number } = { key: "", embedded: false, figures: 0 };
+  /** Per plotly.js bundle, the cell (id or code) whose output carries it. */
+  private carriers: Partial<Record<PlotlyBundle, string>> = {};
+  private cell: { key: string; embedded: Set<PlotlyBundle>; figures: number } = { key: "", embedded: new Set(), figures: 0 };
   /** Milliseconds spent rendering PNGs, for `%config` and tests. */
   readonly timings: number[] = [];
 
@@ -56,12 +59,13 @@ export class KernelFigures {
 
   /** A cell starts: `key` is its cell id, else its code. */
   beginCell(key: string): void {
-    this.cell = { key, embedded: false, figures: 0 };
+    this.cell = { key, embedded: new Set(), figures: 0 };
   }
 
-  /** A cell ended: if it carried plotly.js before and drew no figure now, the carrier is gone. */
+  /** A cell ended: if it carried a plotly.js bundle before and did not carry it again now, that carrier is gone. */
   endCell(): void {
-    if (this.carrier === this.cell.key && !this.cell.embedded && this.cell.figures === 0) this.carrier = undefined;
+    for (const [bundle, key] of Object.entries(this.carriers) as Array<[PlotlyBundle, string]>)
+      if (key === this.cell.key && !this.cell.embedded.has(bundle)) delete this.carriers[bundle];
   }
 
   /** The figure's bundle in the current mode (PNG rendered by the warm browser). */
@@ -69,10 +73,15 @@ export class KernelFigures {
     this.cell.figures++;
     const image = this.mode === "interactive" ? undefined : await this.image(fig);
     let embed: "always" | "never" = "never";
-    if (this.mode !== "static" && !this.cell.embedded && (this.carrier === undefined || this.carrier === this.cell.key)) {
+    const needed = plotlyBundleFor([fig]);
+    // Carried already: by this cell's output, or by another cell's (a re-run cell's old outputs are being replaced).
+    const carried = (Object.entries(this.carriers) as Array<[PlotlyBundle, string]>).some(
+      ([bundle, key]) => bundleCovers(bundle, needed) && (key !== this.cell.key || this.cell.embedded.has(bundle)),
+    );
+    if (this.mode !== "static" && !carried) {
       embed = "always";
-      this.cell.embedded = true;
-      this.carrier = this.cell.key;
+      this.cell.embedded.add(needed);
+      this.carriers[needed] = this.cell.key;
     }
     const data = figureBundle(fig, { mode: this.mode, image, embed });
     return { data, metadata: figureMetadata(data, image) };

@@ -15,6 +15,7 @@
  */
 import { createRequire } from "node:module";
 import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
+import { bundleCovers, type PlotlyBundle, plotlyBundleFor } from "../plots/plotlyBundle.js";
 import { type Figure, figureTitle, MAX_FIGURE_WIDTH } from "../plots/theme.js";
 import { formatNumber } from "../util/format.js";
 
@@ -32,17 +33,22 @@ export type FigureMode = "interactive" | "static" | "both";
 /** The element type that holds plotly.js on a page without running it (the loader runs it once). */
 export const PLOTLY_CARRIER_TYPE = "text/x-tunebook-plotly";
 
-let plotlyEmbedded = false;
+/** The largest plotly.js bundle this process embedded (for `embed: "once"`). */
+let plotlyEmbedded: PlotlyBundle | undefined;
 let figureCounter = 0;
 
 /** Forget that plotly.js was embedded (e.g. for a new notebook in the same process). */
 export function resetPlotlyEmbedding(): void {
-  plotlyEmbedded = false;
+  plotlyEmbedded = undefined;
 }
 
-/** The inert element carrying plotly.js (4.7 MB) for the page's figure loaders. */
-export function plotlyCarrierHtml(): string {
-  return `<script type="${PLOTLY_CARRIER_TYPE}">\n${inlinePlotlyJs()}\n</script>\n`;
+/**
+ * The inert element carrying plotly.js for the page's figure loaders: by default the full bundle
+ * (4.8 MB), or one of tunebook's partial bundles (1.1 MB for every figure tunebook draws but
+ * parallel coordinates). The loaders tell them apart by the partial bundle's first line.
+ */
+export function plotlyCarrierHtml(bundle: PlotlyBundle = "full"): string {
+  return `<script type="${PLOTLY_CARRIER_TYPE}">\n${inlinePlotlyJs(bundle)}\n</script>\n`;
 }
 
 /** A static image for the text/html view and the image/png entry. */
@@ -63,6 +69,8 @@ export interface FigureHtmlOptions {
   interactive?: boolean;
 }
 
+const BUNDLE_ORDER: readonly PlotlyBundle[] = ["cartesian", "parcoords", "full"];
+
 /** Widest a figure is drawn in a notebook's output area (defined with the plots' layout). */
 export { MAX_FIGURE_WIDTH };
 
@@ -70,8 +78,11 @@ export { MAX_FIGURE_WIDTH };
  * The text/html view of a figure: a div with the static image (when given), the figure as
  * escaped JSON, and a loader that draws it with plotly.js. The loader uses `window.Plotly` when
  * present, else evaluates the page's plotly.js carrier (wherever it is on the page, before or
- * after this figure), else keeps the image. With `embed: "once"` (default) the carrier is
- * included the first time in this process; `"always"` makes the output self-contained.
+ * after this figure), else keeps the image. The carrier holds the smallest plotly.js bundle that
+ * draws the figure ({@link plotlyBundleFor}); a figure that needs a larger bundle than the one the
+ * page has evaluated evaluates a larger carrier. With `embed: "once"` (default) the carrier is
+ * included the first time in this process (and again when a figure needs a larger bundle);
+ * `"always"` makes the output self-contained.
  * No require.js/AMD needed (plotly.js sets `window.Plotly` itself).
  *
  * @example
@@ -89,10 +100,12 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
       ? ""
       : `<p style="color:#6B7785">${escapeHtml(figureTitle(fig) || "figure")} (no static image: Chromium is not installed)</p>`;
   if (!interactive) return `<div class="tunebook-figure" style="max-width:${width}px">${img}</div>`;
+  const bundle = plotlyBundleFor([fig]);
+  const larger = plotlyEmbedded === undefined || !bundleCovers(plotlyEmbedded, bundle);
   let lib = "";
-  if (embed === "always" || (embed === "once" && !plotlyEmbedded)) {
-    lib = plotlyCarrierHtml();
-    plotlyEmbedded = true;
+  if (embed === "always" || (embed === "once" && larger)) {
+    lib = plotlyCarrierHtml(bundle);
+    if (larger) plotlyEmbedded = bundle;
   }
   // Responsive: the layout's width is only a maximum, the plot fills the output area up to it.
   const layout = { ...fig.layout };
@@ -104,23 +117,45 @@ export function figureHtml(fig: Figure, opts: FigureHtmlOptions = {}): string {
 <script>
 (function () {
   var t0 = Date.now();
+  // plotly.js bundles, smallest first; window.tunebookPlotly: the one this page evaluated (a
+  // plotly.js the page had already, or that an older loader evaluated, counts as the full one).
+  var order = ${JSON.stringify(BUNDLE_ORDER)};
+  var need = ${BUNDLE_ORDER.indexOf(bundle)};
+  function have() {
+    return window.Plotly ? (typeof window.tunebookPlotly === "number" ? window.tunebookPlotly : order.length - 1) : -1;
+  }
+  function kind(text) {
+    var m = /tunebook's partial bundle "([a-z]+)"/.exec(text.slice(0, 400));
+    var k = m ? order.indexOf(m[1]) : -1;
+    return k < 0 ? order.length - 1 : k;
+  }
   function draw() {
     var el = document.getElementById(${JSON.stringify(id)});
     if (!el) return;
-    if (!window.Plotly) {
-      var src = document.querySelector('script[type="${PLOTLY_CARRIER_TYPE}"]');
-      if (src && !window.tunebookPlotlyTried) {
-        window.tunebookPlotlyTried = true;
+    if (have() < need) {
+      // The smallest carrier on the page that draws this figure.
+      var best = null, bestKind = order.length;
+      document.querySelectorAll('script[type="${PLOTLY_CARRIER_TYPE}"]').forEach(function (src) {
+        var k = kind(src.textContent);
+        if (k >= need && k < bestKind) { best = src; bestKind = k; }
+      });
+      window.tunebookPlotlyTried = window.tunebookPlotlyTried || {};
+      if (best && !window.tunebookPlotlyTried[bestKind]) {
+        window.tunebookPlotlyTried[bestKind] = true;
         var s = document.createElement("script");
-        s.text = src.textContent;
+        s.text = best.textContent;
         document.head.appendChild(s);
+        if (window.Plotly) window.tunebookPlotly = bestKind;
       }
     }
-    if (!window.Plotly) {
+    if (have() < need) {
       // Other outputs (the carrier) may still be rendering; after that the static image stays.
-      if (Date.now() - t0 < 20000) setTimeout(draw, 100);
-      else if (!el.querySelector("img")) el.textContent = "plotly.js is not on this page: re-run a figure cell, or use %config figures=both for a static image.";
-      return;
+      if (Date.now() - t0 < 20000) { setTimeout(draw, 100); return; }
+      if (!window.Plotly) {
+        if (!el.querySelector("img")) el.textContent = "plotly.js is not on this page: re-run a figure cell, or use %config figures=both for a static image.";
+        return;
+      }
+      if (el.querySelector("img")) return;
     }
     var fig = JSON.parse(document.getElementById(${JSON.stringify(id + "-data")}).textContent);
     var plot = document.createElement("div");

@@ -8,7 +8,7 @@ import type { Annotations } from "plotly.js";
 import type { AlgoPerfMiss, AlgoPerfScoreResult } from "../analysis/algoperfScore.js";
 import type { CompareAlgorithmsResult } from "../analysis/compareAlgorithms.js";
 import { panelGrid, panelTitle, wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, formatValue, plotText, seriesColor } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, formatValue, plotText, seriesColor, gridColumns, MAX_FIGURE_WIDTH } from "./theme.js";
 
 const MISS_TEXT: Record<AlgoPerfMiss, string> = {
   missed: "target missed (median over studies is ∞)",
@@ -162,17 +162,33 @@ export function algoperfTimeTable(r: AlgoPerfScoreResult, options: FigureOptions
 export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: FigureOptions & { workloads?: string[] } = {}): Figure {
   const wls = options.workloads ?? r.baseWorkloads;
   const subs = r.submissions;
-  const panels = panelGrid(wls.length, 4, { x: 0.05, y: 0.12 });
+  // Two columns: at the notebook's width (960 px, and narrower when the output area is) four
+  // panels in a row leave no room for their titles and tick labels.
+  const cols = gridColumns(wls.length);
+  const rows = Math.ceil(wls.length / cols);
+  const subtitle = wrapText(
+    "Each dot is one study (5 seeds of the whole tuning procedure): its fastest trial's time to target ÷ the fastest submission's median. Diamond: median over studies (what the score uses). Red ×: the study never reached the target.",
+    100,
+  );
+  // The key breaks between submissions, never between a rank and its name.
+  const keyRows: string[] = [];
+  for (const item of subs.map((s, i) => `${i + 1} ${plotText(s)}`)) {
+    const last = keyRows.length - 1;
+    if (last >= 0 && keyRows[last]!.length + 3 + item.length <= 95) keyRows[last] += ` · ${item}`;
+    else keyRows.push(last < 0 ? `x: submission by rank — ${item}` : item);
+  }
+  const key = keyRows.join("<br>");
+  const keyLines = key.split("<br>").length;
+  const plotHeight = rows * 300;
+  // Room between rows for the x tick labels and the next row's two-line panel titles, in pixels.
+  const gapPx = 85;
+  const layout = baseLayout(`AlgoPerf study-to-study spread (${r.ruleset}-tuning ruleset)`, { subtitle, width: MAX_FIGURE_WIDTH, showlegend: false });
+  const margin = layout.margin as Record<string, number>;
+  margin.t += 24;
+  margin.b = 50 + keyLines * 15;
+  layout.height = plotHeight + (rows - 1) * gapPx + margin.t + margin.b;
+  const panels = panelGrid(wls.length, cols, { x: 0.1, y: gapPx / (plotHeight + (rows - 1) * gapPx) });
   const data: Trace[] = [];
-  const layout = baseLayout(`AlgoPerf study-to-study spread (${r.ruleset}-tuning ruleset)`, {
-    subtitle: wrapText(
-      "Each dot is one study (5 seeds of the whole tuning procedure): its fastest trial's time to target ÷ the fastest submission's median. Diamond: median over studies (what the score uses). Red ×: the study never reached the target.",
-      150,
-    ),
-    width: 1400,
-    height: 420 * Math.ceil(wls.length / 4) + 160,
-    showlegend: false,
-  });
   // Finite ratios above 5× are drawn on the 5× line; misses on their own line above it.
   const CLAMP = 5;
   const CAP = 6.5;
@@ -230,23 +246,24 @@ export function algoperfStudySpreadFigure(r: AlgoPerfScoreResult, options: Figur
     });
     (layout as Record<string, unknown>)[p.xaxis] = axisLayout("", "linear", { domain: p.xdomain, anchor: p.yref, range: [-0.7, subs.length - 0.3], tickvals: subs.map((_, i) => i), ticktext: subs.map((_, i) => String(i + 1)), showgrid: false, zeroline: false });
     (layout as Record<string, unknown>)[p.yaxis] = axisLayout(p.col === 0 ? "time ÷ fastest median" : "", "log", { domain: p.ydomain, anchor: p.xref, range: [Math.log10(0.8), Math.log10(CAP * 1.15)], tickvals: [1, 1.5, 2, 3, 4, CLAMP, CAP], ticktext: ["1×", "1.5×", "2×", "3×", "4×", "≥5×", "missed"] });
-    annotations.push(panelTitle(p, `${plotText(wl)} (fastest median ${hours(best)})`));
+    annotations.push(panelTitle(p, plotText(wl), `fastest median ${hours(best)}`));
   });
   layout.annotations = [
     ...annotations,
     {
-      text: `x: submission by rank — ${subs.map((s, i) => `${i + 1} ${plotText(s)}`).join(" · ")}`,
+      text: key,
       xref: "paper",
       yref: "paper",
       x: 0,
-      y: -0.08,
+      y: 0,
+      yshift: -34,
       xanchor: "left",
       yanchor: "top",
+      align: "left",
       showarrow: false,
       font: { size: 11, color: COLORS.muted },
     } as Partial<Annotations>,
   ];
-  (layout.margin as Record<string, number>).b = 90;
   return applyOptions({ data, layout }, options);
 }
 

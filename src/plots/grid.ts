@@ -43,14 +43,16 @@ export function panelGrid(n: number, cols: number, gap: { x?: number; y?: number
 }
 
 /**
- * Annotation placing a title above a panel (escaped by the caller).
+ * Annotation placing a title above a panel (escaped by the caller), with an optional second,
+ * lighter line (`detail`) so that a long title does not run into the next panel's.
  *
  * @example
  * panelTitle(panels[0], "learning_rate");
+ * panelTitle(panels[1], "criteo1tb", "fastest median 1.4 h");
  */
-export function panelTitle(p: Panel, text: string): Record<string, unknown> {
+export function panelTitle(p: Panel, text: string, detail?: string): Record<string, unknown> {
   return {
-    text: `<b>${text}</b>`,
+    text: detail === undefined ? `<b>${text}</b>` : `<b>${text}</b><br><span style="font-size:11px;color:${COLORS.muted}">${detail}</span>`,
     xref: "paper",
     yref: "paper",
     x: (p.xdomain[0] + p.xdomain[1]) / 2,

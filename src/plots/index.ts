@@ -4,6 +4,7 @@
  */
 export * from "./theme.js";
 export * from "./export.js";
+export { BUNDLED_TRACE_TYPES, type PlotlyBundle, plotlyBundleFor, traceTypes } from "./plotlyBundle.js";
 export * from "./axis.js";
 export * from "./isolation.js";
 export * from "./boundaries.js";

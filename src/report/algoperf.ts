@@ -78,7 +78,7 @@ export function renderAlgoPerfHtml(c: AlgoPerfReportContent): string {
     return `<tr><td>${s.rank}</td><td><code>${e(s.submission)}</code></td><td>${f4(s.score)}</td><td>${s.workloadsSolved}/${r.baseWorkloads.length}</td><td>${f4(s.scoreWithoutHeldOutRule)}${s.lostToHeldOut.length ? ` <span class="sub">(${e(s.lostToHeldOut.join(", "))})</span>` : ""}</td><td>${e(s.fastestOn.join(", ") || "–")}</td><td>${f4(iqm.point)} [${f4(iqm.low)}, ${f4(iqm.high)}]</td><td>${gap}</td></tr>`;
   });
   const parts: string[] = [];
-  parts.push(`${reportHead(`tunebook AlgoPerf report — ${r.ruleset} tuning`, VERSION)}<header>
+  parts.push(`${reportHead(`tunebook AlgoPerf report — ${r.ruleset} tuning`, VERSION, c.figures.map((f) => f.figure))}<header>
 <h1>AlgoPerf: ${e(r.ruleset)}-tuning ruleset</h1>
 <p class="sub">${r.submissions.length} submissions · ${r.baseWorkloads.length} base workloads · held-out variants ${e(r.heldOutWorkloads.join(", "))} · reproduce: <code>${e(c.command)}</code></p>
 </header>

@@ -11,6 +11,7 @@ import { sortFindings } from "../analysis/finding.js";
 import type { Study } from "../study/study.js";
 import { isInfeasible } from "../study/types.js";
 import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
+import { plotlyBundleFor } from "../plots/plotlyBundle.js";
 import type { Figure } from "../plots/theme.js";
 import { environmentOf, trackingRow, type Environment, type TrackingRow } from "./tracking.js";
 
@@ -183,8 +184,11 @@ table.trials th[aria-sort=ascending]::after{content:" ▲"}table.trials th[aria-
 tr.infeasible td{color:var(--err)}.counts span{margin-right:14px}
 `;
 
-/** The document head every tunebook report opens with (styles and plotly.js inlined), through `<body>`. */
-export function reportHead(title: string, version: string): string {
+/**
+ * The document head every tunebook report opens with, through `<body>`: styles and plotly.js
+ * inlined once, the smallest bundle that draws every figure of the report.
+ */
+export function reportHead(title: string, version: string, figures: readonly Figure[]): string {
   const e = escapeHtml;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -194,7 +198,7 @@ export function reportHead(title: string, version: string): string {
 <meta name="generator" content="tunebook ${e(version)}">
 <title>${e(title)}</title>
 <style>${REPORT_CSS}</style>
-<script>${inlinePlotlyJs()}</script>
+<script>${inlinePlotlyJs(plotlyBundleFor(figures))}</script>
 </head>
 <body>
 `;
@@ -245,7 +249,7 @@ export function renderHtml(c: ReportContent): string {
     ? `${e(fmt(t.best.value))} <span class="sub">(trial <code>${e(t.best.trial)}</code>${t.best.step !== null ? `, step ${e(fmt(t.best.step))}` : ""}; ${Object.entries(t.best.hparams).map(([k, v]) => `${e(k)}=${e(fmt(v))}`).join(", ")})</span>`
     : "–";
   const parts: string[] = [];
-  parts.push(`${reportHead(`tunebook report — ${t.study}`, c.environment.tunebook)}<header>
+  parts.push(`${reportHead(`tunebook report — ${t.study}`, c.environment.tunebook, c.figures.map((f) => f.figure))}<header>
 <h1>${e(t.study)}</h1>
 <p class="sub">Tuning report · objective ${e(t.objective)} · ${t.trials} trials${c.generatedAt ? ` · generated ${e(c.generatedAt)}` : ""}</p>
 </header>

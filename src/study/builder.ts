@@ -4,7 +4,8 @@
  */
 import { numberFrom, whyNotNumber } from "../core/numbers.js";
 import type { SearchSpace } from "../space/spec.js";
-import { Study, summarizeCurve, type MeasurementColumns, type StudySource } from "./study.js";
+import { type CurveLayout, MeasurementBuffer, Measurements, dropRows } from "./measurements.js";
+import { Study, summarizeCurve, type StudySource } from "./study.js";
 import {
   type HpValue,
   type LoadIssue,
@@ -40,14 +41,11 @@ export { isLossMetric } from "./status.js";
 export class StudyBuilder {
   private readonly trials = new Map<string, TrialInput>();
   private readonly order: string[] = [];
-  readonly cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
+  /** The measurement rows so far: typed columns, trial and metric names interned (see ./measurements.ts). */
+  readonly columns = new MeasurementBuffer();
   readonly warnings: LoadIssue[] = [];
-  /**
-   * Line (or record index) of each measurement, 0 when the loader gave none (for the warnings on
-   * repeated measurements). A typed array grown by doubling: a million lines cost 4 MB and no GC work.
-   */
-  private lineBuf = new Int32Array(1024);
-  private lineCount = 0;
+  /** The trial of the last measurement (a trial's rows come together: its existence is checked once per run). */
+  private lastMeasured: string | undefined;
   space?: SearchSpace;
   source: StudySource = {};
   /** The file build-time warnings name (default: `source.path`). */
@@ -85,22 +83,19 @@ export class StudyBuilder {
    * are kept. A repeated (trial, step, metric) is resolved in {@link StudyBuilder.build}.
    */
   measure(trial: string, step: number, metric: string, value: number, line = 0): void {
-    if (!this.trials.has(trial)) this.trial({ id: trial });
-    this.cols.trial.push(trial);
-    this.cols.step.push(step);
-    this.cols.metric.push(metric);
-    this.cols.value.push(value);
-    this.addLine(line);
+    if (trial !== this.lastMeasured) {
+      if (!this.trials.has(trial)) this.trial({ id: trial });
+      this.lastMeasured = trial;
+    }
+    this.columns.add(trial, step, metric, value, line);
   }
 
-  /** Record the line of a measurement appended to {@link StudyBuilder.cols} directly (the loaders' fast paths). */
-  addLine(line: number): void {
-    if (this.lineCount === this.lineBuf.length) {
-      const bigger = new Int32Array(this.lineBuf.length * 2);
-      bigger.set(this.lineBuf);
-      this.lineBuf = bigger;
-    }
-    this.lineBuf[this.lineCount++] = line;
+  /**
+   * Append one measurement by interned codes ({@link MeasurementBuffer.trialCode} and
+   * `metricCode` of {@link StudyBuilder.columns}) for a trial already added: the loaders' fast paths.
+   */
+  push(trialCode: number, step: number, metricCode: number, value: number, line: number): void {
+    this.columns.push(trialCode, step, metricCode, value, line);
   }
 
   warn(issue: Omit<LoadIssue, "severity"> & { severity?: LoadIssue["severity"] }): void {
@@ -115,75 +110,58 @@ export class StudyBuilder {
    * Repeated measurements: the same (trial, step, metric) logged more than once. Identical repeats
    * are merged; conflicting ones follow one policy, **the last written wins**, with a warning that
    * counts them and shows the first. The discarded rows leave the columns, so no analysis sees them.
-   * Cheap when there are none: one pass checks that each trial's rows come together with steps
-   * that never go back and no metric twice at one step; only trials where that fails are looked
-   * at closely.
+   * The layout is sorted into curves by step (stable), so repeats are neighbours in one curve.
    */
-  private resolveRepeats(): void {
-    const { trial, step, metric, value } = this.cols;
-    const n = trial.length;
-    let suspects: Set<string> | undefined;
-    const finished = new Set<string>();
-    let cur: string | undefined;
-    let runStart = 0; // first row of the current trial's run of rows at one step
-    for (let i = 0; i < n; i++) {
-      const t = trial[i]!;
-      const s = step[i]!;
-      if (t !== cur) {
-        if (cur !== undefined) finished.add(cur);
-        cur = t;
-        runStart = i;
-        if (finished.has(t)) (suspects ??= new Set()).add(t); // the trial's rows are not together
-        continue;
-      }
-      const prev = step[i - 1]!;
-      if (s > prev) runStart = i;
-      else if (s === prev && i - runStart < 64) {
-        // Same step as the row before: fine while its metric is new within this step's rows
-        // (a linear scan over a few metrics is cheaper than a map per row).
-        const m = metric[i]!;
-        for (let j = runStart; j < i; j++)
-          if (metric[j] === m) {
-            (suspects ??= new Set()).add(t);
-            break;
-          }
-      } else (suspects ??= new Set()).add(t); // steps go back (or too many rows at one step): look closely
-    }
-    if (!suspects) return;
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const t = trial[i]!;
-      if (!suspects.has(t)) continue;
-      const key = `${t}\u0000${metric[i]}\u0000${step[i]}`;
-      const g = groups.get(key);
-      if (g) g.push(i);
-      else groups.set(key, [i]);
-    }
-    const drop = new Uint8Array(n);
+  private resolveRepeats(l: CurveLayout): CurveLayout {
+    const { step, value, line, curveStart } = l;
+    const C = l.curveTrial.length;
+    let drop: Uint8Array | undefined;
     let merged = 0;
     let conflicts = 0;
     let firstMerged: number[] | undefined;
     let firstConflict: number[] | undefined;
-    for (const g of groups.values()) {
-      if (g.length < 2) continue;
-      const kept = g[g.length - 1]!;
-      const same = g.every((i) => Object.is(value[i], value[kept]) || (Number.isNaN(value[i]!) && Number.isNaN(value[kept]!)));
-      for (const i of g) if (i !== kept) drop[i] = 1;
-      if (same) {
-        merged += g.length - 1;
-        firstMerged ??= g;
-      } else {
-        conflicts += g.length - 1;
-        firstConflict ??= g;
+    // "First" is the repeat met first in the file: the smallest line when lines are known.
+    const earlier = (g: number[], than: number[] | undefined): boolean => !than || (line !== undefined && line[g[0]!]! < line[than[0]!]!);
+    for (let c = 0; c < C; c++) {
+      const end = curveStart[c + 1]!;
+      for (let i = curveStart[c]! + 1; i < end; i++) {
+        if (step[i] !== step[i - 1]) continue;
+        let j = i;
+        while (j + 1 < end && step[j + 1] === step[i]) j++;
+        const g: number[] = [];
+        for (let k = i - 1; k <= j; k++) g.push(k);
+        const kept = value[j]!;
+        const same = g.every((k) => Object.is(value[k], kept) || (Number.isNaN(value[k]!) && Number.isNaN(kept)));
+        drop ??= new Uint8Array(value.length);
+        for (let k = i - 1; k < j; k++) drop[k] = 1;
+        if (same) {
+          merged += g.length - 1;
+          if (earlier(g, firstMerged)) firstMerged = g;
+        } else {
+          conflicts += g.length - 1;
+          if (earlier(g, firstConflict)) firstConflict = g;
+        }
+        i = j;
       }
     }
-    if (merged + conflicts === 0) return;
+    if (!drop) return l;
     const file = this.file ?? this.source.path ?? this.name;
-    const hasLines = this.lineCount === n;
-    const lines = this.lineBuf;
-    const at = (i: number): string => (hasLines && lines[i]! > 0 ? ` (line ${lines[i]})` : "");
-    const where = (g: number[]): string => `trial ${JSON.stringify(trial[g[0]!])}, step ${step[g[0]!]}, metric ${JSON.stringify(metric[g[0]!])}`;
-    const lineOf = (g: number[]): number | undefined => (hasLines && lines[g[0]!]! > 0 ? lines[g[0]!] : undefined);
+    const curveAt = (i: number): number => {
+      let lo = 0;
+      let hi = C - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (curveStart[mid]! <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const at = (i: number): string => (line && line[i]! > 0 ? ` (line ${line[i]})` : "");
+    const where = (g: number[]): string => {
+      const c = curveAt(g[0]!);
+      return `trial ${JSON.stringify(l.trialNames[l.curveTrial[c]!])}, step ${step[g[0]!]}, metric ${JSON.stringify(l.metricNames[l.curveMetric[c]!])}`;
+    };
+    const lineOf = (g: number[]): number | undefined => (line && line[g[0]!]! > 0 ? line[g[0]!] : undefined);
     if (firstConflict) {
       const shown = firstConflict.map((i) => `${value[i]}${at(i)}`).join(", ");
       this.warnings.push({
@@ -198,84 +176,58 @@ export class StudyBuilder {
         severity: "warn",
         file,
         line: lineOf(firstMerged),
-        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${hasLines && lines[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => lines[i]).join(", ")}` : ""})`,
+        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${line && line[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => line[i]).join(", ")}` : ""})`,
       });
     }
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      if (drop[i]) continue;
-      trial[w] = trial[i]!;
-      step[w] = step[i]!;
-      metric[w] = metric[i]!;
-      value[w] = value[i]!;
-      if (hasLines) lines[w] = lines[i]!;
-      w++;
-    }
-    trial.length = step.length = metric.length = value.length = w;
-    if (hasLines) this.lineCount = w;
+    return dropRows(l, drop);
   }
 
-  /** Finish: resolve repeated measurements, compute per-trial objective summaries and statuses, then freeze into a Study. */
+  /** Finish: sort the measurements into curves, resolve repeats, compute per-trial objective summaries and statuses, then freeze into a Study. */
   build(): Study {
-    this.resolveRepeats();
-    const { trial, step, metric, value } = this.cols;
+    const layout = this.resolveRepeats(this.columns.finish());
+    const m = new Measurements(layout);
     const obj = this.objective;
-    // Per trial: objective curve and whether any loss/objective value is non-finite.
-    const curveSteps = new Map<string, number[]>();
-    const curveVals = new Map<string, number[]>();
+    // Per trial, from its curves (contiguous, sorted by step): the objective curve's summary, the
+    // last step of any metric, and the first step where a loss-like metric is non-finite.
+    const objCurve = new Map<string, number>();
     const nonFinite = new Map<string, { step: number; metric: string }>();
     const lastStep = new Map<string, number>();
-    // Loaders append a trial's rows together, so the per-trial state is looked up only when the
-    // trial changes from one row to the next (a million Map lookups fewer), and the loss-metric
-    // regex runs once per metric name.
-    const lossLike = new Map<string, boolean>();
-    let cur: string | undefined;
-    let curLast = -Infinity;
-    let cs: number[] | undefined;
-    let cv: number[] | undefined;
-    const flush = (): void => {
-      if (cur !== undefined && curLast > -Infinity) lastStep.set(cur, curLast);
-    };
-    for (let i = 0; i < trial.length; i++) {
-      const t = trial[i]!;
-      if (t !== cur) {
-        flush();
-        cur = t;
-        curLast = lastStep.get(t) ?? -Infinity;
-        cs = curveSteps.get(t);
-        cv = curveVals.get(t);
-      }
-      const s = step[i]!;
-      if (s > curLast) curLast = s;
-      const m = metric[i]!;
-      const v = value[i]!;
-      if (m === obj.metric) {
-        if (!cs) {
-          curveSteps.set(t, (cs = []));
-          curveVals.set(t, (cv = []));
+    const lossLike = m.metricNames.map((name) => divergenceMetric(name, obj.metric));
+    for (let c = 0; c < m.curveCount; c++) {
+      const t = m.curveTrialName(c);
+      const mc = m.curveMetric[c]!;
+      const a = m.curveStart[c]!;
+      const b = m.curveStart[c + 1]!;
+      let last = -Infinity;
+      for (let i = b - 1; i >= a; i--) {
+        const s = m.step[i]!;
+        if (s === s) {
+          last = s;
+          break;
         }
-        cs.push(s);
-        cv!.push(v);
       }
-      if (!Number.isFinite(v)) {
-        let loss = lossLike.get(m);
-        if (loss === undefined) lossLike.set(m, (loss = divergenceMetric(m, obj.metric)));
-        if (loss) {
+      if (last > (lastStep.get(t) ?? -Infinity)) lastStep.set(t, last);
+      if (m.metricNames[mc] === obj.metric) objCurve.set(t, c);
+      if (lossLike[mc]) {
+        for (let i = a; i < b; i++) {
+          const v = m.value[i]!;
+          if (v === v && v !== Infinity && v !== -Infinity) continue;
+          const s = m.step[i]!;
           const prev = nonFinite.get(t);
-          if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m });
+          if (!prev || s < prev.step) nonFinite.set(t, { step: s, metric: m.metricNames[mc]! });
+          break;
         }
       }
     }
-    flush();
     const rows: TrialRow[] = this.order.map((id) => {
       const t = this.trials.get(id)!;
-      const cs = curveSteps.get(id);
+      const oc = objCurve.get(id);
       let final = t.final ?? null;
       let best = t.best ?? null;
       let bestStep = t.bestStep ?? null;
       let steps = t.steps ?? lastStep.get(id) ?? null;
-      if (cs) {
-        const sum = summarizeCurve(cs, curveVals.get(id)!, obj.direction);
+      if (oc !== undefined) {
+        const sum = summarizeCurve(m.steps(oc), m.values(oc), obj.direction);
         if (t.final === undefined || t.final === null) final = sum.final;
         if (t.best === undefined || t.best === null) {
           best = sum.best;
@@ -304,7 +256,7 @@ export class StudyBuilder {
       objective: this.objective,
       space: this.space,
       trials: rows,
-      measurements: this.cols,
+      measurements: m,
       warnings: this.warnings,
       source: this.source,
     });

@@ -1,5 +1,6 @@
 export * from "./types.js";
 export * from "./study.js";
+export * from "./measurements.js";
 export * from "./builder.js";
 export * from "./load.js";
 export { guessDirection } from "./formats/format.js";

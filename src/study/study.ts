@@ -6,6 +6,7 @@
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import type { SearchSpace } from "../space/spec.js";
+import { Measurements, type StepArray } from "./measurements.js";
 import {
   type Direction,
   type HpValue,
@@ -20,7 +21,7 @@ import {
   safeRecord,
 } from "./types.js";
 
-/** Step/value arrays of one metric of one trial, sorted by step. */
+/** Step/value arrays of one metric of one trial, sorted by step (a fresh copy: see {@link Study.curve}). */
 export interface Curve {
   trial: string;
   metric: string;
@@ -28,12 +29,15 @@ export interface Curve {
   values: number[];
 }
 
-/** Columnar storage for measurements: parallel arrays, appended by loaders. */
-export interface MeasurementColumns {
-  trial: string[];
-  step: number[];
-  metric: string[];
-  value: number[];
+/**
+ * One curve as views into the study's columns (see {@link Study.curveView}): typed arrays that
+ * belong to the study, read only.
+ */
+export interface CurveView {
+  readonly trial: string;
+  readonly metric: string;
+  readonly steps: StepArray;
+  readonly values: Float64Array;
 }
 
 export interface StudyInit {
@@ -41,7 +45,7 @@ export interface StudyInit {
   objective: Objective;
   space?: SearchSpace;
   trials: TrialRow[];
-  measurements?: MeasurementColumns;
+  measurements?: Measurements;
   warnings?: LoadIssue[];
   /** Where the study came from (path, format), for reports. */
   source?: StudySource;
@@ -98,22 +102,17 @@ export class Study {
   readonly warnings: LoadIssue[];
   readonly source: StudySource;
   private readonly rows: TrialRow[];
-  private readonly cols: MeasurementColumns;
-  /** Row indices of each (trial, metric) curve, in row order (built once, see {@link curveIndex}). */
-  private index?: Map<string, Map<string, Int32Array>>;
+  private readonly cols: Measurements;
   private metricNames?: string[];
   private hparamNames?: string[];
-  /** Curves handed out by {@link curveView}, by trial and metric. */
-  private viewCache?: Map<string, Map<string, Curve>>;
   private trialsTable?: ColumnTable;
-  private measurementsTable?: ColumnTable;
 
   constructor(init: StudyInit) {
     this.name = init.name;
     this.objective = init.objective;
     this.space = init.space;
     this.rows = init.trials;
-    this.cols = init.measurements ?? { trial: [], step: [], metric: [], value: [] };
+    this.cols = init.measurements ?? Measurements.empty();
     this.warnings = init.warnings ?? [];
     this.source = init.source ?? {};
   }
@@ -125,7 +124,7 @@ export class Study {
 
   /** Number of measurement rows. */
   get measurementCount(): number {
-    return this.cols.value.length;
+    return this.cols.length;
   }
 
   /** Trials as plain rows (the model's own objects: do not mutate). */
@@ -141,8 +140,15 @@ export class Study {
     return this.rows.find((r) => r.id === id);
   }
 
-  /** Raw measurement columns (parallel arrays). */
-  measurementColumns(): Readonly<MeasurementColumns> {
+  /**
+   * The measurement columns: typed arrays sorted into curves, with the trial and metric
+   * dictionaries (read only; `.toArrays()` gives plain per-row arrays for small studies).
+   *
+   * @example
+   * const m = study.measurementColumns();
+   * m.length === study.measurementCount; // true
+   */
+  measurementColumns(): Measurements {
     return this.cols;
   }
 
@@ -160,8 +166,10 @@ export class Study {
 
   /** Names of every metric measured, sorted. */
   metrics(): string[] {
-    // Analyses ask for this often; the 1M-row scan is done once (a study's measurements do not change).
-    if (!this.metricNames) this.metricNames = [...new Set(this.cols.metric)].sort();
+    if (!this.metricNames) {
+      const codes = new Set(this.cols.curveMetric);
+      this.metricNames = [...codes].map((c) => this.cols.metricNames[c]!).sort();
+    }
     return [...this.metricNames];
   }
 
@@ -190,134 +198,40 @@ export class Study {
     return this.trialsTable;
   }
 
-  /** Long measurements table: trial, step, metric, value (NaN/±Infinity kept). */
+  /** Long measurements table: trial, step, metric, value (NaN/±Infinity kept), built on first use, rows in curve order. */
   get measurements(): ColumnTable {
-    if (!this.measurementsTable) this.measurementsTable = aq.table({ ...this.cols });
-    return this.measurementsTable;
+    return this.cols.toTable();
   }
 
-  /**
-   * Row indices per trial and metric. One pass assigns every row a curve number (rows of one
-   * trial and metric usually come in runs, so the maps are consulted once per run), then a
-   * counting sort fills one Int32Array per curve, keeping row order within a curve.
-   */
-  private curveIndex(): Map<string, Map<string, Int32Array>> {
-    if (!this.index) {
-      const { trial, metric } = this.cols;
-      const n = trial.length;
-      const byTrial = new Map<string, Map<string, number>>();
-      const keys: Array<[string, string]> = [];
-      const curveOf = new Int32Array(n);
-      let counts = new Int32Array(64);
-      let lastT: string | undefined;
-      let lastM: string | undefined;
-      let last = -1;
-      for (let i = 0; i < n; i++) {
-        const t = trial[i]!;
-        const m = metric[i]!;
-        if (t !== lastT || m !== lastM) {
-          let mm = byTrial.get(t);
-          if (!mm) byTrial.set(t, (mm = new Map()));
-          let c = mm.get(m);
-          if (c === undefined) {
-            c = keys.length;
-            mm.set(m, c);
-            keys.push([t, m]);
-            if (c >= counts.length) {
-              const grown = new Int32Array(counts.length * 2);
-              grown.set(counts);
-              counts = grown;
-            }
-          }
-          lastT = t;
-          lastM = m;
-          last = c;
-        }
-        curveOf[i] = last;
-        counts[last]!++;
-      }
-      const rows = keys.map((_, c) => new Int32Array(counts[c]!));
-      const fill = new Int32Array(keys.length);
-      for (let i = 0; i < n; i++) {
-        const c = curveOf[i]!;
-        rows[c]![fill[c]!++] = i;
-      }
-      const idx = new Map<string, Map<string, Int32Array>>();
-      for (let c = 0; c < keys.length; c++) {
-        const [t, m] = keys[c]!;
-        let mm = idx.get(t);
-        if (!mm) idx.set(t, (mm = new Map()));
-        mm.set(m, rows[c]!);
-      }
-      this.index = idx;
-    }
-    return this.index;
-  }
-
-  /** The curve of one metric of one trial, sorted by step (empty when absent). */
+  /** The curve of one metric of one trial, sorted by step (empty when absent): fresh arrays the caller may change. */
   curve(trial: string, metric: string = this.objective.metric): Curve {
-    const cached = this.viewCache?.get(trial)?.get(metric);
-    // Fresh arrays the caller may change; copied from the shared view when there is one.
-    if (cached) return { trial, metric, steps: cached.steps.slice(), values: cached.values.slice() };
-    return this.buildCurve(trial, metric);
+    const c = this.cols.curveOf(trial, metric);
+    if (c < 0) return { trial, metric, steps: [], values: [] };
+    // push (not Array.from) keeps the arrays packed doubles, which every consumer reads faster.
+    const st = this.cols.steps(c);
+    const va = this.cols.values(c);
+    const steps: number[] = [];
+    const values: number[] = [];
+    for (let k = 0; k < st.length; k++) {
+      steps.push(st[k]!);
+      values.push(va[k]!);
+    }
+    return { trial, metric, steps, values };
   }
 
   /**
-   * The same curve as {@link curve}, built once and shared: the study keeps it, so repeated reads
-   * (every analysis of a review walks the same curves) neither copy nor sort again. The arrays
-   * belong to the study: read them, never change them (use `curve()` for a copy). Costs memory
-   * for every curve viewed (as much again as those measurements).
+   * The same curve as {@link curve} without a copy: typed-array views into the study's columns
+   * (which are stored curve by curve, sorted by step). Read them, never change them (use
+   * `curve()` for a copy).
    *
    * @example
    * const c = study.curveView("t0", "validation/loss");
    * summarizeCurve(c.steps, c.values, "minimize").best;
    */
-  curveView(trial: string, metric: string = this.objective.metric): Curve {
-    if (!this.viewCache) this.viewCache = new Map();
-    let byMetric = this.viewCache.get(trial);
-    if (!byMetric) this.viewCache.set(trial, (byMetric = new Map()));
-    let c = byMetric.get(metric);
-    if (!c) byMetric.set(metric, (c = this.buildCurve(trial, metric)));
-    return c;
-  }
-
-  private buildCurve(trial: string, metric: string): Curve {
-    const ids = this.curveIndex().get(trial)?.get(metric);
-    if (!ids) return { trial, metric, steps: [], values: [] };
-    const { step, value } = this.cols;
-    const n = ids.length;
-    let steps: number[];
-    let values: number[];
-    let sorted = true;
-    if (n > 0 && ids[n - 1]! - ids[0]! === n - 1) {
-      // The curve's rows are contiguous (loaders usually write a trial's metric in one run): copy the block.
-      steps = step.slice(ids[0]!, ids[0]! + n);
-      values = value.slice(ids[0]!, ids[0]! + n);
-      for (let k = 1; k < n; k++) {
-        if (!(steps[k]! >= steps[k - 1]!)) {
-          sorted = false;
-          break;
-        }
-      }
-    } else {
-      // push (not new Array(n)) keeps the arrays packed, which every consumer reads faster.
-      steps = [];
-      values = [];
-      let prev = 0;
-      for (let k = 0; k < n; k++) {
-        const i = ids[k]!;
-        const st = step[i]!;
-        steps.push(st);
-        values.push(value[i]!);
-        if (k > 0 && !(st >= prev)) sorted = false;
-        prev = st;
-      }
-    }
-    if (sorted) return { trial, metric, steps, values };
-    // Out of order (or NaN steps): a stable sort by step, as before, so equal steps keep row order.
-    const order = Array.from({ length: n }, (_, k) => k);
-    order.sort((a, b) => steps[a]! - steps[b]!);
-    return { trial, metric, steps: order.map((k) => steps[k]!), values: order.map((k) => values[k]!) };
+  curveView(trial: string, metric: string = this.objective.metric): CurveView {
+    const c = this.cols.curveOf(trial, metric);
+    if (c < 0) return { trial, metric, steps: EMPTY_STEPS, values: EMPTY_VALUES };
+    return { trial, metric, steps: this.cols.steps(c), values: this.cols.values(c) };
   }
 
   /** Curves of a metric for every trial that has it (or the given trials). */
@@ -328,21 +242,16 @@ export class Study {
 
   /** Metrics measured for one trial. */
   trialMetrics(trial: string): string[] {
-    return [...(this.curveIndex().get(trial)?.keys() ?? [])].sort();
+    const [a, b] = this.cols.curvesOfTrial(trial);
+    const out: string[] = [];
+    for (let c = a; c < b; c++) out.push(this.cols.curveMetricName(c));
+    return out.sort();
   }
 
   /** A study with only the trials for which `pred` is true (measurements follow). */
   filter(pred: (t: TrialRow) => boolean, name: string = this.name): Study {
     const rows = this.rows.filter(pred);
-    const keep = new Set(rows.map((r) => r.id));
-    const cols: MeasurementColumns = { trial: [], step: [], metric: [], value: [] };
-    for (let i = 0; i < this.cols.trial.length; i++) {
-      if (!keep.has(this.cols.trial[i]!)) continue;
-      cols.trial.push(this.cols.trial[i]!);
-      cols.step.push(this.cols.step[i]!);
-      cols.metric.push(this.cols.metric[i]!);
-      cols.value.push(this.cols.value[i]!);
-    }
+    const cols = this.cols.select(new Set(rows.map((r) => r.id)));
     return new Study({ name, objective: this.objective, space: this.space, trials: rows, measurements: cols, warnings: this.warnings, source: this.source });
   }
 
@@ -394,7 +303,7 @@ export class Study {
    */
   withObjective(objective: Objective): Study {
     const rows = this.rows.map((r) => {
-      const c = this.curve(r.id, objective.metric);
+      const c = this.curveView(r.id, objective.metric);
       if (c.steps.length === 0) return { ...r };
       const s = summarizeCurve(c.steps, c.values, objective.direction);
       return { ...r, final: s.final, best: s.best, bestStep: s.bestStep, steps: Math.max(r.steps ?? 0, s.lastStep) };
@@ -409,29 +318,19 @@ export class Study {
    * study.bestPerTrial("validation/loss").get("t0"); // lowest validation loss of trial t0
    */
   bestPerTrial(metric: string = this.objective.metric, direction: Direction = this.objective.direction): Map<string, number> {
-    const { trial, metric: ms, value } = this.cols;
     const out = new Map<string, number>();
     const min = direction === "minimize";
-    let lastTrial: string | undefined;
-    let cur = NaN;
-    // Rows of one trial are usually contiguous: keep a running value and touch the map once per run.
-    const flush = () => {
-      if (lastTrial === undefined || Number.isNaN(cur)) return;
-      const prev = out.get(lastTrial);
-      if (prev === undefined || (min ? cur < prev : cur > prev)) out.set(lastTrial, cur);
-    };
-    for (let i = 0; i < value.length; i++) {
-      if (ms[i] !== metric) continue;
-      const v = value[i]!;
-      const t = trial[i]!;
-      if (t !== lastTrial) {
-        flush();
-        lastTrial = t;
-        cur = NaN;
+    const m = this.cols;
+    // One pass over the metric's curves (contiguous rows each): no per-row trial or metric compare.
+    for (let c = 0; c < m.curveCount; c++) {
+      if (m.curveMetricName(c) !== metric) continue;
+      let cur = NaN;
+      for (let i = m.curveStart[c]!; i < m.curveStart[c + 1]!; i++) {
+        const v = m.value[i]!;
+        if (v === v && v !== Infinity && v !== -Infinity && (cur !== cur || (min ? v < cur : v > cur))) cur = v;
       }
-      if (v === v && v !== Infinity && v !== -Infinity && (cur !== cur || (min ? v < cur : v > cur))) cur = v;
+      if (cur === cur) out.set(m.curveTrialName(c), cur);
     }
-    flush();
     return out;
   }
 
@@ -463,15 +362,18 @@ export class Study {
     return m.join_left(this.trials.rename({ id: "trial" }), "trial");
   }
 
-  /** All measurements as plain objects. */
+  /** All measurements as plain objects (one object per row: for small studies). */
   measurementRows(): Measurement[] {
-    const { trial, step, metric, value } = this.cols;
+    const { trial, step, metric, value } = this.cols.toArrays();
     return trial.map((t, i) => ({ trial: t, step: step[i]!, metric: metric[i]!, value: value[i]! }));
   }
 }
 
+const EMPTY_STEPS = new Int32Array(0);
+const EMPTY_VALUES = new Float64Array(0);
+
 /** Final, best (direction-aware, finite only) and last step of a curve. */
-export function summarizeCurve(steps: number[], values: number[], direction: Direction): { final: number | null; best: number | null; bestStep: number | null; lastStep: number; nonFinite: boolean } {
+export function summarizeCurve(steps: ArrayLike<number>, values: ArrayLike<number>, direction: Direction): { final: number | null; best: number | null; bestStep: number | null; lastStep: number; nonFinite: boolean } {
   let best: number | null = null;
   let bestStep: number | null = null;
   let nonFinite = false;

@@ -183,7 +183,7 @@ export async function checkOne(t: FuzzTarget, bytes: Buffer, timeoutMs: number):
       const nums = writtenNumbers(text);
       const spellsNaN = /nan/i.test(text);
       const spellsInf = /inf/i.test(text) || nums.has(Infinity);
-      const cols = study.measurementColumns();
+      const cols = study.measurementColumns().toArrays();
       for (let i = 0; i < cols.value.length; i++) {
         const v = cols.value[i]!;
         const ok = Number.isNaN(v) ? spellsNaN : !Number.isFinite(v) ? spellsInf : nums.has(v);

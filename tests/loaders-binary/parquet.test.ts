@@ -67,8 +67,8 @@ function expectSameStudy(a: Study, b: Study): void {
     expect(s, r.id).toBeDefined();
     expect({ ...s, hparams: { ...s.hparams }, attrs: { ...s.attrs } }).toEqual({ ...r, hparams: { ...r.hparams }, attrs: { ...r.attrs } });
   }
-  const ma = a.measurementColumns();
-  const mb = b.measurementColumns();
+  const ma = a.measurementColumns().toArrays();
+  const mb = b.measurementColumns().toArrays();
   expect(mb.trial).toEqual(ma.trial);
   expect(mb.step).toEqual(ma.step);
   expect(mb.metric).toEqual(ma.metric);
@@ -105,7 +105,7 @@ describe("Parquet export (tunebook export DIR --format parquet)", () => {
     for (const h of study.hyperparameters()) expect(t[`hp.${h}`], h).toEqual(rows.map((r) => r.hparams[h] ?? null));
     expect((t.attrs as string[]).map((a) => JSON.parse(a) as unknown)).toEqual(rows.map((r) => ({ ...r.attrs })));
     const m = readWithArrow(join(dir, "measurements.parquet"));
-    const cols = study.measurementColumns();
+    const cols = study.measurementColumns().toArrays();
     expect(m.trial).toEqual(cols.trial);
     expect(m.step).toEqual(cols.step);
     expect(m.metric).toEqual(cols.metric);
@@ -153,7 +153,7 @@ describe("Parquet files load like their CSV equivalents", () => {
 
   it("long and wide measurement tables: the real Optuna journal's curves", async () => {
     const study = await loadStudy(join(ROOT, "tests/fixtures/optuna/journal.log"));
-    const m = study.measurementColumns();
+    const m = study.measurementColumns().toArrays();
     const lr = (t: string) => study.trial(t)!.hparams.lr as number;
     const long = ["trial,step,metric,value", ...m.trial.map((t, i) => `${t},${m.step[i]},val_loss,${m.value[i]}`)].join("\n");
     const wide = ["trial,step,val_loss,hp.lr", ...m.trial.map((t, i) => `${t},${m.step[i]},${m.value[i]},${lr(t)}`)].join("\n");

@@ -74,7 +74,7 @@ describe("AlgoPerf raw log folders", () => {
       expect(t.attrs.framework).toBe("jax");
     }
     // No (trial, step, metric) appears twice.
-    const { trial, step, metric } = raw.measurementColumns();
+    const { trial, step, metric } = raw.measurementColumns().toArrays();
     const keys = new Set(trial.map((t, i) => `${t}|${step[i]}|${metric[i]}`));
     expect(keys.size).toBe(trial.length);
   });

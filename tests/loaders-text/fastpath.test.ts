@@ -25,7 +25,7 @@ const file = (name: string, text: string): string => {
 /** Everything a loader decides, with NaN/±Infinity/-0 made visible for toEqual. */
 function snapshot(s: Study): unknown {
   const show = (v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${v}${Object.is(v, -0) ? "-0" : ""}` : v);
-  const c = s.measurementColumns();
+  const c = s.measurementColumns().toArrays();
   return JSON.parse(
     JSON.stringify({ trials: s.trialRows(), cols: { ...c, step: c.step.map(show), value: c.value.map(show) }, warnings: s.warnings.map((w) => [w.line, w.field, w.message]), objective: s.objective }, (_k, v) => show(v)),
   );

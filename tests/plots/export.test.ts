@@ -43,6 +43,17 @@ describe.skipIf(!chromium)("FigureExporter (headless Chromium)", () => {
     expect([png.width, png.height]).toEqual([600, 400]);
   }, 60_000);
 
+  it("hover-only text leaves the PNG's pixels as they are; text a trace shows is still drawn", async () => {
+    const hover = (t: Figure["data"][number]) => ({ ...t, text: ["<b>a very long hover label</b>", "b", "c", "d"], hovertext: "h", hovertemplate: "%{text}" });
+    const plain = decodePng(await ex.toPng(fig, { width: 400, height: 300 }));
+    const withHover = decodePng(await ex.toPng({ ...fig, data: fig.data.map(hover) }, { width: 400, height: 300 }));
+    expect(Buffer.from(withHover.pixels).equals(Buffer.from(plain.pixels))).toBe(true);
+    // Control: the same text with mode "text+markers" is drawn next to the markers.
+    const shown: Figure = { ...fig, data: fig.data.map((t) => ({ ...hover(t), mode: "text+markers", textposition: "top center" }) as Figure["data"][number]) };
+    const labelled = decodePng(await ex.toPng(shown, { width: 400, height: 300 }));
+    expect(nonWhiteFraction(labelled, 60, 50, 380, 250)).toBeGreaterThan(nonWhiteFraction(plain, 60, 50, 380, 250) * 1.2);
+  }, 60_000);
+
   it("writes SVG text with the figure's title", async () => {
     const svg = await ex.toSvg(fig, { width: 500, height: 300 });
     expect(svg.startsWith("<svg")).toBe(true);

@@ -370,7 +370,7 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
     if (mixed) {
       // Mixed workloads: this trial's objective is its own workload's target.
       const t = own ?? (() => {
-        const m = defaultObjectiveMetric(b.cols.metric.length ? [...new Set(metricNamesOf(b, id))] : []);
+        const m = defaultObjectiveMetric(b.columns.metricsOf(id));
         return { metric: m, direction: guessDirection(m) };
       })();
       b.trial({ id, attrs: { objectiveMetric: t.metric, objectiveDirection: t.direction } });
@@ -403,18 +403,10 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
 }
 
 // Only used for unknown workloads in a mixed study (rare): scan that trial's rows.
-function metricNamesOf(b: StudyBuilder, id: string): string[] {
-  const out: string[] = [];
-  for (let i = b.cols.trial.length - 1; i >= 0 && b.cols.trial[i] === id; i--) out.push(b.cols.metric[i]!);
-  return out.reverse();
-}
-
 function collectCurve(b: StudyBuilder, id: string, metric: string, steps: number[], values: number[]): void {
-  for (let i = b.cols.trial.length - 1; i >= 0 && b.cols.trial[i] === id; i--)
-    if (b.cols.metric[i] === metric) {
-      steps.push(b.cols.step[i]!);
-      values.push(b.cols.value[i]!);
-    }
+  const r = b.columns.rowsOf(id, metric);
+  steps.push(...r.steps);
+  values.push(...r.values);
 }
 
 /**

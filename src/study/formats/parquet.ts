@@ -231,7 +231,7 @@ export async function exportStudyParquet(study: Study, dir: string): Promise<str
     { key: "tunebook.objective", value: study.objective.metric },
     { key: "tunebook.direction", value: study.objective.direction },
   ];
-  const m = study.measurementColumns();
+  const m = study.measurementColumns().toArrays();
   const measureCols = [
     { name: "trial", data: m.trial, type: "STRING" as const },
     { name: "step", data: m.step, type: "DOUBLE" as const },

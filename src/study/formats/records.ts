@@ -172,13 +172,7 @@ export class RecordSink implements FastSink {
       this.metricOrder.add(metric);
     }
     // The trial exists (fast paths take only known trials): write the columns directly.
-    const b = this.builder;
-    const c = b.cols;
-    c.trial.push(trial);
-    c.step.push(step);
-    c.metric.push(metric);
-    c.value.push(value);
-    b.addLine(line);
+    this.builder.columns.add(trial, step, metric, value, line);
   }
 
 
@@ -426,7 +420,7 @@ export class RecordSink implements FastSink {
    */
   finish(): Study {
     const b = this.builder;
-    if (this.shape === undefined || b.trialCount === 0 || (this.shape !== "trial" && b.cols.value.length === 0)) {
+    if (this.shape === undefined || b.trialCount === 0 || (this.shape !== "trial" && b.columns.length === 0)) {
       const first = this.log.first;
       if (first) throw new TunebookError(`no valid records (${this.log.skipped} skipped); first problem: ${first.message}`, first.file, first.line, first.field);
       throw new TunebookError(`no data rows (only a header)`, this.file);
