@@ -79,6 +79,62 @@ export function numberFrom(v: unknown): number | undefined {
 }
 
 /**
+ * True when `v` spells a decimal too large for a double (`1e400`, `-2e308`): {@link numberFrom}
+ * reads it as ±Infinity, as IEEE 754 rounding says, and the loader warns that it overflowed.
+ * A number passed in counts as overflowed when it is ±Infinity: use this only on numbers that
+ * JSON.parse produced (JSON has no Infinity literal, so there ±Infinity can only be an overflow).
+ * Infinity spelled out (`inf`, `Infinity`) is a value, never an overflow.
+ *
+ * @example
+ * overflowed("1e400"); // true
+ * overflowed("-inf"); // false
+ * overflowed(JSON.parse("1e400")); // true
+ */
+export function overflowed(v: unknown): boolean {
+  if (typeof v === "number") return v === Infinity || v === -Infinity;
+  if (typeof v !== "string") return false;
+  const s = v.trim();
+  return DECIMAL.test(s) && !Number.isFinite(Number(s));
+}
+
+/**
+ * The warning text for a value that {@link overflowed}: what was written and what it became.
+ *
+ * @example
+ * overflowMessage("1e400"); // 'found "1e400": too large for a double (beyond ±1.8e308); read as Infinity'
+ */
+export function overflowMessage(v: unknown): string {
+  const n = typeof v === "number" ? v : Number(String(v).trim());
+  const shown = typeof v === "string" ? `found ${quoteForMessage(v)}: ` : "";
+  return `${shown}a number too large for a double (beyond ±1.8e308); read as ${n > 0 ? "Infinity" : "-Infinity"}`;
+}
+
+/**
+ * The one rule for steps that tunebook itself writes and reads back (the runner's measurement
+ * lines, a study folder's `trials/*.jsonl`): a step is a non-negative safe integer.
+ *
+ * @example
+ * isStep(0); // true
+ * isStep(-7); // false
+ * isStep(1.5); // false
+ */
+export function isStep(n: number | undefined): n is number {
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0;
+}
+
+/**
+ * Why a raw step value breaks {@link isStep}, for a message: `must be a non-negative integer, not -7`.
+ *
+ * @example
+ * whyNotStep(-7); // "must be a non-negative integer, not -7"
+ * whyNotStep("0x10"); // 'must be a non-negative integer, not "0x10" (found "0x10": a hexadecimal literal is not read as a number)'
+ */
+export function whyNotStep(raw: unknown, shown = JSON.stringify(raw) ?? String(raw)): string {
+  const n = numberFrom(raw);
+  return `must be a non-negative integer, not ${shown}${n === undefined ? ` (${whyNotNumber(raw)})` : ""}`;
+}
+
+/**
  * Why a value is not a number, for a warning: names the near-miss (boolean, hexadecimal, decimal
  * comma, cut-off number…) so the user knows what to fix. Call it only after
  * {@link numberFrom} said undefined.

@@ -45,3 +45,21 @@ export function escapeTerminalBlock(s: string): string {
   UNSAFE_KEEP_LINES.lastIndex = 0;
   return UNSAFE_KEEP_LINES.test(s) ? s.replace(UNSAFE_KEEP_LINES, escapeChar) : s;
 }
+
+// What JSON.stringify leaves raw that a terminal acts on: DEL, C1 controls, line/paragraph
+// separators and the bidirectional marks and overrides (C0 controls it already escapes).
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (from JSON.stringify) made safe to print: the characters JSON.stringify leaves raw but
+ * a terminal acts on are written as `\uXXXX` escapes. Outside strings JSON holds none of them, so
+ * the result is valid JSON with exactly the same values.
+ *
+ * @example
+ * escapeJsonForTerminal(JSON.stringify({ id: "a\u202eb" })); // '{"id":"a\\u202eb"}'
+ * JSON.parse(escapeJsonForTerminal(JSON.stringify({ id: "a\u009bb" }))).id === "a\u009bb"; // true
+ */
+export function escapeJsonForTerminal(json: string): string {
+  UNSAFE_IN_JSON.lastIndex = 0;
+  return UNSAFE_IN_JSON.test(json) ? json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
+}

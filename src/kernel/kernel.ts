@@ -13,6 +13,7 @@ import { Study } from "../study/study.js";
 import { summarizeStudy } from "../study/summary.js";
 import { summaryBundle } from "./render.js";
 import { beginCellMaps, cellTraceback, installCellSourceMaps } from "./sourcemap.js";
+import { escapeTerminalBlock } from "../core/terminal.js";
 
 /** What Jupyter shows for a failed cell. */
 export interface CellError {
@@ -191,7 +192,8 @@ export class TunebookKernel {
       return { ename: "KeyboardInterrupt", evalue: "the cell was interrupted", traceback: ["\x1b[31mKeyboardInterrupt\x1b[0m: the cell was interrupted"] };
     }
     if (e instanceof MagicError) {
-      const tb = [`\x1b[31m${e.kind}\x1b[0m: ${e.message}`];
+      // The message quotes the user's files and values: escaped, so only the kernel's own colour codes act.
+      const tb = [`\x1b[31m${e.kind}\x1b[0m: ${escapeTerminalBlock(e.message)}`];
       if (e.usage) tb.push(`usage: ${e.usage}`, `(%${e.magic}? shows the full help)`);
       if (process.env.TUNEBOOK_DEBUG && e.stack) tb.push(e.stack);
       return { ename: e.kind, evalue: e.message, traceback: tb };

@@ -9,7 +9,8 @@ import { TunebookError } from "../study/types.js";
 import { jupyter, type DisplayWriter } from "./tslab.js";
 import { escapeHtml } from "../plots/export.js";
 import { didYouMean } from "../util/suggest.js";
-import type { MimeBundle } from "../notebook/display.js";
+import { type MimeBundle, safeTextPlain } from "../notebook/display.js";
+import { escapeTerminal, escapeTerminalBlock } from "../core/terminal.js";
 import type { Figure } from "../plots/theme.js";
 import { KernelFigures } from "./figures.js";
 
@@ -36,7 +37,8 @@ export class InterruptedError extends Error {
 }
 
 /** Send a MIME bundle to the running cell's output (tslab's writer); `id` makes it updatable. */
-export function sendDisplay(bundle: MimeBundle, opts: { id?: string; update?: boolean; writer?: DisplayWriter | null; metadata?: Record<string, unknown> } = {}): void {
+export function sendDisplay(shown: MimeBundle, opts: { id?: string; update?: boolean; writer?: DisplayWriter | null; metadata?: Record<string, unknown> } = {}): void {
+  const bundle = safeTextPlain(shown);
   const write = opts.writer ?? jupyter.lastWriteDisplayData;
   if (!write) {
     process.stdout.write(String(bundle["text/plain"] ?? "") + "\n");
@@ -103,7 +105,7 @@ export class MagicRuntime {
   /** `%name?`: print the magic's help. */
   help(name: string): void {
     const m = this.magics[name];
-    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), { prefix: "%" })}\n\n${lsmagicText(this.magics)}`) + "\n");
+    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${escapeTerminal(name)}${escapeTerminal(didYouMean(name, Object.keys(this.magics), { prefix: "%" }))}\n\n${lsmagicText(this.magics)}`) + "\n");
   }
 
   private async invoke(name: string, kind: "line" | "cell", values: unknown[], line: number, bind: string | undefined, body: string | undefined): Promise<unknown> {
@@ -147,7 +149,8 @@ export class MagicRuntime {
           shown = true;
         };
       },
-      print: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
+      // Magics print study contents (ids, names, values): escaped as in the CLI.
+      print: (t) => process.stdout.write(escapeTerminalBlock(t.endsWith("\n") ? t : t + "\n")),
     };
     try {
       const parsed = parseArgs(values, m.args, m.usage);

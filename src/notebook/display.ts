@@ -18,6 +18,7 @@ import { escapeHtml, inlinePlotlyJs, scriptJson } from "../plots/export.js";
 import { bundleCovers, type PlotlyBundle, plotlyBundleFor } from "../plots/plotlyBundle.js";
 import { type Figure, figureTitle, MAX_FIGURE_WIDTH } from "../plots/theme.js";
 import { formatNumber } from "../util/format.js";
+import { escapeTerminal, escapeTerminalBlock } from "../core/terminal.js";
 
 /** A Jupyter MIME bundle: mime type → content. */
 export type MimeBundle = Record<string, unknown>;
@@ -276,7 +277,8 @@ export function tableBundle(table: TableLike | ReadonlyArray<Record<string, unkn
   const foot = more > 0 ? `<p style="color:#6B7785">… ${more.toLocaleString("en-US")} more rows (${total.toLocaleString("en-US")} in all)</p>` : "";
   const html = `<table class="tunebook-table">${caption}\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody></table>${foot}`;
 
-  const textRows = [columns, ...rows.map((r) => columns.map((c) => cellText(r[c])))];
+  // The text view escapes control characters per cell (a newline in an id would break the layout).
+  const textRows = [columns.map((c) => escapeTerminal(c)), ...rows.map((r) => columns.map((c) => escapeTerminal(cellText(r[c]))))];
   const widths = columns.map((_, j) => Math.min(40, Math.max(...textRows.map((r) => r[j]!.length))));
   const lines = textRows.map((r) => r.map((c, j) => (c.length > 40 ? c.slice(0, 39) + "…" : c).padEnd(widths[j]!)).join("  ").trimEnd());
   if (more > 0) lines.push(`… ${more} more rows`);
@@ -303,6 +305,22 @@ export function toBundle(x: unknown): MimeBundle {
   if (Array.isArray(x) && x.length > 0 && x.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))) return tableBundle(x as Array<Record<string, unknown>>);
   if (typeof x === "object" && x !== null && Object.keys(x).length > 0 && Object.keys(x).every((k) => /^[a-z]+\/[\w.+-]+$/i.test(k))) return x as MimeBundle;
   return { "text/plain": typeof x === "string" ? x : JSON.stringify(x, null, 2) ?? String(x) };
+}
+
+/**
+ * The bundle with its `text/plain` view safe for a terminal (Jupyter's console and the notebook's
+ * text view act on ESC sequences): control characters other than newline and tab, and
+ * bidirectional overrides, escaped (see src/core/terminal.ts). Every bundle tunebook shows goes
+ * through here; the other views are untouched (HTML escapes by itself).
+ *
+ * @example
+ * safeTextPlain({ "text/plain": "trial a\u001b]0;x\u0007" })["text/plain"]; // "trial a\\e]0;x\\a"
+ */
+export function safeTextPlain(bundle: MimeBundle): MimeBundle {
+  const t = bundle["text/plain"];
+  if (typeof t !== "string") return bundle;
+  const safe = escapeTerminalBlock(t);
+  return safe === t ? bundle : { ...bundle, "text/plain": safe };
 }
 
 /** Where display() sends bundles: tslab's writer by default, replaceable for other kernels/tests. */
@@ -364,7 +382,7 @@ function tslabWriter(): Writer | undefined {
  */
 export function display(x: unknown): void {
   if (handler?.(x)) return;
-  const bundle = toBundle(x);
+  const bundle = safeTextPlain(toBundle(x));
   if (sink) {
     sink(bundle);
     return;

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import type { HpValue, TrialStatus } from "../study/types.js";
 import { TunebookError } from "../study/types.js";
 import { processStatus } from "../study/status.js";
-import { numberFrom, whyNotNumber } from "../core/numbers.js";
+import { isStep, numberFrom, overflowMessage, overflowed, whyNotNumber, whyNotStep } from "../core/numbers.js";
 import { guardTrainer, killTrainer, releaseTrainer } from "./lifetime.js";
 
 export interface CommandTrialOptions {
@@ -126,16 +126,20 @@ export function readMeasurementLine(line: string): MeasurementLine | undefined {
   if (stepKey === undefined) return { rows: [], problems: [{ key: "step:missing", message: `a JSON line without "step": line skipped` }] };
   const raw = obj[stepKey];
   const step = numberOf(raw);
-  if (step === undefined || !Number.isSafeInteger(step) || step < 0) {
-    const why = step === undefined ? ` (${whyNotNumber(raw)})` : "";
-    return { rows: [], problems: [{ key: `step:${typeof raw}`, message: `${stepKey} must be a non-negative integer, not ${shownValue(raw)}${why}: line skipped` }] };
+  if (!isStep(step)) {
+    const written = typeof raw === "string" && raw.startsWith(BARE) ? raw.slice(BARE.length) : raw;
+    return { rows: [], problems: [{ key: `step:${typeof raw}`, message: `${stepKey} ${whyNotStep(written, shownValue(raw))}: line skipped` }] };
   }
   const rows: MeasurementRow[] = [];
   const problems: MeasurementLine["problems"] = [];
   for (const [k, v] of Object.entries(obj)) {
     if ((STEP_KEYS as readonly string[]).includes(k)) continue;
     const value = numberOf(v);
-    if (value !== undefined) rows.push({ step, metric: k, value });
+    if (value !== undefined) {
+      rows.push({ step, metric: k, value });
+      // A JSON number beyond a double (1e400) parses as ±Infinity: recorded, but not silently.
+      if ((value === Infinity || value === -Infinity) && overflowed(v)) problems.push({ key: `overflow:${k}`, message: `"${k}": ${overflowMessage(v)}` });
+    }
     else problems.push({ key: `value:${k}`, message: `"${k}": ${whyNotNumber(v)}: not recorded (write numbers, or NaN/Infinity)` });
   }
   return { rows, problems };

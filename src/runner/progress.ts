@@ -1,5 +1,6 @@
 /** Terminal display of a running study: one redrawn bar on a TTY, a line per finished trial otherwise. */
 import type { RunProgress } from "./run.js";
+import { escapeTerminal } from "../core/terminal.js";
 
 const fmtTime = (s: number | null): string => {
   if (s === null || !Number.isFinite(s)) return "--:--";
@@ -27,7 +28,7 @@ export function formatProgress(p: RunProgress, width = 20): string {
   const parts = [`${bar} ${p.done}/${p.total} done`];
   if (p.running) parts.push(`${p.running} running`);
   if (bad) parts.push(`${bad} infeasible (${p.byStatus.diverged} diverged, ${p.byStatus.failed} failed, ${p.byStatus.oom} oom)`);
-  if (p.best) parts.push(`best ${fmtValue(p.best.value)} (${p.best.trial})`);
+  if (p.best) parts.push(`best ${fmtValue(p.best.value)} (${escapeTerminal(p.best.trial)})`);
   parts.push(p.done === p.total ? `took ${fmtTime(p.elapsedSeconds)}` : `ETA ${fmtTime(p.etaSeconds)}`);
   return parts.join(" · ");
 }
@@ -40,7 +41,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): (
       stream.write(`\r\x1b[K${formatProgress(p, 24)}`);
       if (p.done === p.total && !p.running) stream.write("\n");
     } else if (p.event && p.event.status !== "started") {
-      stream.write(`${p.event.trial}: ${p.event.status}${p.event.message ? ` (${p.event.message})` : ""} — ${formatProgress(p)}\n`);
+      stream.write(`${escapeTerminal(p.event.trial)}: ${p.event.status}${p.event.message ? ` (${escapeTerminal(p.event.message)})` : ""} — ${formatProgress(p)}\n`);
     }
   };
 }

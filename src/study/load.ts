@@ -160,9 +160,21 @@ async function loadStream(path: string, options: LoadOptions): Promise<Study> {
         input.on("error", reject);
         out.on("error", reject);
         out.on("finish", () => resolve());
+        // A device such as /dev/zero or /dev/full never ends: its first bytes (NUL, which no text
+        // log holds outside UTF-16) stop the copy instead of filling the disk.
+        input.once("data", (chunk: Buffer) => {
+          const utf16 = (chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff);
+          if (!utf16 && chunk.includes(0)) {
+            input.unpipe(out);
+            input.destroy();
+            out.destroy();
+            reject(new TunebookError(`binary data (NUL bytes), not a text log; stopped reading`, label));
+          }
+        });
         input.pipe(out);
       });
     } catch (err) {
+      if (err instanceof TunebookError) throw err;
       throw new TunebookError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, label);
     }
     if ((await stat(tmp)).size === 0) throw new TunebookError(`empty input: nothing was read from it`, label);

@@ -13,12 +13,14 @@
  * runner is alive (it holds the trial's claim) or was killed (the claim is stale or gone), and
  * then `--resume` reruns it.
  */
-import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HpValue } from "../core/values.js";
 import type { TrialStatus } from "./types.js";
 import { TunebookError } from "../core/errors.js";
+import { formatLocation } from "../core/locations.js";
 import { stringifyJson, writeFileAtomic } from "../util/fs.js";
+import { readRegularFileSync } from "./formats/decode.js";
 
 export const MANIFEST = "study.json";
 export const MANIFEST_FORMAT = "tunebook-study";
@@ -73,7 +75,7 @@ export class StudyStore {
   readManifest(): Manifest {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(this.manifestPath, "utf8"));
+      raw = JSON.parse(readRegularFileSync(this.manifestPath).toString("utf8"));
     } catch (e) {
       throw new TunebookError(`cannot read the study manifest: ${(e as Error).message}`, this.manifestPath);
     }
@@ -111,7 +113,7 @@ export class StudyStore {
   /** One trial's record as it is on disk now, or undefined (absent or unreadable). */
   readRecord(index: number): TrialRecord | undefined {
     try {
-      const r = JSON.parse(readFileSync(this.recordPath(index), "utf8")) as TrialRecord;
+      const r = JSON.parse(readRegularFileSync(this.recordPath(index)).toString("utf8")) as TrialRecord;
       return typeof r.status === "string" ? r : undefined;
     } catch {
       return undefined;
@@ -160,11 +162,12 @@ export class StudyStore {
       if (!/^\d+\.json$/.test(f)) continue;
       const file = join(dir, f);
       try {
-        const r = JSON.parse(readFileSync(file, "utf8")) as TrialRecord;
+        const r = JSON.parse(readRegularFileSync(file).toString("utf8")) as TrialRecord;
         if (typeof r.index !== "number" || typeof r.status !== "string") throw new Error('fields "index" and "status" are required');
         out.set(r.index, r);
       } catch (e) {
-        onBad?.(file, (e as Error).message);
+        // A TunebookError already names the file: pass on only what went wrong.
+        onBad?.(file, e instanceof TunebookError ? e.message.slice(formatLocation({ file: e.file, line: e.line, field: e.field }).length) : (e as Error).message);
       }
     }
     return out;

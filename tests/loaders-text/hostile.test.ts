@@ -7,7 +7,8 @@
  *
  * Expected values are written from the input by the rule beside each case, not copied from a run.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -620,6 +621,143 @@ const CASES: Record<string, Case> = {
       const w = s.warnings.filter((x) => x.file.endsWith("000004.jsonl"));
       expect(w.map((x) => x.message)).toEqual(["measurements not read: expected a file, found a folder"]);
       expect(s.trial("trial-000004")).toBeDefined();
+    },
+  },
+
+  // ── Found in the second round: overflow, steps, non-regular files, repeats, tags ─────────────
+  "jsonl: 1e400 overflows to Infinity with a warning; Infinity written out stays silent": {
+    // Rule: a decimal beyond ±1.8e308 is read as ±Infinity (IEEE rounding) and named; "Infinity" is a value.
+    make: () => put(dir(), "runs.jsonl", '{"trial":"a","step":1,"metric":"loss","value":0.5}\n{"trial":"a","step":2,"metric":"loss","value":1e400}\n{"trial":"a","step":3,"metric":"loss","value":"Infinity"}\n{"trial":"a","step":4,"metric":"loss","value":"-2e999"}\n'),
+    warnings: [
+      ":2:value: a number too large for a double (beyond ±1.8e308); read as Infinity",
+      ':4:value: found "-2e999": a number too large for a double (beyond ±1.8e308); read as -Infinity',
+    ],
+    check: (s) => expect(s.curve("a", "loss").values).toEqual([0.5, Infinity, Infinity, -Infinity]),
+  },
+  "csv: 1e400 in a value, a step and a hyperparameter; inf stays silent": {
+    make: () => put(dir(), "runs.csv", "trial,step,metric,value,hp.lr\na,1,loss,0.5,1e-3\na,2,loss,1e400,1e-3\na,3,loss,inf,1e-3\na,1e400,loss,0.2,1e-3\nb,1,loss,0.4,1e999\n"),
+    warnings: [
+      ':3:value: found "1e400": a number too large for a double (beyond ±1.8e308); read as Infinity',
+      ':5:step: expected a finite number for the step, found "1e400": a number too large for a double (beyond ±1.8e308); read as Infinity',
+      ':6:hp.lr: found "1e999": a number too large for a double (beyond ±1.8e308); read as Infinity',
+    ],
+    check: (s) => {
+      expect(s.curve("a", "loss").values).toEqual([0.5, Infinity, Infinity]);
+      expect(s.trial("b")!.hparams.lr).toBe(Infinity);
+    },
+  },
+  "jsonl wide: 2e500 in a metric column and as a hyperparameter": {
+    make: () => put(dir(), "wide.jsonl", jsonl([{ trial: "a", step: 1, "hp.lr": 0.1, loss: 0.5, acc: 0.1 }, { trial: "a", step: 2, loss: "2e500", acc: 0.2 }]).replace('"hp.lr":0.1', '"hp.lr":1e500')),
+    warnings: [":1:hp.lr: a number too large for a double (beyond ±1.8e308); read as Infinity", ':2:loss: found "2e500": a number too large for a double (beyond ±1.8e308); read as Infinity'],
+    check: (s) => expect(s.curve("a", "loss").values).toEqual([0.5, Infinity]),
+  },
+  "tunebook: a negative step in a trial's measurements is skipped (steps are non-negative integers)": {
+    make: () => {
+      const d = copyOf("mnist_tunebook/study");
+      const p = join(d, "trials", "000002.jsonl");
+      writeFileSync(p, '{"step":-3,"metric":"validation/accuracy","value":0.5}\n{"step":1.5,"metric":"validation/accuracy","value":0.5}\n' + readFileSync(p, "utf8"));
+      return d;
+    },
+    check: (s) => {
+      const w = s.warnings.filter((x) => x.file.endsWith("000002.jsonl")).map((x) => `${x.line}:${x.field}: ${x.message}`);
+      expect(w).toEqual(["1:step: line skipped: step must be a non-negative integer, not -3", "2:step: line skipped: step must be a non-negative integer, not 1.5"]);
+      expect(Math.min(...s.curve("trial-000002", "validation/accuracy").steps)).toBeGreaterThanOrEqual(0);
+    },
+  },
+  "tunebook: a measurement file that is a symlink to /dev/full is refused, not read forever": {
+    make: () => {
+      const d = copyOf("mnist_tunebook/study");
+      rmSync(join(d, "trials", "000003.jsonl"));
+      symlinkSync("/dev/full", join(d, "trials", "000003.jsonl"));
+      return d;
+    },
+    check: (s) => {
+      const w = s.warnings.filter((x) => x.file.endsWith("000003.jsonl"));
+      expect(w.map((x) => x.message)).toEqual(["measurements not read: expected a regular file, found a character device (reading it could block or never end)"]);
+      expect(s.trial("trial-000003")).toBeDefined();
+    },
+  },
+  "tunebook: a measurement file that is a FIFO with no writer is refused, not waited on": {
+    make: () => {
+      const d = copyOf("mnist_tunebook/study");
+      rmSync(join(d, "trials", "000005.jsonl"));
+      execFileSync("mkfifo", [join(d, "trials", "000005.jsonl")]);
+      return d;
+    },
+    check: (s) => {
+      const w = s.warnings.filter((x) => x.file.endsWith("000005.jsonl"));
+      expect(w.map((x) => x.message)).toEqual(["measurements not read: expected a regular file, found a FIFO (named pipe) (reading it could block or never end)"]);
+    },
+  },
+  "tunebook: a trial record that is a symlink to /dev/zero is skipped with the reason": {
+    make: () => {
+      const d = copyOf("mnist_tunebook/study");
+      rmSync(join(d, "trials", "000006.json"));
+      symlinkSync("/dev/zero", join(d, "trials", "000006.json"));
+      return d;
+    },
+    check: (s) => {
+      const w = s.warnings.filter((x) => x.file.endsWith("000006.json"));
+      expect(w.map((x) => x.message)).toEqual(["trial record skipped: expected a regular file, found a character device (reading it could block or never end)"]);
+      expect(s.trial("trial-000006")).toBeUndefined();
+    },
+  },
+  "csv: the path given is /dev/full (a device that never ends): refused at its first bytes": {
+    make: () => "/dev/full",
+    error: { message: "binary data (NUL bytes), not a text log; stopped reading" },
+  },
+  "tensorboard: an event file that is a symlink to /dev/zero next to a good one": {
+    make: () => {
+      const d = dir();
+      mkdirSync(join(d, "good"));
+      mkdirSync(join(d, "dev"));
+      writeFileSync(join(d, "good", "events.out.tfevents.1.h"), events([scalar(1, "loss", 0.5)]));
+      symlinkSync("/dev/zero", join(d, "dev", "events.out.tfevents.1.h"));
+      return d;
+    },
+    warnings: ["dev/events.out.tfevents.1.h::: expected a regular file, found a character device (reading it could block or never end); file skipped"],
+    check: (s) => expect(s.trialIds()).toEqual(["good"]),
+  },
+  "algoperf: an evaluation logged twice with a different value (a restart): first kept, the repeat named": {
+    // Rule: the benchmark's scoring reads every row in file order and takes the first evaluation
+    // that meets the target, so the first written row is the one kept; the repeat is named.
+    make: () => {
+      const d = copyOf(TRIAL_1);
+      const p = join(d, "eval_measurements.csv");
+      const lines = readFileSync(p, "utf8").trimEnd().split("\n");
+      const cols = lines[0]!.split(",");
+      const row = lines[2]!.split(",");
+      row[cols.indexOf("validation/loss")] = "9.5";
+      writeFileSync(p, [...lines, row.join(","), lines[3]!].join("\n") + "\n");
+      return d;
+    },
+    options: { format: "algoperf" },
+    warnings: [/^eval_measurements\.csv:\d+:validation\/loss: step 1500 repeats line 3 with a different value \(an evaluation logged twice, as after a restart from a checkpoint\); the first written is kept, as the benchmark's scoring reads the first$/],
+    check: (s) => {
+      const c = s.curve(s.trialIds()[0]!, "validation/loss");
+      expect(c.values[c.steps.indexOf(1500)]).toBe(5.407910346984863);
+      expect(c.steps.filter((x) => x === 1500)).toHaveLength(1);
+    },
+  },
+  "tensorboard: Latin-1 tags run-é and run-è keep their scalars, apart, each warned with its bytes": {
+    // Rule: each tag byte that is not UTF-8 is written \xNN in the tag, so é (e9) and è (e8) stay two metrics.
+    make: () => {
+      const rec = (step: number, byte: number, v: number): Buffer => {
+        const b = Buffer.from(Event.encode(Event.fromObject(scalar(step, "run-X", v))).finish());
+        b[b.indexOf(Buffer.from("run-X")) + 4] = byte;
+        return frameRecord(b);
+      };
+      return put(dir(), "events.out.tfevents.1.h", Buffer.concat([rec(1, 0xe9, 0.5), rec(1, 0xe8, 0.25), rec(2, 0xe9, 0.125), frameRecord(Event.encode(Event.fromObject(scalar(1, "ok", 1))).finish())]));
+    },
+    warnings: [
+      ":0:run-\\xe9: record 0: tag \"run-\\xe9\" is not valid UTF-8 (bytes e9 at offset 4 of the tag); its scalars are kept under that name, each bad byte written \\xNN",
+      ":1:run-\\xe8: record 1: tag \"run-\\xe8\" is not valid UTF-8 (bytes e8 at offset 4 of the tag); its scalars are kept under that name, each bad byte written \\xNN",
+    ],
+    check: (s) => {
+      const id = s.trialIds()[0]!;
+      expect(s.curve(id, "run-\\xe9").values).toEqual([0.5, 0.125]);
+      expect(s.curve(id, "run-\\xe8").values).toEqual([0.25]);
+      expect(s.curve(id, "ok").values).toEqual([1]);
     },
   },
 };

@@ -8,6 +8,7 @@ import { algoperfScore, type AlgoPerfScoreOptions, type AlgoPerfScoreResult } fr
 import { readAlgoPerfLogs, type AlgoPerfRuleset } from "../../study/formats/algoperfEvals.js";
 import { TunebookError } from "../../study/types.js";
 import { stringifyJson } from "../../util/fs.js";
+import { escapeJsonForTerminal, escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 
 interface ScoreOpts {
   ruleset?: string;
@@ -86,7 +87,7 @@ export function register(program: Command): void {
     .action(async (path: string, opts: ScoreOpts) => {
       const { ruleset, options } = scoreOptions(opts);
       const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
-      process.stdout.write((opts.json ? stringifyJson(scoreJson(r), 2) : formatLeaderboard(r)) + "\n");
+      process.stdout.write((opts.json ? escapeJsonForTerminal(stringifyJson(scoreJson(r), 2)) : escapeTerminalBlock(formatLeaderboard(r))) + "\n");
     });
   common(cmd.command("report").description("self-contained HTML: leaderboard, performance profiles, time-to-target table, study spread, aggregate statistics"))
     .requiredOption("-o, --out <file>", "output .html file")
@@ -101,6 +102,6 @@ export function register(program: Command): void {
       if (!Number.isInteger(reps) || reps < 100) throw new TunebookError(`--reps must be an integer ≥ 100, not "${opts.reps}"`);
       const r = algoperfScore(await readAlgoPerfLogs(path, { ruleset }), options);
       await writeAlgoPerfReport(r, opts.out, { seed, reps, command: `tunebook algoperf report ${path} --ruleset ${ruleset} --out ${opts.out}` });
-      process.stderr.write(`wrote ${opts.out}\n`);
+      process.stderr.write(`wrote ${escapeTerminal(opts.out)}\n`);
     });
 }

@@ -13,6 +13,7 @@ import { TunebookError } from "../../study/types.js";
 import { stringifyJson } from "../../util/fs.js";
 import { type InputOptions, addInputOptions, loadOptionsOf, writeOut } from "../options.js";
 import { formatFindings } from "./review.js";
+import { escapeJsonForTerminal, escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 
 /** Commander's camelCase key of a `--kebab-case` flag is the registry's option name. */
 function addAnalysisCommand(parent: Command, a: AnyAnalysis): void {
@@ -48,13 +49,13 @@ function addAnalysisCommand(parent: Command, a: AnyAnalysis): void {
     if (opts.out) {
       if (!figures.length) throw new TunebookError(`${a.name} has no figure to write for this study`);
       await writeFigure(figures[0]!.figure, opts.out, { format: formatFromPath(opts.out) });
-      process.stderr.write(`wrote ${opts.out} (${figures[0]!.kind})\n`);
+      process.stderr.write(`wrote ${escapeTerminal(opts.out)} (${figures[0]!.kind})\n`);
     }
     if (opts.json) {
-      await writeOut(stringifyJson({ analysis: a.name, options, findings: result.findings, result, figures }, 2) + "\n");
+      await writeOut(escapeJsonForTerminal(stringifyJson({ analysis: a.name, options, findings: result.findings, result, figures }, 2)) + "\n");
       return;
     }
-    await writeOut(formatFindings(result.findings, `${study.name}: ${a.name} (${study.size} trials, objective ${study.objective.metric})`) + "\n");
+    await writeOut(escapeTerminalBlock(formatFindings(result.findings, escapeTerminal(`${study.name}: ${a.name} (${study.size} trials, objective ${study.objective.metric})`))) + "\n");
   });
 }
 

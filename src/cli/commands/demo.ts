@@ -3,6 +3,7 @@ import { checkOutputPath } from "../options.js";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 
 /** The demo study config shipped with the package. */
 const DEMO_CONFIG = fileURLToPath(new URL("../../../examples/studies/demo.yaml", import.meta.url));
@@ -17,7 +18,8 @@ export function register(program: Command): void {
       const out = resolve(opts.out);
       checkOutputPath("out-dir", opts.out); // its parent must exist; the folder itself is made here
       mkdirSync(out, { recursive: true });
-      const say = (s: string) => process.stdout.write(`${s}\n`);
+      // Trial ids, finding messages and paths come from the study: printed escaped.
+      const say = (s: string) => process.stdout.write(`${escapeTerminalBlock(s)}\n`);
       const { loadStudyConfig } = await import("../../runner/config.js");
       const { runStudy } = await import("../../runner/run.js");
       const { terminalProgress } = await import("../../runner/progress.js");
@@ -76,7 +78,7 @@ async function writeFigures(study: import("../../study/study.js").Study, dir: st
         await exporter.write(fig as never, file, { width: 1000, height: 600 });
         written.push(file);
       } catch (e) {
-        process.stdout.write(`  ${kind}: skipped (${(e as Error).message})\n`);
+        process.stdout.write(`  ${kind}: skipped (${escapeTerminal((e as Error).message)})\n`);
       }
     }
   } finally {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { installKernelSpec, uninstallKernelSpec, kernelsDir, DISPLAY_NAME, KERNEL_NAME } from "../../kernel/kernelspec.js";
 import { hasTypes } from "../../kernel/resolve.js";
+import { escapeTerminal } from "../../core/terminal.js";
 
 interface LocOpts {
   user?: boolean;
@@ -26,16 +27,16 @@ export function register(program: Command): void {
     .option("--display-name <text>", "name shown in Jupyter", DISPLAY_NAME)
     .action((o: LocOpts) => {
       const dir = installKernelSpec(location(o), { name: o.name, displayName: o.displayName });
-      process.stdout.write(`installed kernelspec ${o.name ?? KERNEL_NAME} in ${dir}\n`);
-      if (o.prefix) process.stdout.write(`(Jupyter finds it with JUPYTER_PATH=${o.prefix}/share/jupyter)\n`);
+      process.stdout.write(`installed kernelspec ${escapeTerminal(o.name ?? KERNEL_NAME)} in ${escapeTerminal(dir)}\n`);
+      if (o.prefix) process.stdout.write(`(Jupyter finds it with JUPYTER_PATH=${escapeTerminal(o.prefix)}/share/jupyter)\n`);
       if (!hasTypes()) process.stdout.write("note: dist/ is not built: run `npm run build` so notebooks can import from \"tunebook\" with types\n");
       process.stdout.write("check with: jupyter kernelspec list\n");
     });
   where(kernel.command("uninstall").description("remove the kernelspec")).action((o: LocOpts) => {
     const dir = uninstallKernelSpec(location(o), { name: o.name });
-    if (dir) process.stdout.write(`removed kernelspec ${o.name ?? KERNEL_NAME} from ${dir}\n`);
+    if (dir) process.stdout.write(`removed kernelspec ${escapeTerminal(o.name ?? KERNEL_NAME)} from ${escapeTerminal(dir)}\n`);
     else {
-      process.stdout.write(`no kernelspec ${o.name ?? KERNEL_NAME} in ${kernelsDir(location(o))}\n`);
+      process.stdout.write(`no kernelspec ${escapeTerminal(o.name ?? KERNEL_NAME)} in ${escapeTerminal(kernelsDir(location(o)))}\n`);
       process.exitCode = 1;
     }
   });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadStudy, type FormatName, type LoadOptions } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
 import { ENCODING_HELP, parseDirection, parseEncodingOption } from "../options.js";
-import { escapeTerminalBlock } from "../../core/terminal.js";
+import { escapeJsonForTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 import { TunebookError } from "../../study/types.js";
 import { watchStudy } from "../../study/watch.js";
@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const print = (study: Awaited<ReturnType<typeof loadStudy>>, compact: boolean): void => {
         const summary = summarizeStudy(study);
         // JSON escapes control characters itself; the text summary escapes each user string.
-        process.stdout.write(opts.json ? stringifyJson(summary, compact ? undefined : 2) + "\n" : escapeTerminalBlock(formatSummary(summary)) + "\n");
+        process.stdout.write(opts.json ? escapeJsonForTerminal(stringifyJson(summary, compact ? undefined : 2)) + "\n" : escapeTerminalBlock(formatSummary(summary)) + "\n");
       };
       if (opts.watch === undefined) return print(await loadStudy(path, options), false);
       const seconds = Number(opts.watch);

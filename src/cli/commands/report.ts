@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
 import { checkOutputPath, parseEncodingOption, ENCODING_HELP, parseDirection } from "../options.js";
+import { escapeTerminal } from "../../core/terminal.js";
 
 export function register(program: Command): void {
   program
@@ -49,7 +50,7 @@ export function register(program: Command): void {
         timestamp: opts.timestamp,
         command: reportCommand(path, opts),
       });
-      process.stdout.write(`report: ${written[0]}${written.length > 1 ? ` (+${written.length - 1} figure files)` : ""}\n`);
+      process.stdout.write(`report: ${escapeTerminal(written[0]!)}${written.length > 1 ? ` (+${written.length - 1} figure files)` : ""}\n`);
     });
 }
 

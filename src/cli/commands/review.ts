@@ -5,7 +5,7 @@ import { type NotChecked, review, type ReviewOptions } from "../../analysis/revi
 import { loadStudy } from "../../study/load.js";
 import { TunebookError } from "../../study/types.js";
 import { ENCODING_HELP, loadOptionsOf, parseIntOption, writeOut } from "../options.js";
-import { escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
+import { escapeJsonForTerminal, escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 
 export function register(program: Command): void {
@@ -56,7 +56,7 @@ export function register(program: Command): void {
           findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, evidence: f.evidence })),
           notChecked: r.notChecked,
         };
-        await writeOut(stringifyJson(out, 2) + "\n");
+        await writeOut(escapeJsonForTerminal(stringifyJson(out, 2)) + "\n");
         return;
       }
       const head = r.groups

@@ -3,7 +3,7 @@ import { isAbsolute, relative } from "node:path";
 /** A path as the user would type it from here: relative when inside the working folder. */
 const shown = (p: string) => {
   const r = relative(process.cwd(), p);
-  return r === "" ? "." : r.startsWith("..") || isAbsolute(r) ? p : r;
+  return escapeTerminal(r === "" ? "." : r.startsWith("..") || isAbsolute(r) ? p : r);
 };
 import type { Command } from "commander";
 import { loadStudyConfig } from "../../runner/config.js";
@@ -11,6 +11,7 @@ import { parseShard, prepareStudy, runStudy } from "../../runner/run.js";
 import { terminalProgress } from "../../runner/progress.js";
 import { k8sIndexedJob, submitSlurm } from "../../runner/slurm.js";
 import { parseIntOption } from "../options.js";
+import { escapeTerminal } from "../../core/terminal.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -90,11 +91,11 @@ export function register(program: Command): void {
           (summary.lost ? `, ${summary.lost} taken over by another runner (results discarded)` : "") +
           `; ${s.complete} complete, ${s.diverged} diverged, ${s.failed} failed, ${s.oom} oom` +
           (s.running ? `, ${s.running} unfinished (rerun with --resume)` : "") +
-          (summary.best ? `; best ${summary.best.value} (${summary.best.trial})` : "") +
+          (summary.best ? `; best ${summary.best.value} (${escapeTerminal(summary.best.trial)})` : "") +
           `\nstudy: ${shown(summary.dir)}\n`,
       );
       if (summary.storageError) {
-        process.stderr.write(`tunebook: ${summary.storageError}\nthe study's records are intact; free space and finish with --resume\n`);
+        process.stderr.write(`tunebook: ${escapeTerminal(summary.storageError)}\nthe study's records are intact; free space and finish with --resume\n`);
         process.exitCode = 1;
       } else if (summary.interrupted) process.exitCode = 130;
     });

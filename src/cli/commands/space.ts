@@ -9,6 +9,7 @@ import { suggestBo } from "../../space/bo.js";
 import { loadStudy, type FormatName } from "../../study/load.js";
 import { studyObservations } from "../../runner/points.js";
 import { stringifyJson } from "../../util/fs.js";
+import { escapeJsonForTerminal, escapeTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 
 interface SampleFlags {
   n?: string;
@@ -27,7 +28,8 @@ const MAX_TRIALS = 10_000_000;
 /** CSV cell: quoted when it holds a comma, quote or newline; empty for an inactive parameter. */
 function csvCell(v: HpValue | undefined): string {
   if (v === undefined || v === null) return "";
-  const s = String(v);
+  // Control characters and bidirectional overrides in a name or value are written escaped (\e, \u202e), as everywhere the CLI prints.
+  const s = escapeTerminalBlock(String(v));
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -38,7 +40,7 @@ function writeTrials(trials: Trial[], first: number, names: string[], format: st
     if (header) out.push([idx, ...names].map((s) => csvCell(s)).join(","));
     trials.forEach((t, k) => out.push([String(first + k), ...names.map((n) => csvCell(t[n]))].join(",")));
   } else {
-    trials.forEach((t, k) => out.push(JSON.stringify({ trial: first + k, hparams: t })));
+    trials.forEach((t, k) => out.push(escapeJsonForTerminal(JSON.stringify({ trial: first + k, hparams: t }))));
   }
   if (out.length) process.stdout.write(out.join("\n") + "\n");
 }
@@ -102,8 +104,8 @@ export function register(program: Command): void {
       const n = parseIntOption("n", o.n, 1, 1);
       const res = suggestBo(sp, obs, n, { direction: study.objective.direction, acquisition: o.acquisition, kappa, seed: parseIntOption("seed", o.seed, 0), index: study.size, pending: obs.pending });
       const lines = res.suggestions.map((x, k) => stringifyJson({ suggestion: k, hparams: x.hparams, source: x.source, predicted: x.predicted, acquisition: x.acquisition, feasibility: x.feasibility }));
-      process.stderr.write(`${res.observations.feasible} feasible and ${res.observations.infeasible} infeasible trials observed${res.observations.ignored ? `, ${res.observations.ignored} outside the space ignored` : ""}${obs.pending.length ? `, ${obs.pending.length} running treated as pending` : ""}; ${study.objective.direction} ${study.objective.metric}\n`);
-      process.stdout.write(lines.join("\n") + "\n");
+      process.stderr.write(`${res.observations.feasible} feasible and ${res.observations.infeasible} infeasible trials observed${res.observations.ignored ? `, ${res.observations.ignored} outside the space ignored` : ""}${obs.pending.length ? `, ${obs.pending.length} running treated as pending` : ""}; ${study.objective.direction} ${escapeTerminal(study.objective.metric)}\n`);
+      process.stdout.write(escapeJsonForTerminal(lines.join("\n")) + "\n");
     });
 
   space
@@ -112,7 +114,7 @@ export function register(program: Command): void {
     .argument("<file>", "search space (.json, .yaml or .yml)")
     .action(async (file: string) => {
       const sp = await loadSpace(file);
-      process.stdout.write(`ok: ${file}\n${describeSpace(sp)}\n`);
+      process.stdout.write(`ok: ${escapeTerminal(file)}\n${escapeTerminalBlock(describeSpace(sp))}\n`);
     });
 
   space
@@ -134,11 +136,11 @@ export function register(program: Command): void {
         applyAdamAdvice: o.applyAdamAdvice === true,
       });
       if (o.format === "json") {
-        process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
+        process.stdout.write(escapeJsonForTerminal(JSON.stringify(plan, null, 2)) + "\n");
         return;
       }
-      for (const f of plan.findings) process.stderr.write(`${f.severity}: ${f.message}\n`);
+      for (const f of plan.findings) process.stderr.write(`${f.severity}: ${escapeTerminal(f.message)}\n`);
       const lines = plan.trials.map((t) => JSON.stringify({ trial: t.trial, combination: t.combination, nuisance: t.nuisanceIndex, hparams: t.hparams }));
-      if (lines.length) process.stdout.write(lines.join("\n") + "\n");
+      if (lines.length) process.stdout.write(escapeJsonForTerminal(lines.join("\n")) + "\n");
     });
 }

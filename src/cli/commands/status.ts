@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { formatStatus, studyStatus } from "../../runner/slurm.js";
+import { escapeJsonForTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 
 export function register(program: Command): void {
   program
@@ -11,7 +12,7 @@ export function register(program: Command): void {
       const s = studyStatus(dir);
       if (opts.json) {
         const { trials, byStatus, pending, running, jobs, slurm } = s;
-        process.stdout.write(JSON.stringify({ trials, byStatus, pending, running, jobs, slurm }, null, 2) + "\n");
-      } else process.stdout.write(formatStatus(s));
+        process.stdout.write(escapeJsonForTerminal(JSON.stringify({ trials, byStatus, pending, running, jobs, slurm }, null, 2)) + "\n");
+      } else process.stdout.write(escapeTerminalBlock(formatStatus(s)));
     });
 }

@@ -14,6 +14,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { StudyBuilder, parseNumber, whyNotNumber } from "../builder.js";
+import { overflowMessage, overflowed } from "../../core/numbers.js";
 import { type Study, summarizeCurve } from "../study.js";
 import { type Direction, type HpValue, type Objective, type TrialRow, TunebookError, safeRecord } from "../types.js";
 import { forEachCsvRow } from "./csvRows.js";
@@ -207,16 +208,20 @@ interface ReadResult {
 }
 
 /**
- * Read one CSV of a trial into the builder. `seen` holds `step\u0001metric` keys already stored
+ * Read one CSV of a trial into the builder. `seen` holds the values stored per `step\u0001metric`
  * (measurements.csv repeats the evaluation rows of eval_measurements.csv).
  */
-async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set<string>, target: string | undefined, out: ReadResult, warnings: IssueLog[], encoding?: TextEncoding): Promise<boolean> {
+async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Map<string, number>, target: string | undefined, out: ReadResult, warnings: IssueLog[], encoding?: TextEncoding): Promise<boolean> {
   if (!existsSync(path)) return false;
   const log = new IssueLog(path, 20);
   warnings.push(log);
   const before = out.rows;
   let stepIdx = -1;
   let hdr: string[] | undefined;
+  // Line of each (step, metric) in this file: an evaluation logged twice (a run resumed from a
+  // checkpoint appends it again) is reported at the repeat. (A step's train row and eval row hold
+  // different metrics: not a repeat.)
+  const keyLine = new Map<string, number>();
   try {
     await forEachCsvRow(path, log, (header, row, line) => {
       if (hdr !== header) {
@@ -230,6 +235,8 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
         return;
       }
       out.rows++;
+      let firstLine: number | undefined;
+      let differs: string | undefined;
       for (let i = 0; i < header.length; i++) {
         if (i === stepIdx) continue;
         const cell = row[i];
@@ -240,15 +247,35 @@ async function readTrialCsv(path: string, id: string, b: StudyBuilder, seen: Set
           log.add(line, metric, `expected a number (or NaN/Infinity), ${whyNotNumber(cell)}`, false);
           continue;
         }
+        if ((v === Infinity || v === -Infinity) && overflowed(cell)) log.add(line, metric, overflowMessage(cell), false);
         const key = `${step}\u0001${metric}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        const at = keyLine.get(key);
+        if (at === undefined) keyLine.set(key, line);
+        else firstLine ??= at;
+        const was = seen.get(key);
+        if (was !== undefined) {
+          if (at !== undefined && differs === undefined && !Object.is(was, v)) differs = metric;
+          continue;
+        }
+        seen.set(key, v);
         b.measure(id, step, metric, v);
         if (metric === target) {
           out.targetSteps.push(step);
           out.targetValues.push(v);
         }
       }
+      // The first written row of a step is kept: the benchmark's scoring reads every row in file
+      // order and takes the first evaluation that meets the target, so the first row is the one
+      // it sees first (scoring/performance_profile.py, get_best_trial_index: np.argmax).
+      // Identical repeats are merged without a word: the runner's last row repeats the final
+      // step's score and preemption count with the same values (the bundled logs all end so).
+      if (firstLine !== undefined && differs !== undefined)
+        log.add(
+          line,
+          differs,
+          `step ${step} repeats line ${firstLine} with a different value (an evaluation logged twice, as after a restart from a checkpoint); the first written is kept, as the benchmark's scoring reads the first`,
+          false,
+        );
     }, undefined, undefined, encoding);
   } catch (err) {
     if (err instanceof TunebookError) {
@@ -360,7 +387,7 @@ export async function loadAlgoPerf(path: string, options: ReadOptions = {}): Pro
     const own = mixed ? targets[i] : undefined;
     b.trial({ id, hparams, group, attrs });
     const out: ReadResult = { rows: 0, targetSteps: [], targetValues: [] };
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     const hasEval = await readTrialCsv(join(p.dir, "eval_measurements.csv"), id, b, seen, own?.metric, out, logs, options.encoding);
     const hasMeas = await readTrialCsv(join(p.dir, "measurements.csv"), id, b, seen, own?.metric, out, logs, options.encoding);
     if (!hasEval && !hasMeas) {

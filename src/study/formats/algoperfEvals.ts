@@ -8,12 +8,13 @@
  * trial_<n>/eval_measurements.csv`. Workload targets and maximum runtimes come from
  * `workloads.json` beside the bundled table (read from the benchmark's own source).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { TunebookError, type LoadIssue } from "../types.js";
+import { readRegularFileSync } from "./decode.js";
 
 export type AlgoPerfRuleset = "external" | "self";
 
@@ -77,7 +78,7 @@ const SCORING_DIR = fileURLToPath(new URL("../../../datasets/algoperf_v05/scorin
  */
 export function algoperfBenchmark(): AlgoPerfBenchmark {
   const file = join(SCORING_DIR, "workloads.json");
-  const raw = JSON.parse(readFileSync(file, "utf8")) as {
+  const raw = JSON.parse(readRegularFileSync(file).toString("utf8")) as {
     baseWorkloads: string[];
     heldOutWorkloads: string[];
     workloads: Record<string, Omit<AlgoPerfWorkload, "name">>;
@@ -155,7 +156,7 @@ function readTable(file: string, ruleset: AlgoPerfRuleset, benchmark: AlgoPerfBe
 function parseTable(file: string, benchmark: AlgoPerfBenchmark): Map<string, AlgoPerfTrial[]> {
   let text: string;
   try {
-    text = gunzipSync(readFileSync(file)).toString("utf8");
+    text = gunzipSync(readRegularFileSync(file)).toString("utf8");
   } catch (e) {
     throw new TunebookError(`cannot read gzip table: ${(e as Error).message}`, file);
   }
@@ -256,7 +257,7 @@ function readFolder(path: string, ruleset: AlgoPerfRuleset, benchmark: AlgoPerfB
 function readEvalMeasurements(file: string, metric: string, issues: LoadIssue[]): Pick<AlgoPerfTrial, "step" | "time" | "value"> | null {
   let rows: string[][];
   try {
-    rows = parse(readFileSync(file, "utf8"), { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    rows = parse(readRegularFileSync(file).toString("utf8"), { relax_column_count: true, skip_empty_lines: true }) as string[][];
   } catch (e) {
     issues.push({ severity: "warn", file, message: `cannot parse CSV: ${(e as Error).message}; skipped` });
     return null;

@@ -8,12 +8,13 @@
  * - `encoding: "latin1"` (ISO-8859-1: every byte is a character) or `"utf-16"` (`"utf-16le"`,
  *   `"utf-16be"`) read other files; the CLI's `--encoding` sets it.
  *
- * Paths that are not regular files get a message, not a bare EISDIR: a folder where a file is
- * expected is an error naming it; a FIFO (or `/dev/stdin`) is read like a file by
- * {@link readText} (and copied once by `loadStudy`, see ../load.ts, for loaders that read twice).
+ * Paths that are not regular files get a message, not a bare EISDIR or a hang: a folder, a FIFO
+ * or a device (`/dev/full`, perhaps behind a symlink) where a file is expected is an error naming
+ * it. A FIFO or stdin given as the path to load is copied once by `loadStudy` (see ../load.ts)
+ * and read from the copy.
  */
 import { isUtf8 } from "node:buffer";
-import { closeSync, openSync, readSync } from "node:fs";
+import { type Stats, closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { TunebookError } from "../types.js";
 
@@ -217,16 +218,60 @@ export class ChunkDecoder {
   }
 }
 
-/** Reject what cannot be read as a text file, with a message naming it. */
+/** What a path that is not a regular file is, in words (for the message that refuses it). */
+function nonRegularKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "something that is not a regular file";
+}
+
+/**
+ * Refuse a path that is not a regular file. Reading a FIFO blocks until a writer comes, and a
+ * device such as `/dev/zero` or `/dev/full` (perhaps behind a symlink) never ends: a loader that
+ * opened one would hang. (`loadStudy` copies a FIFO or stdin given as the path to load into a
+ * temporary file first, so only files inside a folder, or a loader called directly, meet this.)
+ */
+function refuseNonRegular(st: Stats, path: string): void {
+  if (st.isDirectory()) throw new TunebookError(`expected a file, found a folder`, path);
+  const kind = nonRegularKind(st);
+  if (kind) throw new TunebookError(`expected a regular file, found ${kind} (reading it could block or never end)`, path);
+}
+
+function statError(err: unknown, path: string): TunebookError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new TunebookError(code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such file" : `cannot read file (${code ?? (err as Error).message})`, path);
+}
+
+/** Reject what cannot be read as a text file (missing, a folder, a FIFO or device), with a message naming it. */
 export async function checkReadable(path: string): Promise<void> {
   let st;
   try {
     st = await stat(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new TunebookError(code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such file" : `cannot read file (${code ?? (err as Error).message})`, path);
+    throw statError(err, path);
   }
-  if (st.isDirectory()) throw new TunebookError(`expected a file, found a folder`, path);
+  refuseNonRegular(st, path);
+}
+
+/**
+ * The bytes of a regular file, read synchronously; a folder, FIFO or device is refused with a
+ * message naming it (see {@link checkReadable}), never opened.
+ *
+ * @example
+ * const bytes = readRegularFileSync("trials/000001.json");
+ */
+export function readRegularFileSync(path: string): Buffer {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw statError(err, path);
+  }
+  refuseNonRegular(st, path);
+  return readFileSync(path);
 }
 
 /**

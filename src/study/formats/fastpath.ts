@@ -68,7 +68,8 @@ export function csvLineFastPath(sink: FastSink, header: readonly string[], delim
       const n2 = parseDecimal(s, q, e2) ?? parseNumber(s.slice(q, e2));
       const step = stepFirst ? n1 : n2;
       const value = stepFirst ? n2 : n1;
-      if (step === undefined || !Number.isFinite(step) || value === undefined) break;
+      // ±Infinity (perhaps an overflowed 1e400, which the general path warns about) goes the slow way.
+      if (step === undefined || !Number.isFinite(step) || value === undefined || value === Infinity || value === -Infinity) break;
       sink.push(g.trial, step, g.metric, value, line);
       return true;
     }
@@ -105,7 +106,7 @@ export function csvLineFastPath(sink: FastSink, header: readonly string[], delim
     const step = parseDecimal(s, from[si]!, to[si]!) ?? parseNumber(s.slice(from[si]!, to[si]!));
     if (step === undefined || !Number.isFinite(step)) return false;
     const value = parseDecimal(s, from[vi]!, to[vi]!) ?? parseNumber(s.slice(from[vi]!, to[vi]!));
-    if (value === undefined) return false;
+    if (value === undefined || value === Infinity || value === -Infinity) return false;
     const metric = spanString(s, from[mi]!, to[mi]!, sink.lastMetric);
     rememberTemplate(templates, { a: s.slice(start, from[n1i]!), b: s.slice(to[n1i]!, from[n2i]!), c: s.slice(to[n2i]!, end), stepFirst, trial, metric });
     sink.push(trial, step, metric, value, line);
@@ -183,8 +184,9 @@ export class JsonLineScanner {
       const n1 = parseDecimal(s, p, e1) ?? Number(s.slice(p, e1));
       const n2 = parseDecimal(s, q, e2) ?? Number(s.slice(q, e2));
       const step = g.stepFirst ? n1 : n2;
-      if (!Number.isFinite(step)) break;
-      sink.push(g.trial, step, g.metric, g.stepFirst ? n2 : n1, n);
+      const value = g.stepFirst ? n2 : n1;
+      if (!Number.isFinite(step) || value === Infinity || value === -Infinity) break;
+      sink.push(g.trial, step, g.metric, value, n);
       return true;
     }
     const same = this.same;
@@ -203,7 +205,8 @@ export class JsonLineScanner {
     let value: number | undefined;
     if (kv === JsonKind.Number) value = parseDecimal(s, from[this.v]!, to[this.v]!) ?? Number(s.slice(from[this.v]!, to[this.v]!));
     else if (kv === JsonKind.String || kv === JsonKind.NonFinite) value = parseNumber(s.slice(from[this.v]!, to[this.v]!));
-    if (value === undefined) return false;
+    // ±Infinity: a JSON number beyond a double (1e400) or a bare Infinity; the general path warns about the first.
+    if (value === undefined || value === Infinity || value === -Infinity) return false;
     const metric = same[this.m] ?? sink.intern(s.slice(from[this.m]!, to[this.m]!));
     // Remember both (checked strings) so the next line's identical values are not scanned.
     same[this.t] = trial;

@@ -20,7 +20,7 @@
  * The path may be the `mlruns` folder (with `--study NAME` picking the experiment by name when
  * several have runs; the error lists them) or one experiment's folder.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { numberAsWritten } from "../../core/numbers.js";
@@ -29,6 +29,7 @@ import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
 import { defineFormat, guessDirection, type Probe, type ReadOptions } from "./format.js";
 import { defaultObjectiveMetric } from "./records.js";
+import { readRegularFileSync } from "./decode.js";
 
 /** MLflow's RunStatus enum (mlflow/entities/run_status.py). */
 const RUN_STATUS: Record<string, { name: string; status: TrialStatus }> = {
@@ -42,7 +43,7 @@ const RUN_STATUS: Record<string, { name: string; status: TrialStatus }> = {
 function readYaml(path: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = parseYaml(readFileSync(path, "utf8"), { maxAliasCount: 100 });
+    v = parseYaml(readRegularFileSync(path).toString("utf8"), { maxAliasCount: 100 });
   } catch (e) {
     throw new TunebookError(`not valid YAML (${(e as Error).message.split("\n")[0]})`, path);
   }
@@ -83,7 +84,7 @@ interface Experiment {
 function isExperimentDir(dir: string): boolean {
   const meta = join(dir, "meta.yaml");
   if (!existsSync(meta)) return false;
-  return /^experiment_id:/m.test(readFileSync(meta, "utf8")) && !/^run_id:/m.test(readFileSync(meta, "utf8"));
+  return /^experiment_id:/m.test(readRegularFileSync(meta).toString("utf8")) && !/^run_id:/m.test(readRegularFileSync(meta).toString("utf8"));
 }
 
 function readExperiment(dir: string): Experiment {
@@ -168,13 +169,13 @@ export async function loadMlflow(path: string, options: ReadOptions = {}): Promi
     const st = RUN_STATUS[String(meta.status)];
     if (!st) b.warn({ file: metaPath, field: "status", message: `unknown run status ${JSON.stringify(meta.status)} (MLflow's are 1-5); kept as running` });
     const tags = safeRecord<string>();
-    for (const [k, p] of keyFiles(join(dir, "tags"))) tags[k] = readFileSync(p, "utf8");
+    for (const [k, p] of keyFiles(join(dir, "tags"))) tags[k] = readRegularFileSync(p).toString("utf8");
     const params = safeRecord<HpValue>();
-    for (const [k, p] of keyFiles(join(dir, "params"))) params[k] = paramValue(readFileSync(p, "utf8"));
+    for (const [k, p] of keyFiles(join(dir, "params"))) params[k] = paramValue(readRegularFileSync(p).toString("utf8"));
     const metrics: Run["metrics"] = [];
     for (const [k, p] of keyFiles(join(dir, "metrics"))) {
       const points: Array<[number, number]> = [];
-      readFileSync(p, "utf8")
+      readRegularFileSync(p).toString("utf8")
         .split("\n")
         .forEach((line, i) => {
           if (line.trim() === "") return;

@@ -5,7 +5,7 @@
  * decided in ./schema.ts; lines shaped like the ones before are read in place by ./fastpath.ts.
  * Blank cells are "not logged" (a hyperparameter a trial does not use).
  */
-import { whyNotNumber } from "../../core/numbers.js";
+import { overflowMessage, overflowed, whyNotNumber } from "../../core/numbers.js";
 import { MAX_NESTING, StudyBuilder, TOO_DEEP, nestedDeeperThan, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
@@ -127,7 +127,7 @@ export class RecordSink implements FastSink {
         obj.status === undefined && obj.state === undefined
       ) {
         const value = typeof v === "number" ? v : parseNumber(v);
-        if (value !== undefined) {
+        if (value !== undefined && value !== Infinity && value !== -Infinity) {
           this.push(this.names.get(t), st, this.names.get(m), value, line);
           return;
         }
@@ -177,6 +177,21 @@ export class RecordSink implements FastSink {
 
 
 
+  /**
+   * Warn when a value read as ±Infinity was a decimal too large for a double (`1e400`; from
+   * JSON.parse, which has no Infinity literal, any ±Infinity number). The value is kept.
+   */
+  private checkOverflow(n: number, raw: unknown, line: number, field: string | undefined): void {
+    if ((n === Infinity || n === -Infinity) && overflowed(raw)) this.log.add(line, field, overflowMessage(raw), false);
+  }
+
+  /** A hyperparameter cell as a value, warning when a number in it overflowed. */
+  private hpOf(raw: unknown, line: number, key: string): HpValue {
+    const v = toHpValue(raw);
+    if (typeof v === "number") this.checkOverflow(v, raw, line, key);
+    return v;
+  }
+
   private trialIdOf(v: unknown, line: number, field: string): string | undefined {
     if (typeof v === "string" && v !== "") return this.names.get(v);
     if (typeof v === "number" && Number.isFinite(v)) return this.names.get(String(v));
@@ -210,7 +225,7 @@ export class RecordSink implements FastSink {
         const v = values[i];
         step = typeof v === "number" ? v : parseNumber(v);
         if (step === undefined || !Number.isFinite(step)) {
-          this.log.add(line, k, `expected a finite number for the step, ${whyNotNumber(v)}`);
+          this.log.add(line, k, `expected a finite number for the step, ${step !== undefined && overflowed(v) ? overflowMessage(v) : whyNotNumber(v)}`);
           return;
         }
       } else if (r === "metric") {
@@ -244,7 +259,7 @@ export class RecordSink implements FastSink {
         const k = keys[i]!;
         const r = this.role(k);
         if (r === "hp") {
-          if (!isBlank(values[i])) hp[hpName(k)] = keep(toHpValue(values[i]));
+          if (!isBlank(values[i])) hp[hpName(k)] = keep(this.hpOf(values[i], line, k));
         } else if (r === "hpObject" && flattenHparams(values[i], hp)) this.log.add(line, k, `hyperparameters nested deeper than ${MAX_NESTING} levels; the deeper part is kept as the text "${TOO_DEEP}"`, false);
       }
       b.trial({ id, hparams: hp, attrs, group: typeof group === "string" && group !== "" ? detach(group) : undefined });
@@ -260,6 +275,7 @@ export class RecordSink implements FastSink {
         this.log.add(line, valueKey, `expected a number (or NaN/Infinity), ${whyNotNumber(rawValue)}`);
         return;
       }
+      this.checkOverflow(v, rawValue, line, valueKey);
       this.metricOrder.add(metric);
       b.measure(id, step!, metric, v, line);
       return;
@@ -287,6 +303,7 @@ export class RecordSink implements FastSink {
           this.log.add(line, k, `text ${whyNotNumber(raw).replace(/^found /, "")} differs from this trial's first value ${JSON.stringify(seen.get(k))} in a column that holds no numbers; kept the first`, false);
         continue;
       }
+      this.checkOverflow(v, raw, line, k);
       const m = this.names.get(k);
       if (this.textAttrs.get(id)?.has(m)) this.log.add(line, k, `a number in a column this trial used for text; read as a metric`, false);
       this.metricOrder.add(m);
@@ -341,6 +358,7 @@ export class RecordSink implements FastSink {
         this.log.add(line, k, `expected a number (or NaN/Infinity), ${whyNotNumber(v)}; left empty`, false);
         return null;
       }
+      this.checkOverflow(n, v, line, k);
       return n;
     };
     const final = num(plan.finalKey);
@@ -354,7 +372,7 @@ export class RecordSink implements FastSink {
       const r = this.role(k);
       const v = values[i];
       if (r === "hp") {
-        if (!isBlank(v)) hp[hpName(k)] = keep(toHpValue(v));
+        if (!isBlank(v)) hp[hpName(k)] = keep(this.hpOf(v, line, k));
       } else if (r === "hpObject") {
         if (flattenHparams(v, hp)) this.log.add(line, k, `hyperparameters nested deeper than ${MAX_NESTING} levels; the deeper part is kept as the text "${TOO_DEEP}"`, false);
       }

@@ -19,7 +19,9 @@
  */
 import { existsSync } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
-import { readText } from "./decode.js";
+import { checkReadable, firstInvalidUtf8, readText } from "./decode.js";
+import { isUtf8 } from "node:buffer";
+import { escapeTerminal } from "../../core/terminal.js";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import CRC32C from "crc-32/crc32c.js";
@@ -143,6 +145,31 @@ message PbValue {
 /** The parsed .proto root (Event, Summary, TensorProto…), exposed so tests can encode events. */
 export const tensorboardProto: protobuf.Root = protobuf.parse(EVENT_PROTO, { keepCase: true }).root;
 const EventType = tensorboardProto.lookupType("tensorboard.Event");
+// The same Event with the tags as bytes. protobufjs refuses a whole record whose string field is
+// not valid UTF-8; when a record fails, it is decoded again this way, so that a tag written in
+// another encoding (Latin-1 `run-\xe9`) keeps its scalars, with a warning that shows the bytes.
+const RawTagEventType = protobuf
+  .parse(EVENT_PROTO.replace("string node_name = 7;", "bytes node_name = 7;").replace("string tag = 1;", "bytes tag = 1;"), { keepCase: true })
+  .root.lookupType("tensorboard.Event");
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A tag whose bytes are not valid UTF-8 as a name: valid runs as they are, each other byte as the
+ * four characters `\xNN`. Unlike U+FFFD, this keeps `run-\xe9` and `run-\xe8` apart.
+ */
+function nameOfBytes(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const bad = firstInvalidUtf8(bytes, i);
+    const end = bad < 0 ? bytes.length : bad;
+    if (end > i) out += strictUtf8.decode(bytes.subarray(i, end));
+    if (bad < 0) break;
+    out += `\\x${bytes[bad]!.toString(16).padStart(2, "0")}`;
+    i = bad + 1;
+  }
+  return out;
+}
 const HParamsType = tensorboardProto.lookupType("tensorboard.HParamsPluginData");
 
 /** DataType enum values used below. */
@@ -444,6 +471,44 @@ export async function scanEventFile(
       sessionStatus = st === 1 ? "success" : st === 2 ? "failure" : st === 3 ? "running" : "unknown";
     }
   };
+  const badTags = new Set<string>();
+  /**
+   * A record protobufjs refused: when only its tags are not valid UTF-8, it is decoded with the
+   * tags as bytes, each bad byte of a tag written `\xNN` (see {@link nameOfBytes}) and warned about
+   * once per tag; undefined when the record is broken in another way.
+   */
+  const decodeWithRawTags = (data: Buffer, index: number): Record<string, unknown> | undefined => {
+    let ev: Record<string, unknown>;
+    try {
+      ev = RawTagEventType.decode(data) as unknown as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    const values = (own(ev, "summary") ? (ev.summary as { value?: Array<Record<string, unknown>> }).value : undefined) ?? [];
+    for (const v of values) {
+      for (const key of ["tag", "node_name"] as const) {
+        if (!own(v, key)) continue;
+        const bytes = v[key] as Uint8Array;
+        if (isUtf8(bytes)) {
+          v[key] = strictUtf8.decode(bytes);
+          continue;
+        }
+        const name = nameOfBytes(bytes);
+        v[key] = name;
+        if (badTags.has(name)) continue;
+        badTags.add(name);
+        const hex = [...bytes.subarray(firstInvalidUtf8(bytes), firstInvalidUtf8(bytes) + 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+        issues.push({
+          severity: "warn",
+          file: path,
+          line: index,
+          field: name,
+          message: `record ${index}: tag "${escapeTerminal(name)}" is not valid UTF-8 (bytes ${hex} at offset ${firstInvalidUtf8(bytes)} of the tag); its scalars are kept under that name, each bad byte written \\xNN`,
+        });
+      }
+    }
+    return ev;
+  };
   const onRecord = (index: number, data: Buffer): void => {
     // Fields are read straight from the decoded message (no toObject copy); a field that was not
     // on the wire is not an own property (proto3 defaults live on the prototype).
@@ -451,8 +516,12 @@ export async function scanEventFile(
     try {
       ev = EventType.decode(data) as unknown as Record<string, unknown>;
     } catch (e) {
-      issues.push({ severity: "warn", file: path, line: index, message: `record ${index}: not a valid Event protobuf (${(e as Error).message})` });
-      return;
+      const retried = decodeWithRawTags(data, index);
+      if (!retried) {
+        issues.push({ severity: "warn", file: path, line: index, message: `record ${index}: not a valid Event protobuf (${(e as Error).message})` });
+        return;
+      }
+      ev = retried;
     }
     records++;
     const summary = own(ev, "summary") ? (ev.summary as { value?: Array<Record<string, unknown>> }) : undefined;
@@ -599,6 +668,14 @@ export async function loadTensorboard(path: string, options: ReadOptions = {}): 
     const id = st.isDirectory() ? rel || basename(resolve(dir)) : basename(resolve(dir));
     const group = st.isDirectory() && rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : null;
     if (!hpByDir.has(dir)) hpByDir.set(dir, await readHparams(dir, b));
+    // A FIFO or device named like an event file would block the read: refuse it, keep the rest.
+    try {
+      await checkReadable(f);
+    } catch (e) {
+      if (!(e instanceof TunebookError) || files.length === 1) throw e;
+      b.warn({ file: f, message: `${e.message.slice(f.length + 2)}; file skipped` });
+      continue;
+    }
     // Scalars go straight into the builder (a file with no valid record adds none).
     let fileScalars = 0;
     const { records, issues, hparams, sessionStatus } = await scanEventFile(f, (tag, step, value) => {

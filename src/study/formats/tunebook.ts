@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { readText } from "./decode.js";
 import { basename, join } from "node:path";
 import { StudyBuilder, parseNumber } from "../builder.js";
+import { isStep, overflowMessage, overflowed, whyNotStep } from "../../core/numbers.js";
 import { TunebookError, type HpValue, type TrialStatus, TRIAL_STATUSES } from "../types.js";
 import { defineFormat, objectiveFrom, type ReadOptions } from "./format.js";
 import { parseSpace } from "../../space/parse.js";
@@ -66,11 +67,18 @@ async function load(path: string, options: ReadOptions) {
     const lines = text.split(/\r\n|\n|\r/);
     lines.forEach((line, i) => {
       if (!line.trim()) return;
+      let o: { step: unknown; metric: unknown; value: unknown };
       try {
-        const o = JSON.parse(line) as { step: unknown; metric: unknown; value: unknown };
+        o = JSON.parse(line) as typeof o;
         const step = parseNumber(o.step);
         const value = parseNumber(o.value);
         if (step === undefined || typeof o.metric !== "string" || value === undefined) throw new Error("needs step, metric and value");
+        // The runner writes these files and keeps only non-negative integer steps: the same rule reads them back.
+        if (!isStep(step)) {
+          b.warn({ file: mp, line: i + 1, field: "step", message: `line skipped: step ${whyNotStep(o.step)}` });
+          return;
+        }
+        if ((value === Infinity || value === -Infinity) && overflowed(o.value)) b.warn({ file: mp, line: i + 1, field: "value", message: overflowMessage(o.value) });
         b.measure(r.id, step, o.metric, value);
       } catch (e) {
         const last = i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === "");
