@@ -27,6 +27,9 @@ export interface GradNormSeries {
   lastStep?: number;
 }
 
+/** A series as the analysis reads it: plain or typed arrays (a study's curve views are read, not copied). */
+type NormRun = { readonly [K in keyof GradNormSeries]: K extends "steps" | "norms" ? ArrayLike<number> : GradNormSeries[K] };
+
 export interface ClippingOptions {
   /** Quantile of the norms used as the clipping threshold. Default 0.9 (playbook). */
   quantile?: number;
@@ -120,10 +123,11 @@ function quantilesOf(arrays: ReadonlyArray<ArrayLike<number>>, extra: number[]):
  * @example
  * clippedFraction([1, 2, 3, NaN], 1.5); // 2/3
  */
-export function clippedFraction(values: number[], threshold: number): number {
+export function clippedFraction(values: ArrayLike<number>, threshold: number): number {
   let n = 0;
   let c = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     if (!Number.isFinite(v)) continue;
     n++;
     if (v > threshold) c++;
@@ -137,7 +141,7 @@ export function clippedFraction(values: number[], threshold: number): number {
  * @example
  * gradSpikes({ steps: [1,2,3,4,5,6], norms: [1,1,1,1,1,9] }, { factor: 5, window: 5 })[0].step; // 6
  */
-export function gradSpikes(series: GradNormSeries, opts: { factor?: number; window?: number; earlyFraction?: number } = {}): GradSpike[] {
+export function gradSpikes(series: GradNormSeries | NormRun, opts: { factor?: number; window?: number; earlyFraction?: number } = {}): GradSpike[] {
   const factor = opts.factor ?? 5;
   const window = opts.window ?? 50;
   const earlyFraction = opts.earlyFraction ?? 0.1;
@@ -238,7 +242,7 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   const q = options.quantile ?? 0.9;
   const tooFrequent = options.tooFrequent ?? 0.5;
   let metric = options.metric ?? "grad_norm";
-  let series: GradNormSeries[];
+  let series: NormRun[];
   if (input instanceof Study) {
     metric = options.metric ?? resolveMetricRoles(input.metrics(), input.objective).gradNorm ?? "grad_norm";
     // Each run's training length is its longest logged step (any metric), not the last logged norm.
