@@ -14,13 +14,14 @@ import { fanovaAnalysis } from "./fanova.js";
 import { importanceAnalysis } from "./importance.js";
 import { infeasibleAnalysis } from "./infeasible.js";
 import { isolationAnalysis } from "./isolation.js";
-import { type AnyAnalysis, didYouMean } from "./registry.js";
+import type { AnyAnalysis } from "./registry.js";
 import { studyVarianceAnalysis } from "./studyVariance.js";
 import { trainingStepsAnalysis } from "./trainingSteps.js";
 import { tuningBudgetAnalysis } from "./tuningBudget.js";
 import { adoptionAnalysis, trialVarianceAnalysis } from "./trialVariance.js";
 import { instabilityAnalysis } from "./warmup.js";
 import { TunebookError } from "../core/errors.js";
+import { didYouMean } from "../util/suggest.js";
 
 export const ANALYSES = [
   infeasibleAnalysis,
@@ -74,6 +75,6 @@ export function analysisNames(): AnalysisName[] {
  */
 export function analysisNamed(name: string): AnyAnalysis {
   const a = (ANALYSES as readonly AnyAnalysis[]).find((x) => x.name === name);
-  if (!a) throw new TunebookError(`unknown analysis "${name}"${didYouMean(name, analysisNames())} (known: ${analysisNames().join(", ")})`);
+  if (!a) throw new TunebookError(`unknown analysis "${name}"${didYouMean(name, analysisNames(), { form: "aside" })} (known: ${analysisNames().join(", ")})`);
   return a;
 }

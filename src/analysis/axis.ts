@@ -9,7 +9,8 @@ import { safeRecord } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf } from "./common.js";
 import { varyingHparams } from "./applicability.js";
-import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** One trial on an axis plot. */
 export interface AxisPoint {
@@ -56,6 +57,14 @@ export interface AxisPlotData {
   findings: Finding[];
 }
 
+/** The options of `axisPlotData` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const axisOptions = {
+  by: commonOptions.by,
+  hparams: option.list("hyperparameters to draw (default: every one that varies)"),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(axisOptions);
+
 /**
  * Data for the basic hyperparameter axis plots of a study: for each hyperparameter, every trial's
  * objective against its value, in the space's scale, infeasible trials flagged (not dropped).
@@ -67,7 +76,7 @@ export interface AxisPlotData {
  * axis.series[0].points.filter((p) => !p.feasible);  // the red Xs
  */
 export function axisPlotData(study: Study, options: AxisOptions = {}): AxisPlotData {
-  const by = options.by ?? "best";
+  const by = options.by ?? D.by;
   const rows = study.trialRows();
   const names = options.hparams ?? study.hyperparameters().filter((h) => hasTwoValues(rows, h));
   const series: AxisSeries[] = [];
@@ -134,10 +143,7 @@ export const axisAnalysis = defineAnalysis({
   name: "axis",
   summary: "basic hyperparameter axis plots: objective vs each hyperparameter, every trial",
   positional: "hparams",
-  options: {
-    by: commonOptions.by,
-    hparams: option.list("hyperparameters to draw (default: every one that varies)"),
-  },
+  options: axisOptions,
   applies: (s) => (varyingHparams(s).length > 0 ? true : "no hyperparameter varies"),
   run: (s, o) => {
     for (const h of o.hparams ?? []) requireHparam(s, h, "axis");
@@ -148,5 +154,5 @@ export const axisAnalysis = defineAnalysis({
 /** A clear error for a hyperparameter name the study does not have. */
 export function requireHparam(study: Study, name: string, analysis: string): void {
   const known = study.hyperparameters();
-  if (!known.includes(name)) throw new TunebookError(`${analysis}: the study has no hyperparameter "${name}"${didYouMean(name, known)} (it has: ${known.join(", ") || "none"})`);
+  if (!known.includes(name)) throw new TunebookError(`${analysis}: the study has no hyperparameter "${name}"${didYouMean(name, known, { form: "aside" })} (it has: ${known.join(", ") || "none"})`);
 }

@@ -10,7 +10,7 @@ import { type BoxQuantiles, type ObjectiveBy, fmt, isFeasibleRow, mulberry32, ob
 import { mean as sampleMean } from "../stats/mean.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
 import { feasibleCount, mixesSearchSpaces } from "./applicability.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface BestOfNOptions {
   /** Budgets N to report (default: 1, 2, 3, 5, 10, 20, 50, 100, … up to n, and n). */
@@ -62,6 +62,18 @@ export interface BestOfNResult {
   findings: Finding[];
 }
 
+/** The options of `bestOfNBootstrap` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const bootstrapOptions = {
+  by: commonOptions.by,
+  budgets: option.numbers("budgets N (default: 1, 2, 5, 10, … up to the study size)", { int: true, min: 1 }),
+  seed: commonOptions.seed,
+  resamples: commonOptions.resamples,
+  probability: option.number("probability the budget must reach the study best within tolerance", { default: 0.9, min: 0, max: 1 }),
+  tolerance: option.number("tolerance around the study best (default: relative 1%)", { min: 0 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(bootstrapOptions);
+
 /**
  * Distribution of the best of N trials drawn with replacement from the study's n trials.
  *
@@ -91,7 +103,7 @@ export function bestOfNBootstrap(input: Study | readonly number[], options: Best
     direction = options.direction ?? "minimize";
   } else {
     const study = input as Study;
-    const by = options.by ?? "best";
+    const by = options.by ?? D.by;
     direction = options.direction ?? study.objective.direction;
     values = study.trialRows().map((r) => (isFeasibleRow(r, by) ? objectiveOf(r, by)! : NaN));
   }
@@ -105,11 +117,11 @@ export function bestOfNBootstrap(input: Study | readonly number[], options: Best
   const feasible = sorted.filter(Number.isFinite).length;
   const studyBest = feasible > 0 ? sorted[0]! : null;
   const tolerance = options.tolerance ?? (studyBest === null ? 0 : 0.01 * Math.abs(studyBest));
-  const probability = options.probability ?? 0.9;
+  const probability = options.probability ?? D.probability;
   const within = studyBest === null ? 0 : sorted.filter((v) => Number.isFinite(v) && Math.abs(v - studyBest) <= tolerance + 1e-12 * Math.abs(studyBest)).length;
   const budgets = options.budgets ?? defaultBudgets(n);
-  const resamples = options.resamples ?? 1000;
-  const rnd = mulberry32(options.seed ?? 0);
+  const resamples = options.resamples ?? D.resamples;
+  const rnd = mulberry32(options.seed ?? D.seed);
   const out: BestOfNBudget[] = [];
   for (const N of budgets) {
     if (!Number.isInteger(N) || N < 1) continue;
@@ -247,14 +259,7 @@ function resampledSummary(values: number[], N: number, dir: Direction, R: number
 export const bootstrapAnalysis = defineAnalysis({
   name: "bootstrap",
   summary: "study variance: the distribution of the best of N trials, exactly and by resampling, per budget N",
-  options: {
-    by: commonOptions.by,
-    budgets: option.numbers("budgets N (default: 1, 2, 5, 10, … up to the study size)", { int: true, min: 1 }),
-    seed: commonOptions.seed,
-    resamples: commonOptions.resamples,
-    probability: option.number("probability the budget must reach the study best within tolerance (default 0.9)", { min: 0, max: 1 }),
-    tolerance: option.number("tolerance around the study best (default: relative 1%)", { min: 0 }),
-  },
+  options: bootstrapOptions,
   applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : s.size < 10 ? `only ${s.size} trials (< 10)` : feasibleCount(s, o.by) < 2 ? "fewer than 2 feasible trials" : true),
   run: (s, o) => bestOfNBootstrap(s, o),
 });

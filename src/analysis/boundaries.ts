@@ -9,7 +9,7 @@ import { isInfeasible } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, betterFirst, fmt, fromScale, hparamRange, hparamScale, isFeasibleRow, objectiveOf, toScale, valueLabel } from "./common.js";
 import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface BoundaryOptions {
   /** How many of the best feasible trials to look at (default max(5, 10% of the feasible trials)). */
@@ -88,6 +88,17 @@ export interface BoundaryResult {
   notChecked: Array<{ check: string; reason: string }>;
 }
 
+/** The options of `boundaries` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const boundariesOptions = {
+  by: commonOptions.by,
+  scientific: option.list("also check within each value of this scientific hyperparameter (the first one the study has)"),
+  top: option.int("how many best trials to look at", { min: 1 }),
+  band: option.number("edge band as a fraction of the range", { default: 0.1, min: 0, max: 0.5 }),
+  hparams: option.list("hyperparameters to check (default: every numeric one)"),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(boundariesOptions);
+
 /**
  * Check each numeric hyperparameter for best trials near an edge of its range (declared space, else
  * observed range), and for ranges that are mostly infeasible.
@@ -130,8 +141,8 @@ function numericHparams(study: Study): string[] {
 }
 
 function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions, sciValue: string | undefined, out: BoundaryResult): void {
-  const by = o.by ?? "best";
-  const band = o.band ?? 0.1;
+  const by = o.by ?? D.by;
+  const band = o.band ?? D.band;
   const minFraction = o.minFraction ?? 0;
   const minTrials = o.minTrials ?? 10;
   const infFrac = o.infeasibleFraction ?? 0.5;
@@ -276,13 +287,7 @@ function checkStudy(study: Study, rows: readonly TrialRow[], o: BoundaryOptions,
 export const boundariesAnalysis = defineAnalysis({
   name: "boundaries",
   summary: "bad search-space boundaries: best trials near an edge of a range, and mostly-infeasible regions",
-  options: {
-    by: commonOptions.by,
-    scientific: option.list("also check within each value of this scientific hyperparameter (the first one the study has)"),
-    top: option.int("how many best trials to look at", { min: 1 }),
-    band: option.number("edge band as a fraction of the range (default 0.1)", { min: 0, max: 0.5 }),
-    hparams: option.list("hyperparameters to check (default: every numeric one)"),
-  },
+  options: boundariesOptions,
   applies: (s, o) =>
     mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space"
     : feasibleCount(s, o.by) < 3 ? `only ${feasibleCount(s, o.by)} feasible trials (< 3)`

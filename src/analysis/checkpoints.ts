@@ -13,7 +13,7 @@ import { finding, type Finding } from "./finding.js";
 import { r6 } from "./curveMath.js";
 import { fmt } from "./common.js";
 import { curveLevel } from "./curves.js";
-import { defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface CheckpointOptions {
   /** Metric to select checkpoints on. Default: the study objective. */
@@ -67,6 +67,15 @@ export interface CheckpointResult {
   findings: Finding[];
 }
 
+/** The options of `checkpointSelection` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const checkpointsOptions = {
+  metric: option.string("metric to select on (default: the objective)"),
+  earlyFraction: option.number("the early zone, as a fraction of training", { default: 0.1, min: 0, max: 1 }),
+  lateFraction: option.number("the late zone, as a fraction of training", { default: 0.25, min: 0, max: 1 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(checkpointsOptions);
+
 /**
  * Best step per trial and the distribution of best-step fractions over the study.
  *
@@ -78,8 +87,8 @@ export interface CheckpointResult {
 export function checkpointSelection(study: Study, options: CheckpointOptions = {}): CheckpointResult {
   const metric = options.metric ?? study.objective.metric;
   const direction = options.direction ?? study.objective.direction;
-  const earlyFraction = options.earlyFraction ?? 0.1;
-  const lateFraction = options.lateFraction ?? 0.25;
+  const earlyFraction = options.earlyFraction ?? D.earlyFraction;
+  const lateFraction = options.lateFraction ?? D.lateFraction;
   const minShare = options.minShare ?? 0.75;
   const minPoints = options.minPoints ?? 6;
   const lateGainMin = options.lateGain ?? 0.02;
@@ -172,11 +181,7 @@ export function checkpointSelection(study: Study, options: CheckpointOptions = {
 export const checkpointsAnalysis = defineAnalysis({
   name: "checkpoints",
   summary: "retrospective checkpoint selection: where each trial reached its best step",
-  options: {
-    metric: option.string("metric to select on (default: the objective)"),
-    earlyFraction: option.number("the early zone, as a fraction of training (default 0.1)", { min: 0, max: 1 }),
-    lateFraction: option.number("the late zone, as a fraction of training (default 0.25)", { min: 0, max: 1 }),
-  },
+  options: checkpointsOptions,
   applies: (s, o) => (s.metrics().includes(o.metric ?? s.objective.metric) ? true : `no curve of the objective ${o.metric ?? s.objective.metric}`),
   run: (s, o) => checkpointSelection(s, o),
 });

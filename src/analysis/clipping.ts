@@ -12,7 +12,7 @@ import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
 import { r6 } from "./curveMath.js";
-import { defineAnalysis, option } from "./registry.js";
+import { defineAnalysis, option, optionDefaults } from "./registry.js";
 import { fmt } from "./common.js";
 
 /** Per-step gradient norms of one run. */
@@ -228,6 +228,15 @@ export function gradSpikes(series: GradNormSeries | NormRun, opts: { factor?: nu
   return out;
 }
 
+/** The options of `gradientClipping` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const clippingOptions = {
+  metric: option.string("metric with the gradient norms (default: grad_norm…)"),
+  quantile: option.number("quantile for the threshold", { default: 0.9, min: 0, max: 1 }),
+  threshold: option.number("evaluate this threshold instead", { min: 0 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(clippingOptions);
+
 /**
  * Gradient-norm quantiles, the p90 clipping threshold, the fraction of updates a threshold
  * clips, and spikes over time. Input: a Study (the `grad_norm` curves of its trials), one series,
@@ -239,7 +248,7 @@ export function gradSpikes(series: GradNormSeries | NormRun, opts: { factor?: nu
  * gradientClipping(norms, { threshold: 1 }).clippedFraction;
  */
 export function gradientClipping(input: Study | number[] | GradNormSeries | GradNormSeries[], options: ClippingOptions = {}): ClippingResult {
-  const q = options.quantile ?? 0.9;
+  const q = options.quantile ?? D.quantile;
   const tooFrequent = options.tooFrequent ?? 0.5;
   let metric = options.metric ?? "grad_norm";
   let series: NormRun[];
@@ -331,14 +340,10 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
 export const clippingAnalysis = defineAnalysis({
   name: "clipping",
   summary: "gradient clipping: norms vs step and their histogram, a threshold at the 90th percentile",
-  options: {
-    metric: option.string("metric with the gradient norms (default: grad_norm…)"),
-    quantile: option.number("quantile for the threshold (default 0.9)", { min: 0, max: 1 }),
-    threshold: option.number("evaluate this threshold instead", { min: 0 }),
-  },
+  options: clippingOptions,
   applies: (s, o) => {
     const m = o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm;
     return m !== null && s.metrics().includes(m) ? true : o.metric ? `no metric "${o.metric}" in the study` : "no gradient-norm metric is logged";
   },
-  run: (s, o) => gradientClipping(s, { ...o, metric: o.metric ?? resolveMetricRoles(s.metrics(), s.objective).gradNorm ?? undefined }),
+  run: (s, o) => gradientClipping(s, o),
 });

@@ -32,16 +32,16 @@ import { fitForest, type RandomForest, type RegressionTree } from "../surrogate/
 import { type ObjectiveBy, type Scale, hparamRange, hparamScale, isFeasibleRow, objectiveOf, quantileSorted, valueLabel, fmt } from "./common.js";
 import { type Finding, finding } from "./finding.js";
 import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface FanovaOptions {
   /** Hyperparameters to score (default: every one that varies). */
   hparams?: string[];
-  /** Trees in each forest (default 64, as Optuna). */
+  /** Trees in each forest (default 32; Optuna's evaluator uses 64). */
   trees?: number;
   /** Maximum tree depth (default 64, as Optuna). */
   maxDepth?: number;
-  /** Minimum samples per leaf (default 1). */
+  /** Minimum samples per leaf (default 1, 3 on studies of 500+ trials). */
   minSamplesLeaf?: number;
   seed?: number;
   /** Importance among the best fraction of trials (Hutter et al.'s quantile cap; default 1 = all). */
@@ -50,7 +50,7 @@ export interface FanovaOptions {
   interactions?: boolean;
   /** Averaging measure: each hyperparameter's own scale (default) or linear for every number (Optuna). */
   measure?: "scale" | "linear";
-  /** Points per numeric hyperparameter in the partial-dependence curves (default 40). */
+  /** Points per numeric hyperparameter in the partial-dependence curves (default 20). */
   pdPoints?: number;
   by?: ObjectiveBy;
 }
@@ -146,17 +146,33 @@ interface Column {
   fromCoord?: (u: number) => number;
 }
 
+/** The options of `fanova` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const fanovaOptions = {
+  by: commonOptions.by,
+  seed: commonOptions.seed,
+  hparams: option.list("hyperparameters to score (default: every one that varies)"),
+  trees: option.int("trees in each forest", { default: 32, min: 1 }),
+  pdPoints: option.int("grid points of each partial-dependence curve", { default: 20, min: 2 }),
+  topFraction: option.number("importance among the best fraction of trials (default 1 = all)", { min: 0, max: 1 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(fanovaOptions);
+
 /**
  * fANOVA importance of a study's hyperparameters (see the module comment for the method).
  *
  * @example
- * const r = fanova(await loadStudy("datasets/deepcave_mnist/run_1"), { trees: 32, seed: 0 });
+ * const r = fanova(await loadStudy("datasets/deepcave_mnist/run_1"), { seed: 0 });
  * r.model.main[0];   // { hparams: ["learning_rate"], fraction: 0.41, std: 0.08, importance: 0.55, … }
  * r.model.pairs[0];  // the strongest interaction
  * r.subspaces[0];    // num_neurons_layer1/2 within model = mlp
  */
 export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult {
-  const by = options.by ?? "best";
+  const by = options.by ?? D.by;
+  const trees = options.trees ?? D.trees;
+  const pdPoints = options.pdPoints ?? D.pdPoints;
+  // On large studies leaves of ≥ 3 trials (same ranking, a third of the cells to integrate).
+  const minSamplesLeaf = options.minSamplesLeaf ?? (study.size >= 500 ? 3 : 1);
   const rows = study.trialRows();
   const feasible = rows.filter((r) => isFeasibleRow(r, by));
   const names = (options.hparams ?? study.hyperparameters()).filter((h) => new Set(rows.map((r) => valueLabel(r.hparams[h] ?? null))).size > 1);
@@ -177,7 +193,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
     const cs = usable.map((h) => cols.get(h)!);
     const X = subRows.map((r) => cs.map((c) => c.code(r.hparams[h(c)] ?? null)));
     const y = subRows.map(target);
-    const forest = fitForest(X, y, { trees: options.trees ?? 64, maxDepth: options.maxDepth ?? 64, minSamplesLeaf: options.minSamplesLeaf ?? 1, seed: (options.seed ?? 0) + seedOffset, oob: true });
+    const forest = fitForest(X, y, { trees, maxDepth: options.maxDepth ?? 64, minSamplesLeaf, seed: (options.seed ?? D.seed) + seedOffset, oob: true });
     const mf: ModelForest = { forest, cols: cs, clip };
     const marg: Marginals1D = [];
     return { model: decompose(mf, subspace, subRows.length, withPairs && (options.interactions ?? true), y, marg), forest: mf, marg };
@@ -188,7 +204,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
   const main = fit(feasible, always, objTarget, "all trials", cap);
   const emptyModel: FanovaModel = { subspace: "all trials", n: feasible.length, hparams: [], main: [], pairs: [], oobR2: null, variance: 0 };
   const pds: PartialDependence[] = [];
-  if (main) pds.push(...partialDependence(main.forest, main.marg, options.pdPoints ?? 40, sign, undefined));
+  if (main) pds.push(...partialDependence(main.forest, main.marg, pdPoints, sign, undefined));
 
   // Conditional hyperparameters, grouped by the trials where they are active.
   const groups = new Map<string, string[]>();
@@ -206,7 +222,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
     const r = fit(sub, activeHere, objTarget, label, cap, 1000 * k++);
     if (!r) continue;
     subspaces.push({ ...r.model, conditional: hs, hparams: r.model.hparams.map((x) => (hs.includes(x.name) ? x : { name: x.name, scale: x.scale, domain: x.domain })) });
-    pds.push(...partialDependence(r.forest, r.marg, options.pdPoints ?? 40, sign, label).filter((p) => hs.includes(p.hparam)));
+    pds.push(...partialDependence(r.forest, r.marg, pdPoints, sign, label).filter((p) => hs.includes(p.hparam)));
   }
 
   // Feasibility model: every trial, 1 = feasible, 0 = infeasible, over the always-active hyperparameters.
@@ -221,7 +237,7 @@ export function fanova(study: Study, options: FanovaOptions = {}): FanovaResult 
   const model = main?.model ?? emptyModel;
   const measureText = (options.measure ?? "scale") === "scale" ? "each hyperparameter averaged uniformly in its own scale (log or linear)" : "numbers averaged uniformly in linear space (as Optuna)";
   const method =
-    `fANOVA on a random forest (${options.trees ?? 64} trees, max depth ${options.maxDepth ?? 64}) fitted to ${feasible.length} feasible trials; ` +
+    `fANOVA on a random forest (${trees} trees, max depth ${options.maxDepth ?? 64}) fitted to ${feasible.length} feasible trials; ` +
     `${measureText}; interval = 10th–90th percentile over trees` +
     (cap !== undefined ? `; predictions capped at the top ${options.topFraction} quantile` : "") +
     (conditional.length ? `; conditional hyperparameters scored within their active subspace` : "") +
@@ -655,19 +671,11 @@ function fanovaFindings(r: FanovaResult, metric: string): Finding[] {
 export const fanovaAnalysis = defineAnalysis({
   name: "fanova",
   summary: "fANOVA importance on a random forest: main effects and interactions with intervals, conditional subspaces, feasibility",
-  options: {
-    by: commonOptions.by,
-    seed: commonOptions.seed,
-    hparams: option.list("hyperparameters to score (default: every one that varies)"),
-    trees: option.int("trees in each forest", { default: 32, min: 1 }),
-    pdPoints: option.int("grid points of each partial-dependence curve", { default: 20, min: 2 }),
-    topFraction: option.number("importance among the best fraction of trials (default 1 = all)", { min: 0, max: 1 }),
-  },
+  options: fanovaOptions,
   applies: (s, o) =>
     mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space"
     : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary"
     : feasibleCount(s, o.by) < 20 ? `only ${feasibleCount(s, o.by)} feasible trials (< 20)`
     : true,
-  // On large studies leaves of ≥ 3 trials (same ranking, a third of the cells to integrate).
-  run: (s, o) => fanova(s, { ...o, minSamplesLeaf: s.size >= 500 ? 3 : 1 }),
+  run: (s, o) => fanova(s, o),
 });

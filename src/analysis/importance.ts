@@ -19,7 +19,7 @@ import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, betterFirst, fmt, hparamScale, isFeasibleRow, objectiveOf, toScale, valueLabel } from "./common.js";
 import { feasibleCount, mixesSearchSpaces, varyingHparams } from "./applicability.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface ImportanceOptions {
   hparams?: string[];
@@ -56,6 +56,15 @@ export interface ImportanceResult {
   findings: Finding[];
 }
 
+/** The options of `importance` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const importanceOptions = {
+  by: commonOptions.by,
+  hparams: option.list("hyperparameters to rank (default: every one that varies)"),
+  bins: option.int("quantile bins per numeric hyperparameter", { default: 5, min: 2 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(importanceOptions);
+
 /**
  * Importance of each hyperparameter by binned one-way ANOVA (see the module comment).
  *
@@ -64,8 +73,8 @@ export interface ImportanceResult {
  * imp.importances[0]; // { hparam: "learning_rate", importance: 0.82, … }
  */
 export function importance(study: Study, options: ImportanceOptions = {}): ImportanceResult {
-  const by = options.by ?? "best";
-  const nb = options.bins ?? 5;
+  const by = options.by ?? D.by;
+  const nb = options.bins ?? D.bins;
   const cmp = betterFirst(study.objective.direction);
   let rows: TrialRow[] = study.trialRows().filter((r) => isFeasibleRow(r, by));
   rows.sort((a, b) => cmp(objectiveOf(a, by)!, objectiveOf(b, by)!));
@@ -198,11 +207,7 @@ function ranks(v: readonly number[]): number[] {
 export const importanceAnalysis = defineAnalysis({
   name: "importance",
   summary: "which hyperparameters explain the objective's variance (binned ANOVA)",
-  options: {
-    by: commonOptions.by,
-    hparams: option.list("hyperparameters to rank (default: every one that varies)"),
-    bins: option.int("bins per numeric hyperparameter", { min: 2 }),
-  },
+  options: importanceOptions,
   applies: (s, o) => (mixesSearchSpaces(s) ? "the trials come from several submissions, each with its own search space" : varyingHparams(s).length < 2 ? "fewer than 2 hyperparameters vary" : feasibleCount(s, o.by) < 20 ? `only ${feasibleCount(s, o.by)} feasible trials (< 20)` : true),
   run: (s, o) => importance(s, o),
 });

@@ -6,7 +6,7 @@ import type { Study } from "../study/study.js";
 import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamRange, hparamScale, isFeasibleRow, toScale, valueLabel } from "./common.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export interface InfeasibleOptions {
   /** Bins per numeric hyperparameter, equal width in its scale (default 5). */
@@ -59,6 +59,15 @@ export interface InfeasibleResult {
   findings: Finding[];
 }
 
+/** The options of `infeasible` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const infeasibleOptions = {
+  by: commonOptions.by,
+  hparams: option.list("hyperparameters to check (default: every one)"),
+  bins: option.int("bins per numeric hyperparameter, equal width in its scale", { default: 5, min: 1 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(infeasibleOptions);
+
 /**
  * Infeasible trials overall and per region of each hyperparameter (bins in its scale, or its
  * categories). Adjacent flagged bins are merged into one `infeasible.region` finding.
@@ -69,8 +78,8 @@ export interface InfeasibleResult {
  * inf.findings.find((f) => f.code === "infeasible.region")?.evidence; // { hparam: "learning_rate", low: 0.0158, high: 0.1, … }
  */
 export function infeasible(study: Study, options: InfeasibleOptions = {}): InfeasibleResult {
-  const by = options.by ?? "best";
-  const nbins = options.bins ?? 5;
+  const by = options.by ?? D.by;
+  const nbins = options.bins ?? D.bins;
   const highFraction = options.highFraction ?? 0.2;
   const regionFraction = options.regionFraction ?? 0.5;
   const minRegion = options.minRegionTrials ?? 5;
@@ -211,11 +220,7 @@ export const infeasibleAnalysis = defineAnalysis({
   name: "infeasible",
   summary: "infeasible trials (diverged, failed, out of memory): how many, and the regions of the space they crowd",
   positional: "hparams",
-  options: {
-    by: commonOptions.by,
-    hparams: option.list("hyperparameters to check (default: every one)"),
-    bins: option.int("bins per numeric hyperparameter", { min: 1 }),
-  },
+  options: infeasibleOptions,
   applies: (s) => (s.size > 0 ? true : "the study has no trials"),
   run: (s, o) => infeasible(s, o),
 });

@@ -9,7 +9,8 @@ import { TunebookError } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, type Scale, fmt, fromScale, hparamScale, isFeasibleRow, mulberry32, objectiveOf, quantileSorted, scaleOfValues, toScale, trialValue, valueLabel } from "./common.js";
 import { feasibleCount, scientificCandidates } from "./applicability.js";
-import { commonOptions, defineAnalysis, didYouMean, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
+import { didYouMean } from "../util/suggest.js";
 
 export interface IsolationOptions {
   /** The scientific hyperparameter (its values are compared). */
@@ -20,7 +21,7 @@ export interface IsolationOptions {
    *  hyperparameters with at most this many distinct values are compared value by value. */
   buckets?: number;
   /**
-   * Bootstrap interval of each value's best (omit for none): `resamples` (default 1000), `seed`
+   * Bootstrap interval of each value's best (omit for none): `resamples` (default 500), `seed`
    * (default 0), `level` (default 0.9) and `fraction`, the share of a value's trials drawn per
    * resample (default 0.5, an m-out-of-n bootstrap; see {@link isolation}).
    */
@@ -74,6 +75,19 @@ export interface IsolationResult {
   findings: Finding[];
 }
 
+/** The options of `isolation` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const isolationOptions = {
+  by: commonOptions.by,
+  scientific: option.list("scientific hyperparameter(s) (default: categorical ones with 2–10 values)"),
+  nuisance: option.list("nuisance hyperparameters (default: every other varying one)"),
+  buckets: option.int("buckets for a continuous scientific hyperparameter", { default: 8, min: 2 }),
+  seed: commonOptions.seed,
+  resamples: commonOptions.resamples,
+  level: option.number("bootstrap interval level", { default: 0.9, min: 0.5, max: 0.999 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(isolationOptions);
+
 /**
  * Compare the values of a scientific hyperparameter fairly: for each value, the best trial over the
  * nuisance hyperparameters (continuous values are bucketed in the space's scale, as the playbook
@@ -93,7 +107,7 @@ export interface IsolationResult {
  * iso.exceedsNoise;  // true when relu's best is clearly better than the next activation's
  */
 export function isolation(study: Study, options: IsolationOptions): IsolationResult {
-  const by = options.by ?? "best";
+  const by = options.by ?? D.by;
   const dir = study.objective.direction;
   const sci = options.scientific;
   const rows = study.trialRows().filter((r) => trialValue(r, sci) !== null);
@@ -101,7 +115,7 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
     throw new TunebookError(`no trial has the scientific hyperparameter "${sci}" (hyperparameters: ${study.hyperparameters().join(", ") || "none"})`, undefined, undefined, sci);
   const scale = study.hyperparameters().includes(sci) ? hparamScale(study, sci) : scaleOfValues(rows.map((r) => trialValue(r, sci)));
   const nuisance = options.nuisance ?? study.hyperparameters().filter((h) => h !== sci && new Set(study.trialRows().map((r) => r.hparams[h] ?? null)).size > 1);
-  const maxBuckets = options.buckets ?? 8;
+  const maxBuckets = options.buckets ?? D.buckets;
   const minTrials = options.minTrials ?? 5;
 
   // Group trials by value or bucket.
@@ -136,7 +150,7 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
     for (const r of rows) byLabel.get(valueLabel(trialValue(r, sci)))!.rows.push(r);
   }
 
-  const rnd = options.bootstrap ? mulberry32(options.bootstrap.seed ?? 0) : null;
+  const rnd = options.bootstrap ? mulberry32(options.bootstrap.seed ?? D.seed) : null;
   const values: IsolationValue[] = groups
     .filter((g) => g.rows.length > 0)
     .map((g) => {
@@ -155,7 +169,7 @@ export function isolation(study: Study, options: IsolationOptions): IsolationRes
       if (rnd && options.bootstrap && feas.length > 0) {
         const ys = g.rows.map((r) => (isFeasibleRow(r, by) ? objectiveOf(r, by)! : NaN));
         const m = Math.max(1, Math.ceil((options.bootstrap.fraction ?? 0.5) * ys.length));
-        v.interval = bestInterval(ys, m, dir, options.bootstrap.resamples ?? 1000, options.bootstrap.level ?? 0.9, rnd);
+        v.interval = bestInterval(ys, m, dir, options.bootstrap.resamples ?? D.resamples, options.bootstrap.level ?? D.level, rnd);
       }
       return v;
     });
@@ -249,19 +263,11 @@ export const isolationAnalysis = defineAnalysis({
   name: "isolation",
   summary: "isolation plot: the best trial per value of a scientific hyperparameter over the nuisance ones, with bootstrap intervals",
   positional: "scientific",
-  options: {
-    by: commonOptions.by,
-    scientific: option.list("scientific hyperparameter(s) (default: categorical ones with 2–10 values)"),
-    nuisance: option.list("nuisance hyperparameters (default: every other varying one)"),
-    buckets: option.int("buckets for a continuous scientific hyperparameter (default 8)", { min: 2 }),
-    seed: commonOptions.seed,
-    resamples: commonOptions.resamples,
-    level: option.number("bootstrap interval level", { default: 0.9, min: 0.5, max: 0.999 }),
-  },
+  options: isolationOptions,
   applies: (s, o) => ((o.scientific ?? scientificCandidates(s)).length === 0 ? "no scientific hyperparameter (a categorical one with 2–10 values, or --scientific)" : feasibleCount(s, o.by) < 2 ? `only ${feasibleCount(s, o.by)} feasible trial(s)` : true),
   run: (s, o): IsolationStudyResult => {
     const has = (name: string) => s.trialRows().some((r) => (r.hparams[name] ?? null) !== null || (r.attrs[name] ?? null) !== null);
-    for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters())} (it has: ${s.hyperparameters().join(", ") || "none"})`);
+    for (const name of o.scientific ?? []) if (!has(name)) throw new TunebookError(`isolation: the study has no hyperparameter "${name}"${didYouMean(name, s.hyperparameters(), { form: "aside" })} (it has: ${s.hyperparameters().join(", ") || "none"})`);
     const byScientific = (o.scientific ?? scientificCandidates(s)).map((scientific) =>
       isolation(s, { scientific, by: o.by, nuisance: o.nuisance, buckets: o.buckets, bootstrap: { resamples: o.resamples, seed: o.seed, level: o.level } }),
     );

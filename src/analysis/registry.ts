@@ -33,11 +33,11 @@
  * changes: `review`, `%foo`, `tunebook analyze foo`, `tunebook plot`, the report and the
  * consistency test (tests/registry/consistency.test.ts) pick it up from the registry.
  */
-import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { TunebookError } from "../core/errors.js";
 import type { Finding } from "../core/findings.js";
 import type { Study } from "../study/study.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** How an option is written on a command line or in a magic (the parser converts the text). */
 export type OptionKind = "string" | "number" | "int" | "list" | "numbers" | "flag";
@@ -111,6 +111,9 @@ export const commonOptions = {
   resamples: option.int("bootstrap resamples", { default: 500, min: 1 }),
 };
 
+/** The defaults of {@link commonOptions} (for functions that take one of them but are no analysis of their own). */
+export const commonDefaults = optionDefaults(commonOptions);
+
 type OptionShape = Record<string, OptionDef<unknown>>;
 
 /** The parsed options of a definition: each option's value type (defaults filled in). */
@@ -172,16 +175,25 @@ function schemaOf(def: AnyAnalysis): z.ZodType {
   return s;
 }
 
+/**
+ * The values `run` gets when no option is given: each option's default (undefined where the
+ * analysis decides from the data). An analysis module reads its direct call's defaults from here,
+ * so the function called directly and the registry (review, report, magics, CLI) share one default.
+ *
+ * @example
+ * const DEFAULTS = optionDefaults({ resamples: commonOptions.resamples, bins: option.int("bins") });
+ * DEFAULTS.resamples; // 500
+ * DEFAULTS.bins; // undefined
+ */
+export function optionDefaults<S extends OptionShape>(options: S): OptionsOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [k, o] of Object.entries(options)) out[k] = o.default;
+  return out as OptionsOf<S>;
+}
+
 /** `--kebab-case` of an option name, as the CLI writes it. */
 export function optionFlag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** " (did you mean x?)" for the closest of `known`, when it is close enough to be a typo. */
-export function didYouMean(word: string, known: readonly string[]): string {
-  if (!known.length) return "";
-  const best = closest(word, known as string[]);
-  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${best}?)` : "";
 }
 
 /**
@@ -198,7 +210,7 @@ export function parseOptions<S extends OptionShape>(def: AnalysisDefinition<S, A
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) given[k] = v;
   const known = Object.keys(def.options);
   for (const k of Object.keys(given))
-    if (!known.includes(k)) throw new TunebookError(`${def.name}: unknown option ${k}${didYouMean(k, known)} (options: ${known.join(", ") || "none"})`);
+    if (!known.includes(k)) throw new TunebookError(`${def.name}: unknown option ${k}${didYouMean(k, known, { form: "aside" })} (options: ${known.join(", ") || "none"})`);
   const r = schemaOf(def as AnyAnalysis).safeParse(given);
   if (!r.success) {
     const issue = r.error.issues[0]!;

@@ -13,7 +13,8 @@ import { TunebookError } from "../core/errors.js";
 import { ANALYSES, type AnalysisName, type AnalysisResults, analysisNames } from "./analyses.js";
 import type { ObjectiveBy } from "./common.js";
 import { type Finding, finding, sortFindings } from "./finding.js";
-import { type AnyAnalysis, didYouMean, parseOptions } from "./registry.js";
+import { type AnyAnalysis, parseOptions } from "./registry.js";
+import { didYouMean } from "../util/suggest.js";
 
 export { mixesSearchSpaces, scientificCandidates } from "./applicability.js";
 
@@ -82,7 +83,7 @@ const SHARED = ["by", "seed", "resamples", "scientific"] as const;
 export function reviewAnalysisOptions(options: ReviewOptions = {}): Partial<Record<AnalysisName, Record<string, unknown>>> {
   const names = analysisNames() as string[];
   const check = (what: string, list: readonly string[] | undefined) => {
-    for (const n of list ?? []) if (!names.includes(n)) throw new TunebookError(`review: ${what}: unknown analysis "${n}"${didYouMean(n, names)} (known: ${names.join(", ")})`);
+    for (const n of list ?? []) if (!names.includes(n)) throw new TunebookError(`review: ${what}: unknown analysis "${n}"${didYouMean(n, names, { form: "aside" })} (known: ${names.join(", ")})`);
   };
   check("only", options.only);
   check("skip", options.skip);

@@ -9,7 +9,7 @@ import type { TrialRow } from "../study/types.js";
 import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf } from "./common.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
-import { commonOptions, defineAnalysis, } from "./registry.js";
+import { commonDefaults, commonOptions, defineAnalysis } from "./registry.js";
 
 export interface StudyVarianceOptions {
   /** Which repeated study a trial belongs to (default: `attrs.study`, else a `study_<k>`/`seed_<k>` segment of its group). */
@@ -63,7 +63,7 @@ export function defaultStudyKey(t: TrialRow): string | null {
  * sv.entries.find((e) => e.key === "prize_qualification_baseline")!.std; // spread of the 5 studies' bests
  */
 export function studyVariance(study: Study, options: StudyVarianceOptions = {}): StudyVarianceResult {
-  const by = options.by ?? "best";
+  const by = options.by ?? commonDefaults.by;
   const dir = study.objective.direction;
   const studyKey = options.studyKey ?? defaultStudyKey;
   const entryKey = options.entryKey ?? ((t: TrialRow) => (typeof t.attrs.submission === "string" ? t.attrs.submission : null));

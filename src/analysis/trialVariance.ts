@@ -11,7 +11,7 @@ import { type Finding, finding } from "./finding.js";
 import { type ObjectiveBy, fmt, isFeasibleRow, meanStd, objectiveOf, trialValue } from "./common.js";
 import { quantileSorted } from "../stats/quantileSorted.js";
 import { welchTTest } from "../stats/welchTTest.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 export { SEED_LIKE } from "../core/values.js";
 
@@ -58,6 +58,14 @@ export interface TrialVarianceResult {
   findings: Finding[];
 }
 
+/** The options of `trialVariance` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const trialVarianceOptions = {
+  by: commonOptions.by,
+  minRepeats: option.int("repeats a configuration needs to count towards the noise estimate", { default: 2, min: 2 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(trialVarianceOptions);
+
 /**
  * Group trials that share their hyperparameters (ignoring seed-like keys) and measure the spread of
  * each configuration's objective across repeats. Accepts a Study, or precomputed groups.
@@ -68,13 +76,13 @@ export interface TrialVarianceResult {
  * tv.configs[0].values;    // the repeats of the first configuration
  */
 export function trialVariance(input: Study | ReadonlyArray<{ key: string; values: number[] }>, options: TrialVarianceOptions = {}): TrialVarianceResult {
-  const minRepeats = options.minRepeats ?? 2;
+  const minRepeats = options.minRepeats ?? D.minRepeats;
   let configs: ConfigVariance[];
   if (Array.isArray(input)) {
     configs = (input as ReadonlyArray<{ key: string; values: number[] }>).map((g) => summarize(g.key, safeRecord(), null, [], g.values.filter(Number.isFinite), g.values.length));
   } else {
     const study = input as Study;
-    const by = options.by ?? "best";
+    const by = options.by ?? D.by;
     const ignore = options.ignore ?? SEED_LIKE;
     const skip = (k: string) => (ignore instanceof RegExp ? ignore.test(k) : ignore.includes(k));
     const keyAttrs = options.keyAttrs ?? ["team", "submission"];
@@ -193,6 +201,18 @@ export interface CompareResult {
   findings: Finding[];
 }
 
+/** The options of `compareTrials` as the registry offers them (the `adoption` analysis), with their defaults. */
+const adoptionOptions = {
+  by: commonOptions.by,
+  key: option.string("hyperparameter or attribute whose values name the two arms (e.g. optimizer, submission)"),
+  baseline: option.string("the baseline's value of --key"),
+  candidate: option.string("the candidate's value of --key"),
+  alpha: option.number("significance level", { default: 0.05, min: 0, max: 1 }),
+  unit: option.choice(["trial", "study", "auto"], "one observation: a trial, or the best trial of each repeated study (auto: studies when both arms have several)", { default: "auto" }),
+};
+/** The one set of defaults of the adoption test, read by the direct calls and the registry alike. */
+const DA = optionDefaults(adoptionOptions);
+
 /**
  * Is candidate B better than baseline A beyond the seed noise? Welch's two-sample t-test (unequal
  * variances), one-sided in the objective's direction, plus the effect size against the pooled std.
@@ -204,7 +224,7 @@ export interface CompareResult {
  * c.pValue;  // ≈ 0.001
  */
 export function compareToBaseline(a: readonly number[], b: readonly number[], options: CompareOptions): CompareResult {
-  const alpha = options.alpha ?? 0.05;
+  const alpha = options.alpha ?? DA.alpha;
   const A = a.filter(Number.isFinite);
   const B = b.filter(Number.isFinite);
   const sa = meanStd(A);
@@ -272,7 +292,7 @@ export interface CompareTrialsResult extends CompareResult {
  * compareTrials(study, { key: "optimizer", baseline: "momentum", candidate: "adam" }).better;
  */
 export function compareTrials(study: Study, options: CompareTrialsOptions): CompareTrialsResult {
-  const by = options.by ?? "best";
+  const by = options.by ?? DA.by;
   const arm = (v: string | number | boolean) => study.trialRows().filter((t) => String(trialValue(t, options.key)) === String(v));
   const a = arm(options.baseline);
   const b = arm(options.candidate);
@@ -281,7 +301,7 @@ export function compareTrials(study: Study, options: CompareTrialsOptions): Comp
   const feasible = (rs: TrialRow[]) => rs.filter((t) => isFeasibleRow(t, by)).map((t) => objectiveOf(t, by)!);
   const configs = (rs: TrialRow[]) => new Set(rs.map((t) => JSON.stringify(Object.keys(t.hparams).filter((k) => !SEED_LIKE.test(k)).sort().map((k) => [k, t.hparams[k]])))).size;
   const studies = (rs: TrialRow[]) => new Set(rs.map(repeatStudyOf).filter((k) => k !== null)).size;
-  let unit = options.unit ?? "auto";
+  let unit = options.unit ?? DA.unit;
   if (unit === "auto") unit = configs(a) > 1 && configs(b) > 1 && studies(a) > 1 && studies(b) > 1 ? "study" : "trial";
   const dir = study.objective.direction;
   const studyBests = (rs: TrialRow[]) => {
@@ -308,10 +328,7 @@ export function compareTrials(study: Study, options: CompareTrialsOptions): Comp
 export const trialVarianceAnalysis = defineAnalysis({
   name: "trialVariance",
   summary: "trial variance: the spread of one configuration retrained with different seeds",
-  options: {
-    by: commonOptions.by,
-    minRepeats: option.int("repeats a configuration needs to count towards the noise estimate (default 2)", { min: 2 }),
-  },
+  options: trialVarianceOptions,
   applies: (s, o) => (trialVariance(s, o).repeated > 0 ? true : "no configuration was trained more than once (with different seeds)"),
   run: (s, o) => trialVariance(s, o),
 });
@@ -320,14 +337,7 @@ export const trialVarianceAnalysis = defineAnalysis({
 export const adoptionAnalysis = defineAnalysis({
   name: "adoption",
   summary: "is the candidate better than the baseline beyond seed noise (Welch t-test on their trials)?",
-  options: {
-    by: commonOptions.by,
-    key: option.string("hyperparameter or attribute whose values name the two arms (e.g. optimizer, submission)"),
-    baseline: option.string("the baseline's value of --key"),
-    candidate: option.string("the candidate's value of --key"),
-    alpha: option.number("significance level (default 0.05)", { min: 0, max: 1 }),
-    unit: option.choice(["trial", "study", "auto"], "one observation: a trial, or the best trial of each repeated study"),
-  },
+  options: adoptionOptions,
   applies: (s, o) => {
     if (o.key === undefined || o.baseline === undefined || o.candidate === undefined) return "asked for only: pass key, baseline and candidate";
     const has = (v: string) => s.trialRows().some((t) => String(trialValue(t, o.key!)) === v);

@@ -7,7 +7,7 @@ import type { Study } from "../study/study.js";
 import { type Finding, finding } from "./finding.js";
 import { isFeasibleRow, trialValue, valueLabel } from "./common.js";
 import { scientificCandidates } from "./applicability.js";
-import { commonOptions, defineAnalysis, option } from "./registry.js";
+import { commonOptions, defineAnalysis, option, optionDefaults } from "./registry.js";
 
 /** Trials and feasible trials of one scientific value. */
 export interface ValueBudget {
@@ -24,6 +24,15 @@ export interface TuningBudgetResult {
   findings: Finding[];
 }
 
+/** The options of `tuningBudget` as the registry (review, report, magics, CLI) offers them, with their defaults. */
+const tuningBudgetOptions = {
+  by: commonOptions.by,
+  scientific: option.string("the scientific hyperparameter (default: the first categorical one with 2–10 values)"),
+  maxRatio: option.number("largest acceptable ratio of feasible trials between two values", { default: 2, min: 1 }),
+};
+/** The one set of defaults, read by the direct call and the registry alike. */
+const D = optionDefaults(tuningBudgetOptions);
+
 /**
  * Feasible trials per value of `scientific`, and whether the values got comparable budgets.
  *
@@ -31,7 +40,7 @@ export interface TuningBudgetResult {
  * tuningBudget(study, "activation", { maxRatio: 2 }).budgets; // [{ value: "relu", trials: 340, feasible: 301 }, …]
  */
 export function tuningBudget(study: Study, scientific: string, o: { maxRatio?: number; by?: "best" | "final" } = {}): TuningBudgetResult {
-  const maxRatio = o.maxRatio ?? 2;
+  const maxRatio = o.maxRatio ?? D.maxRatio;
   const by = new Map<string, ValueBudget>();
   for (const r of study.trialRows()) {
     const v = trialValue(r, scientific);
@@ -39,7 +48,7 @@ export function tuningBudget(study: Study, scientific: string, o: { maxRatio?: n
     const key = valueLabel(v);
     const b = by.get(key) ?? { value: key, trials: 0, feasible: 0 };
     b.trials++;
-    if (isFeasibleRow(r, o.by)) b.feasible++;
+    if (isFeasibleRow(r, o.by ?? D.by)) b.feasible++;
     by.set(key, b);
   }
   const budgets = [...by.values()].sort((a, b) => b.feasible - a.feasible || a.value.localeCompare(b.value));
@@ -58,11 +67,7 @@ export const tuningBudgetAnalysis = defineAnalysis({
   name: "tuningBudget",
   summary: "tuning budget per scientific value: did each value get a comparable number of feasible trials?",
   positional: "scientific",
-  options: {
-    by: commonOptions.by,
-    scientific: option.string("the scientific hyperparameter (default: the first categorical one with 2–10 values)"),
-    maxRatio: option.number("largest acceptable ratio of feasible trials between two values", { default: 2, min: 1 }),
-  },
+  options: tuningBudgetOptions,
   applies: (s, o) => (o.scientific ?? scientificCandidates(s)[0]) !== undefined ? true : "no scientific hyperparameter (pass one)",
   run: (s, o) => tuningBudget(s, o.scientific ?? scientificCandidates(s)[0]!, o),
   table: (r) => r.budgets.map((b) => ({ [r.scientific]: b.value, trials: b.trials, feasible: b.feasible })),

@@ -436,6 +436,54 @@ export type InstabilityResult = LrSweepResult & {
 };
 
 /** Instability (learning-rate sweep, lr*, warmup plan) as the tools run it (see ./registry.ts). */
+/**
+ * Instability of a learning-rate sweep, per optimizer regime: lr* (the largest stable rate), the
+ * unstable curves above it and, where the runs log enough steps, the warmup sweep that fixes them.
+ * What `review` and `%instability` run.
+ *
+ * @example
+ * const r = instability(await loadStudy("datasets/mnist_tunebook/study"));
+ * r.lrStar;                      // the largest stable learning rate
+ * r.findings.map((f) => f.code); // ["instability.unstable_above", "warmup.plan", …]
+ */
+export function instability(s: Study, o: LrSweepOptions = {}): InstabilityResult {
+  // Regimes apart: a hyperparameter that changes the optimizer (SGD vs Adam, preconditioning on
+  // or off) changes which learning rates are stable, so each regime gets its own lr*.
+  const regime = regimeHparam(s);
+  const parts: Array<[string | null, Study]> = regime
+    ? [...new Set(s.trialRows().map((r) => String(r.hparams[regime] ?? "(unset)")))].sort().map((v) => [v, s.filter((r) => String(r.hparams[regime] ?? "(unset)") === v)])
+    : [[null, s]];
+  const findings: Finding[] = [];
+  const notChecked: Array<{ check: string; reason: string }> = [];
+  let first: LrSweepResult | undefined;
+  let warmupPlan: WarmupPlan | undefined;
+  for (const [value, sub] of parts) {
+    const where = value === null ? "" : `${regime} = ${value}`;
+    if (value !== null && learningRateCount(sub) < 3) {
+      notChecked.push({ check: `learning-rate sweep with ${where}`, reason: `only ${learningRateCount(sub)} learning rate(s) in this regime (< 3)` });
+      continue;
+    }
+    const sweep = learningRateSweep(sub, o);
+    first ??= sweep;
+    const tag = (f: Finding): Finding => (value === null ? f : { ...f, message: `(${where}) ${f.message}`, evidence: { ...f.evidence, regime, regimeValue: value } });
+    findings.push(...sweep.findings.map(tag));
+    if (!sweep.unstableAbove.length) continue;
+    const maxSteps = Math.max(0, ...sub.trialRows().map((r) => r.steps ?? 0));
+    // A warmup plan needs real training steps and unstable curves, not a handful of epochs or failures alone.
+    if (maxSteps < MIN_PLAN_STEPS) {
+      notChecked.push({ check: `warmup plan${where ? ` (${where})` : ""}`, reason: `the runs log at most ${maxSteps} steps (< ${MIN_PLAN_STEPS}): too coarse to place a warmup` });
+      continue;
+    }
+    const plan = warmupPlanFromSweep(sweep, maxSteps);
+    if (plan) {
+      warmupPlan ??= plan;
+      findings.push(...plan.findings.map(tag));
+    }
+  }
+  const base = first ?? learningRateSweep(s, o);
+  return { ...base, ...(warmupPlan ? { warmupPlan } : {}), regime: regime ?? null, findings, notChecked };
+}
+
 export const instabilityAnalysis = defineAnalysis({
   name: "instability",
   summary: "instability: the largest stable learning rate lr*, unstable curves above it, and a warmup sweep to fix them",
@@ -444,41 +492,5 @@ export const instabilityAnalysis = defineAnalysis({
     metric: option.string("the loss metric whose curves are checked (default: the training loss)"),
   },
   applies: (s) => (learningRateCount(s) < 2 ? "fewer than 2 learning rates" : s.measurementCount === 0 ? "the log has no curves" : true),
-  run: (s, o): InstabilityResult => {
-    // Regimes apart: a hyperparameter that changes the optimizer (SGD vs Adam, preconditioning on
-    // or off) changes which learning rates are stable, so each regime gets its own lr*.
-    const regime = regimeHparam(s);
-    const parts: Array<[string | null, Study]> = regime
-      ? [...new Set(s.trialRows().map((r) => String(r.hparams[regime] ?? "(unset)")))].sort().map((v) => [v, s.filter((r) => String(r.hparams[regime] ?? "(unset)") === v)])
-      : [[null, s]];
-    const findings: Finding[] = [];
-    const notChecked: Array<{ check: string; reason: string }> = [];
-    let first: LrSweepResult | undefined;
-    let warmupPlan: WarmupPlan | undefined;
-    for (const [value, sub] of parts) {
-      const where = value === null ? "" : `${regime} = ${value}`;
-      if (value !== null && learningRateCount(sub) < 3) {
-        notChecked.push({ check: `learning-rate sweep with ${where}`, reason: `only ${learningRateCount(sub)} learning rate(s) in this regime (< 3)` });
-        continue;
-      }
-      const sweep = learningRateSweep(sub, o);
-      first ??= sweep;
-      const tag = (f: Finding): Finding => (value === null ? f : { ...f, message: `(${where}) ${f.message}`, evidence: { ...f.evidence, regime, regimeValue: value } });
-      findings.push(...sweep.findings.map(tag));
-      if (!sweep.unstableAbove.length) continue;
-      const maxSteps = Math.max(0, ...sub.trialRows().map((r) => r.steps ?? 0));
-      // A warmup plan needs real training steps and unstable curves, not a handful of epochs or failures alone.
-      if (maxSteps < MIN_PLAN_STEPS) {
-        notChecked.push({ check: `warmup plan${where ? ` (${where})` : ""}`, reason: `the runs log at most ${maxSteps} steps (< ${MIN_PLAN_STEPS}): too coarse to place a warmup` });
-        continue;
-      }
-      const plan = warmupPlanFromSweep(sweep, maxSteps);
-      if (plan) {
-        warmupPlan ??= plan;
-        findings.push(...plan.findings.map(tag));
-      }
-    }
-    const base = first ?? learningRateSweep(s, o);
-    return { ...base, ...(warmupPlan ? { warmupPlan } : {}), regime: regime ?? null, findings, notChecked };
-  },
+  run: (s, o) => instability(s, o),
 });

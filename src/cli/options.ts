@@ -12,7 +12,6 @@
  * | `--<analysis option>` | an analysis's option by its registry name in kebab-case (`--min-repeats 3`) |
  */
 import { type Command, Option } from "commander";
-import { didYouMean } from "../analysis/registry.js";
 import { FORMAT_NAMES, type FormatName, type LoadOptions, isFormatName } from "../study/load.js";
 import type { Direction } from "../study/types.js";
 import { existsSync, statSync } from "node:fs";
@@ -20,6 +19,7 @@ import { dirname, resolve } from "node:path";
 import { escapeTerminal } from "../core/terminal.js";
 import { TunebookError } from "../study/types.js";
 import { type TextEncoding, parseEncoding } from "../study/formats/decode.js";
+import { didYouMean } from "../util/suggest.js";
 
 export function parseDirection(v: string | undefined): Direction | undefined {
   if (v === undefined) return undefined;
@@ -74,7 +74,7 @@ export function addInputOptions(cmd: Command, legacyFormat = false): Command {
  */
 export function loadOptionsOf(opts: InputOptions & { format?: string }, legacyFormat = false): LoadOptions {
   const f = opts.logFormat ?? (legacyFormat ? opts.format : undefined);
-  if (f !== undefined && !isFormatName(f)) throw new TunebookError(`--log-format: unknown format "${f}"${didYouMean(f, FORMAT_NAMES)} (known: ${FORMAT_NAMES.join(", ")})`);
+  if (f !== undefined && !isFormatName(f)) throw new TunebookError(`--log-format: unknown format "${f}"${didYouMean(f, FORMAT_NAMES, { form: "aside" })} (known: ${FORMAT_NAMES.join(", ")})`);
   return { format: f as FormatName | undefined, objective: opts.objective, direction: parseDirection(opts.direction), encoding: parseEncodingOption(opts.encoding) };
 }
 

@@ -60,7 +60,7 @@ export function parseArgs(values: unknown[], spec: ArgSpec, usage?: string): Par
     const o = spec.options[name];
     if (!o) {
       const known = Object.keys(spec.options).map((k) => `--${k}`);
-      throw new UsageError(`unknown option ${v}${didYouMean(name, Object.keys(spec.options), "--")}${known.length ? ` (options: ${known.join(", ")})` : " (this magic takes no options)"}`, usage);
+      throw new UsageError(`unknown option ${v}${didYouMean(name, Object.keys(spec.options), { prefix: "--" })}${known.length ? ` (options: ${known.join(", ")})` : " (this magic takes no options)"}`, usage);
     }
     if (o.type === "flag") {
       if (m[3] !== undefined && !/^(true|false)$/.test(m[3])) throw new UsageError(`--${name} is a flag and takes no value`, usage);

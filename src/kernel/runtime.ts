@@ -101,7 +101,7 @@ export class MagicRuntime {
   /** `%name?`: print the magic's help. */
   help(name: string): void {
     const m = this.magics[name];
-    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), "%")}\n\n${lsmagicText(this.magics)}`) + "\n");
+    process.stdout.write((m ? formatMagicHelp(m) : `unknown magic %${name}${didYouMean(name, Object.keys(this.magics), { prefix: "%" })}\n\n${lsmagicText(this.magics)}`) + "\n");
   }
 
   private async invoke(name: string, kind: "line" | "cell", values: unknown[], line: number, bind: string | undefined, body: string | undefined): Promise<unknown> {
@@ -109,7 +109,7 @@ export class MagicRuntime {
     const prefix = kind === "cell" ? "%%" : "%";
     if (!m) {
       const same = Object.values(this.magics).filter((x) => x.kind === kind).map((x) => x.name);
-      const hint = didYouMean(name, same, prefix) || didYouMean(name, Object.keys(this.magics), "%");
+      const hint = didYouMean(name, same, { prefix }) || didYouMean(name, Object.keys(this.magics), { prefix: "%" });
       throw new MagicError(name, line, "UsageError", `unknown magic ${prefix}${name}${hint || "; %lsmagic lists the magics"}`);
     }
     if (m.kind !== kind) {

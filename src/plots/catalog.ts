@@ -17,7 +17,7 @@ import { fanovaAnalysis } from "../analysis/fanova.js";
 import { importanceAnalysis } from "../analysis/importance.js";
 import { infeasibleAnalysis } from "../analysis/infeasible.js";
 import { isolationAnalysis } from "../analysis/isolation.js";
-import { type AnalysisDefinition, type AnalysisResult, type AnyAnalysis, type OptionDef, type OptionsOf, didYouMean, option, parseOptions } from "../analysis/registry.js";
+import { type AnalysisDefinition, type AnalysisResult, type AnyAnalysis, type OptionDef, type OptionsOf, option, parseOptions } from "../analysis/registry.js";
 import { trialVarianceAnalysis } from "../analysis/trialVariance.js";
 import { instabilityAnalysis } from "../analysis/warmup.js";
 import { TunebookError } from "../core/errors.js";
@@ -41,6 +41,7 @@ import { sliceFigure } from "./slice.js";
 import type { Figure } from "./theme.js";
 import { trialVarianceFigure } from "./trialVariance.js";
 import { type WarmupOutcome, warmupFigure } from "./warmup.js";
+import { didYouMean } from "../util/suggest.js";
 
 type FigureOptionShape = Record<string, OptionDef<string | undefined>>;
 
@@ -119,7 +120,7 @@ function warmupOutcomes(study: Study): WarmupOutcome[] {
 
 function checkPanel(axis: AxisPlotData, name: string | undefined, flag: string): void {
   const known = axis.series.map((s) => s.hparam);
-  if (name !== undefined && !known.includes(name)) throw new TunebookError(`${flag} "${name}" is not a hyperparameter of this study${didYouMean(name, known)} (known: ${known.join(", ") || "none"})`);
+  if (name !== undefined && !known.includes(name)) throw new TunebookError(`${flag} "${name}" is not a hyperparameter of this study${didYouMean(name, known, { form: "aside" })} (known: ${known.join(", ") || "none"})`);
 }
 
 /** Every analysis that has figures, with them (in the registry's order). */

@@ -25,12 +25,11 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-// fastest-levenshtein: a maintained, dependency-free edit distance for the "did you mean" hints.
-import { closest, distance } from "fastest-levenshtein";
 import { LineCounter, parseDocument, parse as parseYaml, isMap, isSeq, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { TunebookError } from "../study/types.js";
 import { parseSpace } from "../space/parse.js";
+import { didYouMean } from "../util/suggest.js";
 
 /** More trials than this is a typo (`trials: 1e9`), not a study: the runner refuses it up front. */
 export const MAX_TRIALS = 1_000_000;
@@ -116,11 +115,10 @@ function allowedKeys(path: ReadonlyArray<PropertyKey>, raw: unknown): string[] |
   return undefined;
 }
 
-/** "did you mean" for a misspelt name, when one known name is close enough to be the intent. */
-export function didYouMean(name: string, known: readonly string[]): string {
+/** "did you mean" for a misspelt name, else the list of known names. */
+function hint(name: string, known: readonly string[]): string {
   if (known.length === 0) return "";
-  const best = closest(name, known as string[]);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : ` (known: ${known.join(", ")})`;
+  return didYouMean(name, known, { quote: true, form: "aside" }) || ` (known: ${known.join(", ")})`;
 }
 
 /** Where a field is in the config file: its line, when the config came from YAML/JSON text. */
@@ -138,7 +136,7 @@ export function parseStudyConfig(raw: unknown, file = "<config>", baseDir = proc
     if (first.code === "unrecognized_keys") {
       const bad = first.keys[0]!;
       const known = allowedKeys(first.path, raw) ?? [];
-      fail(`unknown key "${bad}"${didYouMean(bad, known)}${more}`, [...first.path, bad]);
+      fail(`unknown key "${bad}"${hint(bad, known)}${more}`, [...first.path, bad]);
     }
     fail(`${first.message}${more}`, first.path);
   }
@@ -187,12 +185,12 @@ function checkPlaceholders(command: string | string[], unused: string[], names: 
   words.forEach((w, i) => {
     for (const m of w.matchAll(/\{([A-Za-z_][\w.-]*)\}/g)) {
       const name = m[1]!;
-      if (!known.has(name)) fail(`placeholder {${name}} names no hyperparameter of the study${didYouMean(name, names)}`, ["trainer", "command", ...(typeof command === "string" ? [] : [i])]);
+      if (!known.has(name)) fail(`placeholder {${name}} names no hyperparameter of the study${hint(name, names)}`, ["trainer", "command", ...(typeof command === "string" ? [] : [i])]);
       used.add(name);
     }
   });
   unused.forEach((name, i) => {
-    if (!known.has(name)) fail(`"${name}" is not a hyperparameter of the study${didYouMean(name, names)}`, ["trainer", "unused", i]);
+    if (!known.has(name)) fail(`"${name}" is not a hyperparameter of the study${hint(name, names)}`, ["trainer", "unused", i]);
     if (used.has(name)) fail(`"${name}" is listed as unused but the command uses {${name}}`, ["trainer", "unused", i]);
   });
   const missing = names.filter((n) => !used.has(n) && !unused.includes(n));

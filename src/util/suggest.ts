@@ -1,12 +1,13 @@
 /**
- * "Did you mean …?" for names a person typed (magics, options, hyperparameters, settings).
- * Edit distance from fastest-levenshtein (a small, maintained implementation).
+ * "Did you mean …?" for names a person typed (magics, options, analyses, hyperparameters,
+ * config keys, settings): the one implementation every message uses.
+ * Edit distance from fastest-levenshtein (a small, maintained, dependency-free implementation).
  */
 import { distance } from "fastest-levenshtein";
 
 /**
  * The known names closest to `typed`, best first: within about a third of the name's length in
- * edits (at least 1, at most 3), or names that start with what was typed.
+ * edits (at least 1, at most 3), or names that start with what was typed. Case is ignored.
  *
  * @example
  * suggest("isolaton", ["isolation", "axis", "load"]); // ["isolation"]
@@ -28,14 +29,29 @@ export function suggest(typed: string, known: Iterable<string>, max = 3): string
     .map(([k]) => k);
 }
 
+/** How the hint is written into a message. */
+export interface HintStyle {
+  /** Put before each name (`%` for magics, `--` for options). */
+  prefix?: string;
+  /** Quote each name as JSON ("timeout"). */
+  quote?: boolean;
+  /** `"clause"`: `; did you mean X?` (default); `"aside"`: ` (did you mean X?)`. */
+  form?: "clause" | "aside";
+}
+
 /**
- * `; did you mean X?` (or `X or Y`), or "" when nothing is close: to append to an error message.
+ * The hint to append to an error message, or "" when nothing is close.
  *
  * @example
- * `unknown magic %isolaton${didYouMean("isolaton", ["isolation"], "%")}`; // "unknown magic %isolaton; did you mean %isolation?"
+ * `unknown magic %isolaton${didYouMean("isolaton", ["isolation"], { prefix: "%" })}`; // "unknown magic %isolaton; did you mean %isolation?"
+ * `unknown key "timout"${didYouMean("timout", ["timeout"], { quote: true, form: "aside" })}`; // 'unknown key "timout" (did you mean "timeout"?)'
  */
-export function didYouMean(typed: string, known: Iterable<string>, prefix = ""): string {
+export function didYouMean(typed: string, known: Iterable<string>, style: HintStyle = {}): string {
   const s = suggest(typed, known);
   if (s.length === 0) return "";
-  return `; did you mean ${s.map((x) => prefix + x).join(" or ")}?`;
+  const names = s
+    .map((x) => (style.prefix ?? "") + x)
+    .map((x) => (style.quote ? JSON.stringify(x) : x))
+    .join(" or ");
+  return style.form === "aside" ? ` (did you mean ${names}?)` : `; did you mean ${names}?`;
 }
