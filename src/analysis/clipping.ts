@@ -7,7 +7,7 @@
  * statistics at index (n − 1)·p (R/numpy "type 7", numpy's default).
  */
 import { quantileSorted as ssQuantileSorted } from "simple-statistics";
-import { quantileSorted } from "../stats/quantileSorted.js";
+import { quantilesOfFinite } from "../stats/quantilesOfFinite.js";
 import { Study } from "../study/study.js";
 import { finding, type Finding } from "./finding.js";
 import { resolveMetricRoles } from "./metricRoles.js";
@@ -26,6 +26,9 @@ export interface GradNormSeries {
    */
   lastStep?: number;
 }
+
+/** A series as the analysis reads it: plain or typed arrays (a study's curve views are read, not copied). */
+type NormRun = { readonly [K in keyof GradNormSeries]: K extends "steps" | "norms" ? ArrayLike<number> : GradNormSeries[K] };
 
 export interface ClippingOptions {
   /** Quantile of the norms used as the clipping threshold. Default 0.9 (playbook). */
@@ -100,37 +103,18 @@ export interface ClippingResult {
  * normQuantiles([1, 2, 3, 4, 5])?.p90; // 4.6
  */
 export function normQuantiles(values: number[]): NormQuantiles | null {
-  return quantilesOfSorted(sortedFinite(values));
+  return quantilesOf([values], [])?.quantiles ?? null;
 }
 
-/** Finite values of one or more arrays, sorted ascending (a typed-array sort: fast for millions of steps). */
-function sortedFinite(...arrays: number[][]): Float64Array {
-  let n = 0;
-  for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) n++;
-  const out = new Float64Array(n);
-  n = 0;
-  for (const a of arrays)
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i]!;
-      if (Number.isFinite(v)) out[n++] = v;
-    }
-  return out.sort();
-}
-
-const quantileOf = quantileSorted;
-
-function quantilesOfSorted(xs: Float64Array): NormQuantiles | null {
-  if (!xs.length) return null;
-  return {
-    n: xs.length,
-    min: xs[0]!,
-    p10: quantileOf(xs, 0.1),
-    p50: quantileOf(xs, 0.5),
-    p90: quantileOf(xs, 0.9),
-    p99: quantileOf(xs, 0.99),
-    max: xs[xs.length - 1]!,
-    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
-  };
+/**
+ * Norm quantiles of one or more runs pooled, plus the `extra` quantiles, in O(steps): order
+ * statistics are selected (stats/quantilesOfFinite), not sorted, and the runs are not copied.
+ */
+function quantilesOf(arrays: ReadonlyArray<ArrayLike<number>>, extra: number[]): { quantiles: NormQuantiles; extra: number[] } | null {
+  const r = quantilesOfFinite(arrays, [0.1, 0.5, 0.9, 0.99, ...extra]);
+  if (!r) return null;
+  const [p10, p50, p90, p99, ...rest] = r.quantiles as [number, number, number, number, ...number[]];
+  return { quantiles: { n: r.n, min: r.min, p10, p50, p90, p99, max: r.max, mean: r.sum / r.n }, extra: rest };
 }
 
 /**
@@ -139,10 +123,11 @@ function quantilesOfSorted(xs: Float64Array): NormQuantiles | null {
  * @example
  * clippedFraction([1, 2, 3, NaN], 1.5); // 2/3
  */
-export function clippedFraction(values: number[], threshold: number): number {
+export function clippedFraction(values: ArrayLike<number>, threshold: number): number {
   let n = 0;
   let c = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     if (!Number.isFinite(v)) continue;
     n++;
     if (v > threshold) c++;
@@ -156,7 +141,7 @@ export function clippedFraction(values: number[], threshold: number): number {
  * @example
  * gradSpikes({ steps: [1,2,3,4,5,6], norms: [1,1,1,1,1,9] }, { factor: 5, window: 5 })[0].step; // 6
  */
-export function gradSpikes(series: GradNormSeries, opts: { factor?: number; window?: number; earlyFraction?: number } = {}): GradSpike[] {
+export function gradSpikes(series: GradNormSeries | NormRun, opts: { factor?: number; window?: number; earlyFraction?: number } = {}): GradSpike[] {
   const factor = opts.factor ?? 5;
   const window = opts.window ?? 50;
   const earlyFraction = opts.earlyFraction ?? 0.1;
@@ -183,20 +168,45 @@ export function gradSpikes(series: GradNormSeries, opts: { factor?: number; wind
   const first = series.steps[0] ?? 0;
   const last = Math.max(series.steps[series.steps.length - 1] ?? 0, series.lastStep ?? -Infinity);
   const minHistory = Math.min(5, window);
+  // A whole-number window of 1 or more holds exactly `window` norms once full: replace in place.
+  const replace = Number.isInteger(window) && window >= 1;
   for (let i = 0; i < series.norms.length; i++) {
     const v = series.norms[i]!;
     if (!Number.isFinite(v)) continue;
     if (len >= minHistory) {
       if (len === 0) ssQuantileSorted([], 0.5); // window ≤ 0: the same error as a median of nothing
-      // The median as simple-statistics' quantileSorted(sorted, 0.5) computes it (type 7).
-      const idx = (len - 1) * 0.5;
-      const lo = Math.floor(idx);
-      const med = idx % 1 !== 0 ? sorted[lo]! + (idx - lo) * (sorted[Math.ceil(idx)]! - sorted[lo]!) : sorted[idx]!;
+      // The median as simple-statistics' quantileSorted(sorted, 0.5) computes it (type 7: the
+      // midpoint of the two middle values, x[lo] + 0.5 · (x[lo + 1] − x[lo]), for an even count).
+      const lo = (len - 1) >> 1;
+      const med = (len - 1) & 1 ? sorted[lo]! + 0.5 * (sorted[lo + 1]! - sorted[lo]!) : sorted[lo]!;
       if (med > 0 && v > factor * med) {
         const step = series.steps[i]!;
         const phase = last > first && (step - first) / (last - first) <= earlyFraction ? "early" : "mid";
         out.push({ trial: series.trial ?? null, step, norm: v, rollingMedian: med, ratio: v / med, phase });
       }
+    }
+    if (replace && count === window) {
+      // A full window: the oldest leaves as v arrives. v takes the oldest's place in the sorted
+      // window and moves to its rank, shifting only the values between the two (same multiset
+      // as inserting v and removing the oldest).
+      const old = ring[head]!;
+      const tail = head + count;
+      ring[tail >= size ? tail - size : tail] = v;
+      if (++head === size) head = 0;
+      let k = lowerBound(old);
+      if (v > old) {
+        while (k + 1 < len && sorted[k + 1]! < v) {
+          sorted[k] = sorted[k + 1]!;
+          k++;
+        }
+      } else {
+        while (k > 0 && sorted[k - 1]! > v) {
+          sorted[k] = sorted[k - 1]!;
+          k--;
+        }
+      }
+      sorted[k] = v;
+      continue;
     }
     // Arrive v, then drop the oldest when more than `window` are held.
     const at = lowerBound(v);
@@ -241,12 +251,13 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   const q = options.quantile ?? D.quantile;
   const tooFrequent = options.tooFrequent ?? 0.5;
   let metric = options.metric ?? "grad_norm";
-  let series: GradNormSeries[];
+  let series: NormRun[];
   if (input instanceof Study) {
     metric = options.metric ?? resolveMetricRoles(input.metrics(), input.objective).gradNorm ?? "grad_norm";
     // Each run's training length is its longest logged step (any metric), not the last logged norm.
     const study = input;
-    series = input.curves(metric).map((c) => {
+    // Shared read-only views (not copies): the norms are only read.
+    series = input.trialIds().map((t) => input.curveView(t, metric)).filter((c) => c.steps.length > 0).map((c) => {
       const row = study.trial(c.trial);
       let lastStep = row?.steps ?? -Infinity;
       for (const m of study.trialMetrics(c.trial)) {
@@ -260,32 +271,31 @@ export function gradientClipping(input: Study | number[] | GradNormSeries | Grad
   } else {
     series = [input];
   }
-  // Pooled over the runs without concatenating them (a million steps).
+  // Pooled over the runs without concatenating or sorting them (50 M steps at 100 M rows).
   const norms = series.map((s) => s.norms);
-  const pooledSorted = sortedFinite(...norms);
-  const quantiles = quantilesOfSorted(pooledSorted);
-  const recommendedThreshold = pooledSorted.length ? quantileOf(pooledSorted, q) : null;
+  const pooled = quantilesOf(norms, [q]);
+  const quantiles = pooled?.quantiles ?? null;
+  const recommendedThreshold = pooled ? pooled.extra[0]! : null;
   const threshold = options.threshold ?? recommendedThreshold;
   let pooledLength = 0;
   for (const a of norms) pooledLength += a.length;
-  const nonFinite = pooledLength - pooledSorted.length;
+  const nonFinite = pooledLength - (quantiles?.n ?? 0);
   let clipped = 0;
   if (threshold !== null) {
     let c = 0;
     for (const a of norms) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!) && a[i]! > threshold) c++;
-    clipped = pooledSorted.length ? c / pooledSorted.length : 0;
+    clipped = quantiles ? c / quantiles.n : 0;
   }
   const spikeOpts = { factor: options.spikeFactor ?? 5, window: options.spikeWindow ?? 50, earlyFraction: options.earlyFraction ?? 0.1 };
   const perTrial: TrialClipping[] = series.map((s) => {
-    // One run: its sorted norms are the pooled ones.
-    const fin = series.length === 1 ? pooledSorted : sortedFinite(s.norms);
-    const qs = quantilesOfSorted(fin);
+    // One run: its quantiles are the pooled ones.
+    const own = series.length === 1 ? pooled : quantilesOf([s.norms], [q]);
     return {
       trial: s.trial ?? null,
-      quantiles: qs,
-      threshold: fin.length ? quantileOf(fin, q) : null,
+      quantiles: own?.quantiles ?? null,
+      threshold: own ? own.extra[0]! : null,
       clippedFraction: threshold === null ? 0 : clippedFraction(s.norms, threshold),
-      nonFinite: s.norms.length - fin.length,
+      nonFinite: s.norms.length - (own?.quantiles.n ?? 0),
       spikes: gradSpikes(s, spikeOpts),
     };
   });
