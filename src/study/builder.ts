@@ -113,7 +113,7 @@ export class StudyBuilder {
    * The layout is sorted into curves by step (stable), so repeats are neighbours in one curve.
    */
   private resolveRepeats(l: CurveLayout): CurveLayout {
-    const { step, value, line, curveStart } = l;
+    const { step, value, lineOf, curveStart } = l;
     const C = l.curveTrial.length;
     let drop: Uint8Array | undefined;
     let merged = 0;
@@ -121,7 +121,7 @@ export class StudyBuilder {
     let firstMerged: number[] | undefined;
     let firstConflict: number[] | undefined;
     // "First" is the repeat met first in the file: the smallest line when lines are known.
-    const earlier = (g: number[], than: number[] | undefined): boolean => !than || (line !== undefined && line[g[0]!]! < line[than[0]!]!);
+    const earlier = (g: number[], than: number[] | undefined): boolean => !than || (lineOf !== undefined && lineOf(g[0]!) < lineOf(than[0]!));
     for (let c = 0; c < C; c++) {
       const end = curveStart[c + 1]!;
       for (let i = curveStart[c]! + 1; i < end; i++) {
@@ -156,18 +156,19 @@ export class StudyBuilder {
       }
       return lo;
     };
-    const at = (i: number): string => (line && line[i]! > 0 ? ` (line ${line[i]})` : "");
+    const line = (i: number): number => (lineOf ? lineOf(i) : 0);
+    const at = (i: number): string => (line(i) > 0 ? ` (line ${line(i)})` : "");
     const where = (g: number[]): string => {
       const c = curveAt(g[0]!);
       return `trial ${JSON.stringify(l.trialNames[l.curveTrial[c]!])}, step ${step[g[0]!]}, metric ${JSON.stringify(l.metricNames[l.curveMetric[c]!])}`;
     };
-    const lineOf = (g: number[]): number | undefined => (line && line[g[0]!]! > 0 ? line[g[0]!] : undefined);
+    const firstLine = (g: number[]): number | undefined => (line(g[0]!) > 0 ? line(g[0]!) : undefined);
     if (firstConflict) {
       const shown = firstConflict.map((i) => `${value[i]}${at(i)}`).join(", ");
       this.warnings.push({
         severity: "warn",
         file,
-        line: lineOf(firstConflict),
+        line: firstLine(firstConflict),
         message: `${conflicts} measurement${conflicts === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with a different value; the last written of each is kept, the others are discarded (first: ${where(firstConflict)}: ${shown})`,
       });
     }
@@ -175,8 +176,8 @@ export class StudyBuilder {
       this.warnings.push({
         severity: "warn",
         file,
-        line: lineOf(firstMerged),
-        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${line && line[firstMerged[0]!]! > 0 ? `, lines ${firstMerged.map((i) => line[i]).join(", ")}` : ""})`,
+        line: firstLine(firstMerged),
+        message: `${merged} measurement${merged === 1 ? " repeats" : "s repeat"} a (trial, step, metric) with the same value; merged (first: ${where(firstMerged)}${line(firstMerged[0]!) > 0 ? `, lines ${firstMerged.map((i) => line(i)).join(", ")}` : ""})`,
       });
     }
     return dropRows(l, drop);

@@ -13,6 +13,9 @@
  * 12 bytes a row for integer steps (16 with fractional ones), against about 44 for four plain
  * JavaScript arrays. Per-row trial/metric codes exist only while loading (2 + 2 bytes, promoted to
  * 4 when a study has more than 65,535 trials or metrics) and, on request, in {@link Measurements.trialCodes}.
+ * The line each row was read from (for messages about repeated measurements) is kept as runs —
+ * "from row r, k rows a line, starting at line L" — so a file with one measurement per line (or
+ * k metrics per line) costs a few numbers per skipped line, not 4 bytes a row.
  */
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
@@ -32,12 +35,63 @@ type CodeArray = Uint16Array | Uint32Array;
 
 const INITIAL = 1024;
 
+/**
+ * The line of every appended row, as runs: run j covers rows from `row[j]`, the first on line
+ * `line[j]`, with `per[j]` rows on each line after that (0: the run stays on one line). A long
+ * file (one row a line) is one run per skipped line; a wide one (k metrics a line) the same.
+ */
+class LineRuns {
+  private readonly row: number[] = [];
+  private readonly line: number[] = [];
+  private readonly per: number[] = [];
+  private cur = -1; // line of the last row
+  private inLine = 0; // rows on that line so far
+  /** True once some row had a line (not 0). */
+  any = false;
+
+  push(i: number, line: number): void {
+    const j = this.row.length - 1;
+    if (j >= 0) {
+      const k = this.per[j]!;
+      if (line === this.cur && (k === 0 || this.inLine < k)) {
+        this.inLine++;
+        return;
+      }
+      if (line === this.cur + 1 && this.cur !== 0 && (k === 0 ? true : this.inLine === k)) {
+        if (k === 0) this.per[j] = this.inLine;
+        this.cur = line;
+        this.inLine = 1;
+        return;
+      }
+    }
+    this.row.push(i);
+    this.line.push(line);
+    this.per.push(0);
+    this.cur = line;
+    this.inLine = 1;
+    if (line !== 0) this.any = true;
+  }
+
+  /** Line of appended row i (0 when its loader gave none). */
+  lineOf(i: number): number {
+    let lo = 0;
+    let hi = this.row.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.row[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const k = this.per[lo]!;
+    return k === 0 ? this.line[lo]! : this.line[lo]! + Math.floor((i - this.row[lo]!) / k);
+  }
+}
+
 /** The sorted columns of a buffer, before repeated measurements are dropped (see {@link MeasurementBuffer.finish}). */
 export interface CurveLayout {
   step: StepArray;
   value: Float64Array;
-  /** Line of each row (0 when the loader gave none); absent when no loader gave one. */
-  line?: Int32Array;
+  /** Line of row i of this layout (0 when the loader gave none); absent when no loader gave one. */
+  lineOf?: (row: number) => number;
   /** Rows of curve c are curveStart[c] .. curveStart[c + 1] - 1 (length curves + 1). */
   curveStart: Uint32Array;
   curveTrial: Uint32Array;
@@ -64,7 +118,7 @@ export class MeasurementBuffer {
   private step: StepArray = new Int32Array(0);
   private trial: CodeArray = new Uint16Array(0);
   private metric: CodeArray = new Uint16Array(0);
-  private line?: Int32Array;
+  private readonly lines = new LineRuns();
   readonly trialNames: string[] = [];
   readonly metricNames: string[] = [];
   private readonly trialCodes = new Map<string, number>();
@@ -120,7 +174,6 @@ export class MeasurementBuffer {
     this.step = this.step instanceof Int32Array ? grow(this.step, (k) => new Int32Array(k)) : grow(this.step, (k) => new Float64Array(k));
     this.trial = this.trial instanceof Uint16Array ? grow(this.trial, (k) => new Uint16Array(k)) : grow(this.trial, (k) => new Uint32Array(k));
     this.metric = this.metric instanceof Uint16Array ? grow(this.metric, (k) => new Uint16Array(k)) : grow(this.metric, (k) => new Uint32Array(k));
-    if (this.line) this.line = grow(this.line, (k) => new Int32Array(k));
     this.cap = cap;
   }
 
@@ -133,10 +186,7 @@ export class MeasurementBuffer {
     this.step[i] = step;
     this.trial[i] = trial;
     this.metric[i] = metric;
-    if (line !== 0) {
-      this.line ??= new Int32Array(this.cap);
-      this.line[i] = line;
-    }
+    this.lines.push(i, line);
     this.length = i + 1;
   }
 
@@ -178,13 +228,13 @@ export class MeasurementBuffer {
   finish(): CurveLayout {
     const n = this.length;
     const M = Math.max(1, this.metricNames.length);
-    const { trial, metric, step, value, line } = this;
-    const layout = (s: StepArray, v: Float64Array, l: Int32Array | undefined, starts: number[], keys: number[]): CurveLayout => {
+    const { trial, metric, step, value, lines } = this;
+    const layout = (s: StepArray, v: Float64Array, l: CurveLayout["lineOf"], starts: number[], keys: number[]): CurveLayout => {
       starts.push(n);
       return {
         step: s,
         value: v,
-        line: l,
+        lineOf: l,
         curveStart: Uint32Array.from(starts),
         curveTrial: Uint32Array.from(keys, (k) => Math.floor(k / M)),
         curveMetric: Uint32Array.from(keys, (k) => k % M),
@@ -215,8 +265,8 @@ export class MeasurementBuffer {
     this.release();
     if (inOrder) {
       // Trimmed copies: a buffer grown by doubling may be up to twice the rows it holds.
-      const cut = <T extends StepArray | Int32Array>(a: T): T => (a.length === n ? a : (a.slice(0, n) as T));
-      return layout(cut(step), value.length === n ? value : value.slice(0, n), line && cut(line), starts, keys);
+      const cut = <T extends StepArray>(a: T): T => (a.length === n ? a : (a.slice(0, n) as T));
+      return layout(cut(step), value.length === n ? value : value.slice(0, n), lines.any ? (r) => lines.lineOf(r) : undefined, starts, keys);
     }
     const T = this.trialNames.length;
     // Counting sort by curve key. The key space trials × metrics is addressed directly when it is
@@ -285,15 +335,14 @@ export class MeasurementBuffer {
       });
       perm.set(rows, a);
     }
-    const gather = <T extends StepArray | Int32Array>(src: T, make: (k: number) => T): T => {
+    const gather = <T extends StepArray>(src: T, make: (k: number) => T): T => {
       const out = make(n);
       for (let k = 0; k < n; k++) out[k] = src[perm[k]!]!;
       return out;
     };
     const v = gather(value, (k) => new Float64Array(k));
     const s: StepArray = step instanceof Int32Array ? gather(step, (k) => new Int32Array(k)) : gather(step, (k) => new Float64Array(k));
-    const l = line && gather(line, (k) => new Int32Array(k));
-    return layout(s, v, l, curveStarts, keyOf);
+    return layout(s, v, lines.any ? (r) => lines.lineOf(perm[r]!) : undefined, curveStarts, keyOf);
   }
 
   private release(): void {
@@ -301,7 +350,6 @@ export class MeasurementBuffer {
     this.step = new Int32Array(0);
     this.trial = new Uint16Array(0);
     this.metric = new Uint16Array(0);
-    this.line = undefined;
     this.cap = 0;
     this.length = 0;
   }
@@ -319,7 +367,6 @@ export function dropRows(l: CurveLayout, drop: Uint8Array): CurveLayout {
   for (let i = 0; i < n; i++) if (!drop[i]) kept++;
   const value = new Float64Array(kept);
   const step: StepArray = l.step instanceof Int32Array ? new Int32Array(kept) : new Float64Array(kept);
-  const line = l.line && new Int32Array(kept);
   const C = l.curveTrial.length;
   const curveStart = new Uint32Array(C + 1);
   let w = 0;
@@ -329,12 +376,12 @@ export function dropRows(l: CurveLayout, drop: Uint8Array): CurveLayout {
       if (drop[i]) continue;
       value[w] = l.value[i]!;
       step[w] = l.step[i]!;
-      if (line) line[w] = l.line![i]!;
       w++;
     }
   }
   curveStart[C] = w;
-  return { ...l, value, step, line, curveStart };
+  // Lines are only asked for before rows are dropped (the repeats' messages).
+  return { ...l, value, step, lineOf: undefined, curveStart };
 }
 
 /**
@@ -365,7 +412,7 @@ export class Measurements {
   private codes?: Map<string, number>;
   private table?: ColumnTable;
 
-  constructor(l: Omit<CurveLayout, "line">) {
+  constructor(l: Omit<CurveLayout, "lineOf">) {
     this.step = l.step;
     this.value = l.value;
     this.length = l.value.length;

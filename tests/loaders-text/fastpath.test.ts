@@ -5,14 +5,18 @@
  * (JSONL: keys in another order on every line, so no line matches the first line's key template;
  * CSV: a quote in the header, so csv-parse reads the whole file) and compares everything.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import "../../src/study/formats/index.js";
 import { loadStudy } from "../../src/study/load.js";
 import type { Study } from "../../src/study/study.js";
-import { parseDecimal, scanFlatObject } from "../../src/study/formats/scan.js";
+import { parseDecimal, parseDecimalBytes, scanFlatObject } from "../../src/study/formats/scan.js";
+import { useFastPaths } from "../../src/study/formats/fastpath.js";
+import { loadCsv } from "../../src/study/formats/csv.js";
+import { loadJsonl } from "../../src/study/formats/jsonl.js";
+import { DATA } from "../helpers/cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tunebook-fastpath-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -133,5 +137,90 @@ describe("scanners", () => {
     const bare = '{"a":"x","b":-Infinity}';
     expect(scanFlatObject(bare, 0, bare.length, keys, kinds, from, to, 1)).toBe(true); // bare only where allowed
     expect(s(bare, from[1]!, to[1]!)).toBe("-Infinity");
+  });
+});
+
+/** The study (or the error message) a loader gives, with the fast paths on or off. */
+async function both(load: (p: string) => Promise<Study>, path: string): Promise<[unknown, unknown]> {
+  const run = async (): Promise<unknown> => {
+    try {
+      return snapshot(await load(path));
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  };
+  const fast = await run();
+  useFastPaths(false);
+  try {
+    return [fast, await run()];
+  } finally {
+    useFastPaths(true);
+  }
+}
+
+describe("fast paths vs the general path (fast paths switched off), file by file", () => {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(csv|tsv|jsonl|ndjson)$/i.test(e)) files.push(p);
+    }
+  };
+  walk(DATA);
+  walk(new URL("../fixtures", import.meta.url).pathname);
+
+  it("every bundled CSV, TSV and JSONL file gives the same study and warnings", async () => {
+    expect(files.length).toBeGreaterThan(100);
+    let csv = 0;
+    for (const f of files) {
+      const load = /\.(csv|tsv)$/i.test(f) ? loadCsv : loadJsonl;
+      if (load === loadCsv) csv++;
+      const [fast, general] = await both(load, f);
+      expect(fast, f).toEqual(general);
+    }
+    expect(csv).toBeGreaterThan(10);
+  }, 120_000);
+
+  // Cells the byte-level CSV path must read exactly as the general number rule does, or hand over.
+  const hostile = [
+    "NaN", "nan", "-NaN", "+nan", "inf", "-inf", "+Infinity", "Infinity", "1e400", "-1e400", "0x10", "0b1", "0o7", "true", "False",
+    "1.5e-3", "1E5", ".5", "-.5", "3.", "-0", "+1", "00012", "1234567890123456789", "0.1234567890123456", "1..2", "-", ".", "",
+    " 1.5", "1.5 ", "\u00a01.5", "１", "1_000", "١", "Ⅳ", "0.",
+  ];
+
+  it("hostile number cells: the same values and warnings as the general path", async () => {
+    const header = "trial,step,metric,value,hp.lr";
+    const lines = [header];
+    let step = 1;
+    for (const t of ["t0", "über", "t\u00e9", "a trial id longer than thirteen"]) {
+      lines.push(`${t},0,loss,1,0.1`); // the trial's first row (general path), then the hostile ones
+      for (const cell of hostile) {
+        lines.push(`${t},${step++},loss,${cell},0.1`); // as a value
+        lines.push(`${t},${cell},loss,0.5,0.1`); // as a step
+      }
+      lines.push(`${t},${step++},metric é,0.25,0.1`, `${t},${step++},loss,0.25,0.1,`, `${t},${step++},loss,0.25,0.1,x`, `${t},${step++},loss,0.25`, `${t},${step++},,0.25,0.1`);
+      lines.push(`trial,step,metric,value,hp.lr`, `${t},${step++},loss,0.125,0.1,,`);
+    }
+    for (const [name, text] of [
+      ["hostile.csv", lines.join("\n") + "\n"],
+      ["hostile-crlf.csv", lines.join("\r\n")],
+      ["hostile-bom.csv", "\ufeff" + lines.join("\n")],
+      ["hostile-cut.csv", lines.join("\n") + "\nt0,999,loss,0."],
+      ["hostile-quote-late.csv", lines.join("\n") + '\nt0,998,loss,"0.5",0.1\nt0,997,loss,0.75,0.1\n'],
+      ["hostile.tsv", lines.join("\n").replace(/,/g, "\t") + "\nt0\t996\tloss\t1,5\t0.1\n"],
+    ] as const) {
+      const [fast, general] = await both(loadCsv, file(name, text));
+      expect(fast, name).toEqual(general);
+      expect((fast as { cols?: { value: unknown[] } }).cols?.value.length, name).toBeGreaterThan(40);
+    }
+  });
+
+  it("parseDecimalBytes reads the same numbers as parseDecimal", () => {
+    for (const t of ["0", "-0", "12", "0.25", "-.5", "3.", "123456789012345", "1234567890123456", "1e5", "+1", "", "-", ".", "1.2.3", "9.99999999999999"]) {
+      const a = parseDecimal(t, 0, t.length);
+      const b = parseDecimalBytes(Buffer.from(t), 0, t.length);
+      expect(a === undefined ? b === undefined : Object.is(a, b), t).toBe(true);
+    }
   });
 });

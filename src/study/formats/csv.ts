@@ -24,7 +24,7 @@ export { type CsvLineFn, forEachCsvRow, sniffDelimiter } from "./csvRows.js";
 export async function loadCsv(path: string, options: ReadOptions = {}): Promise<Study> {
   await checkTextFile(path, "CSV", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options, [algoperfSummaryPlan]);
-  const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d), options.encoding);
+  const { header, rows } = await forEachCsvRow(path, sink.log, (h, row, line) => sink.add(h, row, line), options.onProgress, (h, d) => sink.csvLineFastPath(h, d), options.encoding, (h, d) => sink.csvByteFastPath(h, d));
   if (!header) throw new TunebookError(`no header row: expected column names on line 1`, path, 1);
   if (rows === 0 && sink.log.first === undefined) {
     sink.setShape(header); // reports missing required columns first

@@ -9,9 +9,9 @@ import { parse } from "csv-parse";
 import { looksCutOff } from "../../core/numbers.js";
 import { TunebookError } from "../types.js";
 import { type Decoding, type TextEncoding, checkReadable, decodingFor, textDecoderLabel } from "./decode.js";
-import { type CsvLineFn, type IssueLog, forEachTextChunk, readHead, textChunks } from "./text.js";
+import { type CsvByteLineFn, type CsvLineFn, type IssueLog, byteChunks, forEachTextChunk, readHead, textChunks } from "./text.js";
 
-export type { CsvLineFn } from "./text.js";
+export type { CsvByteLineFn, CsvLineFn } from "./text.js";
 
 /** Bytes of `s` in the file's encoding (Latin-1 is one byte a character, UTF-16 two). */
 function byteLength(s: string, encoding: Decoding["encoding"]): number {
@@ -54,6 +54,7 @@ export async function forEachCsvRow(
   onProgress?: (done: number, total: number) => void,
   fastLine?: (header: string[], delimiter: string) => CsvLineFn | undefined,
   encoding?: TextEncoding,
+  fastBytes?: (header: string[], delimiter: string) => CsvByteLineFn | undefined,
 ): Promise<{ header: string[] | undefined; rows: number }> {
   await checkReadable(path);
   const total = (await stat(path)).size;
@@ -108,7 +109,55 @@ export async function forEachCsvRow(
   // Plain lines: split on the delimiter. Old Mac files (CR only) go to csv-parse from the start.
   let rest: { byte: number; line: number } | undefined;
   const enc = decodingFor(rawHead, encoding).encoding;
-  {
+  if (enc === "utf-8" && fastBytes) {
+    // The same loop over the file's bytes: lines the byte fast path declines are decoded one by
+    // one (the chunk is valid UTF-8, and a newline never splits a character).
+    let n = 0;
+    let fast: CsvByteLineFn | undefined;
+    const bom = decodingFor(rawHead, encoding).bom;
+    try {
+      for await (const c of byteChunks(path, 0, encoding, true)) {
+        const b = c.buf;
+        if (c.ending === "cr") {
+          rest = { byte: 0, line: 0 };
+          break;
+        }
+        let start = c.at < bom ? bom - c.at : 0;
+        // A second BOM after the first (as the text path strips one U+FEFF from the first line).
+        if (n === 0 && b[start] === 0xef && b[start + 1] === 0xbb && b[start + 2] === 0xbf) start += 3;
+        const quote = b.indexOf(34, start);
+        const stopAt = quote === -1 ? c.end : quote;
+        let stopped = false;
+        while (start < c.end) {
+          let i = b.indexOf(10, start);
+          if (i >= c.end) i = -1;
+          const stop = i === -1 ? c.end : i;
+          if (quote !== -1 && stopAt < stop) {
+            rest = { byte: c.at + start, line: n };
+            stopped = true;
+            break;
+          }
+          n++;
+          const end = stop > start && b[stop - 1] === 13 ? stop - 1 : stop;
+          if (c.final && i === -1 && header !== undefined && cutOff(b.toString("utf8", start, end), delimiter, n, header, log)) break;
+          if (end > start) {
+            if (fast !== undefined && fast(b, start, end, n)) rows++;
+            else {
+              const hadHeader = header !== undefined;
+              onRecord(b.toString("utf8", start, end).split(delimiter), n);
+              if (!hadHeader && header && !keep) fast = fastBytes(header, delimiter);
+            }
+          }
+          start = stop + 1;
+        }
+        onProgress?.(c.bytesDone, total);
+        if (stopped) break;
+      }
+    } catch (err) {
+      failed(err, 0);
+      rest = undefined;
+    }
+  } else {
     let n = 0;
     let fast: CsvLineFn | undefined;
     try {

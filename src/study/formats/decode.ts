@@ -173,6 +173,18 @@ export class ChunkDecoder {
     if (decoding.encoding === "utf-16le" || decoding.encoding === "utf-16be") this.utf16 = new TextDecoder(decoding.encoding, { fatal: true, ignoreBOM: true });
   }
 
+  /** Throw as {@link ChunkDecoder.decode} would for invalid UTF-8 in `buf[from, to)`, without decoding (UTF-8 only). */
+  check(buf: Buffer, from: number, to: number, fileOffset: number): void {
+    if (this.decoding.encoding !== "utf-8") return;
+    const skip = fileOffset < this.decoding.bom ? Math.min(this.decoding.bom - fileOffset, to - from) : 0;
+    const part = buf.subarray(from + skip, to);
+    if (!isUtf8(part)) {
+      const bad = firstInvalidUtf8(part);
+      const at = bad < 0 ? 0 : bad;
+      throw invalidUtf8Error(this.file, fileOffset + skip + at, part.subarray(at));
+    }
+  }
+
   decode(buf: Buffer, from: number, to: number, fileOffset: number): string {
     let skip = 0;
     if (fileOffset < this.decoding.bom) skip = Math.min(this.decoding.bom - fileOffset, to - from);

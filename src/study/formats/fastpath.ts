@@ -7,8 +7,31 @@
  */
 import { parseNumber } from "../builder.js";
 import type { RecordShape, Role } from "./schema.js";
-import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
-import { type CsvLineFn, detach } from "./text.js";
+import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, parseDecimalBytes, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
+import { type CsvByteLineFn, type CsvLineFn, detach } from "./text.js";
+
+let enabled = true;
+
+/**
+ * Turn the fast paths off or on (process-wide), so tests can load the same file through the
+ * general path alone and compare.
+ *
+ * @example
+ * useFastPaths(false); // every line goes through RecordSink.add / JSON.parse
+ */
+export function useFastPaths(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Whether the fast paths are on (see {@link useFastPaths}).
+ *
+ * @example
+ * if (fastPathsOn()) scanner = JsonLineScanner.from(sink, keys);
+ */
+export function fastPathsOn(): boolean {
+  return enabled;
+}
 
 /** What a fast path needs of the record sink it feeds. */
 export interface FastSink {
@@ -22,6 +45,113 @@ export interface FastSink {
   intern(s: string): string;
   /** Append one measurement of a known trial, read at `line`. */
   push(trial: string, step: number, metric: string, value: number, line: number): void;
+  /** The same by interned codes (see {@link FastSink.trialCode}). */
+  pushCodes(trial: number, step: number, metric: number, value: number, line: number): void;
+  /** Column code of a trial id / metric name (interned on first use, as the general path's first row of it would). */
+  trialCode(trial: string): number;
+  metricCode(metric: string): number;
+}
+
+/** Remembered bytes of a field (a trial id or metric name) and its column code. */
+interface ByteName {
+  bytes: Uint8Array;
+  code: number;
+}
+
+const sameBytes = (b: Uint8Array, a: number, e: number, n: ByteName): boolean => {
+  const x = n.bytes;
+  if (x.length !== e - a) return false;
+  for (let k = 0; k < x.length; k++) if (x[k] !== b[a + k]) return false;
+  return true;
+};
+
+/** Field text of valid UTF-8 bytes (the chunk reader checked them), as the general path decodes it. */
+const text = (b: Uint8Array, a: number, e: number): string => Buffer.from(b.buffer, b.byteOffset + a, e - a).toString("utf8");
+
+/** How many metric names the byte fast path remembers (logs that alternate metrics line by line). */
+const METRIC_CACHE = 8;
+
+/**
+ * The byte-level CSV fast path for long-shape files (`trial, step, metric, value` once each, no
+ * status column) in UTF-8: a line of a trial already seen with exactly the header's field count
+ * is read straight from the file's bytes into the columns — fields found by a byte loop, step
+ * and value parsed from the digits (anything but a plain decimal goes through the general
+ * number rule), trial and metric compared byte for byte with the last ones and kept as codes.
+ * No string or object per row. Any other line returns false and goes through `RecordSink.add`.
+ * The chunk reader has already cut the file before its first quote and validated its UTF-8.
+ *
+ * @example
+ * const fast = csvByteFastPath(sink, ["trial", "step", "metric", "value"], ",");
+ * fast?.(Buffer.from("t0,1,loss,0.5"), 0, 13, 2); // true once t0 is known
+ */
+export function csvByteFastPath(sink: FastSink, header: readonly string[], delimiter: string): CsvByteLineFn | undefined {
+  if (!enabled) return undefined;
+  const count = (r: Role) => header.filter((k) => sink.role(k) === r).length;
+  if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127) return undefined;
+  const d = delimiter.charCodeAt(0);
+  const at = (r: Role) => header.findIndex((k) => sink.role(k) === r);
+  const [ti, si, mi, vi] = [at("trial"), at("step"), at("metric"), at("value")];
+  const K = header.length;
+  const last = Math.max(ti, si, mi, vi);
+  const from = new Int32Array(last + 1);
+  const to = new Int32Array(last + 1);
+  let lastTrial: ByteName | undefined;
+  const metrics: ByteName[] = [];
+  let nextSlot = 0;
+  // `NaN` exactly (as Python and pandas write it) is read here; other spellings by the general rule.
+  const number = (b: Uint8Array, a: number, e: number): number | undefined =>
+    parseDecimalBytes(b, a, e) ?? (e - a === 3 && b[a] === 78 && b[a + 1] === 97 && b[a + 2] === 78 ? Number.NaN : parseNumber(text(b, a, e)));
+  return (b, start, end, line) => {
+    if (sink.shape !== "long") return false; // the first row (through add) sets the shape
+    let p = start;
+    for (let f = 0; f <= last; f++) {
+      let j = p;
+      while (j < end && b[j] !== d) j++;
+      if (j === end && f !== K - 1) return false;
+      from[f] = p;
+      to[f] = j;
+      p = j + 1;
+    }
+    // The rest of the fields: only their count matters (a known trial's other cells were read on its first row).
+    let fields = last + 1;
+    for (let j = to[last]!; j < end; fields++) {
+      j++;
+      while (j < end && b[j] !== d) j++;
+    }
+    if (fields !== K) return false;
+    const ta = from[ti]!;
+    const te = to[ti]!;
+    const ma = from[mi]!;
+    const me = to[mi]!;
+    if (te === ta || me === ma) return false;
+    let trialName: string | undefined;
+    if (lastTrial === undefined || !sameBytes(b, ta, te, lastTrial)) {
+      trialName = text(b, ta, te);
+      if (!sink.knows(trialName)) return false;
+    }
+    const step = number(b, from[si]!, to[si]!);
+    if (step === undefined || !Number.isFinite(step)) return false;
+    // ±Infinity (perhaps an overflowed 1e400, which the general path warns about) goes the slow way.
+    const value = number(b, from[vi]!, to[vi]!);
+    if (value === undefined || value === Infinity || value === -Infinity) return false;
+    let metric = -1;
+    for (let k = 0; k < metrics.length; k++)
+      if (sameBytes(b, ma, me, metrics[k]!)) {
+        metric = metrics[k]!.code;
+        break;
+      }
+    // Codes are taken only for a row that is kept, in row order, as the general path takes them.
+    if (trialName !== undefined) lastTrial = { bytes: b.slice(ta, te), code: sink.trialCode(trialName) };
+    if (metric < 0) {
+      metric = sink.metricCode(text(b, ma, me));
+      const n = { bytes: b.slice(ma, me), code: metric };
+      if (metrics.length < METRIC_CACHE) metrics.push(n);
+      else metrics[nextSlot++ % METRIC_CACHE] = n;
+    }
+    sink.pushCodes(lastTrial!.code, step, metric, value, line);
+    return true;
+  };
 }
 
 /**
@@ -33,6 +163,7 @@ export interface FastSink {
  * await forEachCsvRow(path, sink.log, (h, r, n) => sink.add(h, r, n), undefined, (h, d) => csvLineFastPath(sink, h, d));
  */
 export function csvLineFastPath(sink: FastSink, header: readonly string[], delimiter: string): CsvLineFn | undefined {
+  if (!enabled) return undefined;
   const count = (r: Role) => header.filter((k) => sink.role(k) === r).length;
   if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
   const at = (r: Role) => header.findIndex((k) => sink.role(k) === r);
@@ -147,6 +278,7 @@ export class JsonLineScanner {
 
   /** A scanner for lines with exactly these keys, or undefined when they cannot be scanned in place. */
   static from(sink: FastSink, keys: readonly string[]): JsonLineScanner | undefined {
+    if (!enabled) return undefined;
     const find = (r: Role) => keys.find((k) => sink.role(k) === r);
     const trial = find("trial");
     const step = find("step");

@@ -9,7 +9,7 @@ import { overflowMessage, overflowed, whyNotNumber } from "../../core/numbers.js
 import { MAX_NESTING, StudyBuilder, TOO_DEEP, nestedDeeperThan, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { type FastSink, JsonLineScanner, csvLineFastPath } from "./fastpath.js";
+import { type FastSink, JsonLineScanner, csvByteFastPath, csvLineFastPath, fastPathsOn } from "./fastpath.js";
 import { guessDirection, type ReadOptions } from "./format.js";
 import {
   type RecordShape,
@@ -26,7 +26,7 @@ import {
   roleOf,
   shapeOf,
 } from "./schema.js";
-import { type CsvLineFn, IssueLog, Interner, detach, parseStatus } from "./text.js";
+import { type CsvByteLineFn, type CsvLineFn, IssueLog, Interner, detach, parseStatus } from "./text.js";
 
 // The schema functions moved to ./schema.ts; re-exported for the loaders and tests that used them here.
 export { type RecordShape, type TrialPlan, type TrialPlanner, defaultObjectiveMetric, describe, flattenHparams, planTrialColumns, roleOf, shapeOf };
@@ -142,7 +142,7 @@ export class RecordSink implements FastSink {
         const step = find("step");
         const metric = find("metric");
         const value = find("value");
-        if (trial && step && metric && value) this.fast = { trial, step, metric, value };
+        if (trial && step && metric && value && fastPathsOn()) this.fast = { trial, step, metric, value };
         this.scanner = JsonLineScanner.from(this, keys);
       }
     }
@@ -172,7 +172,27 @@ export class RecordSink implements FastSink {
       this.metricOrder.add(metric);
     }
     // The trial exists (fast paths take only known trials): write the columns directly.
+    this.lastMetricCode = -1;
     this.builder.columns.add(trial, step, metric, value, line);
+  }
+
+  private lastMetricCode = -1;
+
+  pushCodes(trial: number, step: number, metric: number, value: number, line: number): void {
+    if (metric !== this.lastMetricCode) {
+      this.lastMetricCode = metric;
+      this.lastMetric = this.builder.columns.metricNames[metric]!;
+      this.metricOrder.add(this.lastMetric);
+    }
+    this.builder.columns.push(trial, step, metric, value, line);
+  }
+
+  trialCode(trial: string): number {
+    return this.builder.columns.trialCode(this.names.get(trial));
+  }
+
+  metricCode(metric: string): number {
+    return this.builder.columns.metricCode(this.names.get(metric));
   }
 
 
@@ -426,6 +446,11 @@ export class RecordSink implements FastSink {
    */
   csvLineFastPath(header: readonly string[], delimiter: string): CsvLineFn | undefined {
     return csvLineFastPath(this, header, delimiter);
+  }
+
+  /** The byte-level CSV fast path (./fastpath.ts) for UTF-8 files, or undefined. */
+  csvByteFastPath(header: readonly string[], delimiter: string): CsvByteLineFn | undefined {
+    return csvByteFastPath(this, header, delimiter);
   }
 
   /** Number of trials so far. */

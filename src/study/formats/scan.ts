@@ -41,6 +41,38 @@ export function parseDecimal(s: string, start: number, end: number): number | un
   return neg ? -v : v;
 }
 
+/**
+ * {@link parseDecimal} over bytes (ASCII digits, `-`, `.`) of `b[start, end)`: the same numbers,
+ * the same refusals.
+ *
+ * @example
+ * parseDecimalBytes(Buffer.from("x,2.5,"), 2, 5); // 2.5
+ */
+export function parseDecimalBytes(b: Uint8Array, start: number, end: number): number | undefined {
+  let i = start;
+  let neg = false;
+  if (i < end && b[i] === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let dotAt = -1;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    const d = c - 48;
+    if (d >= 0 && d <= 9) {
+      m = m * 10 + d;
+      digits++;
+    } else if (c === 46 && dotAt < 0) dotAt = i;
+    else return undefined;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  const frac = dotAt < 0 ? 0 : end - dotAt - 1;
+  const v = frac === 0 ? m : m / POW10[frac]!;
+  return neg ? -v : v;
+}
+
 /** Kinds of values {@link scanFlatObject} reports per key. */
 export const JsonKind = {
   String: 1,

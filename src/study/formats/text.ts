@@ -64,6 +64,30 @@ export async function openFile(path: string): Promise<FileHandle> {
  * for await (const c of textChunks("runs.csv")) console.log(c.text.length);
  */
 export async function* textChunks(path: string, startByte = 0, encoding?: TextEncoding): AsyncGenerator<TextChunk> {
+  for await (const c of byteChunks(path, startByte, encoding)) yield { text: c.decoder.decode(c.buf, 0, c.end, c.at), bytesDone: c.bytesDone, final: c.final, ending: c.ending };
+}
+
+/** One piece of {@link byteChunks}: whole lines as bytes `buf[0, end)` (valid only until the next piece). */
+export interface ByteChunk {
+  buf: Buffer;
+  end: number;
+  /** File offset of buf[0]. */
+  at: number;
+  bytesDone: number;
+  final: boolean;
+  ending: LineEnding;
+  decoder: ChunkDecoder;
+}
+
+/**
+ * The chunks of {@link textChunks} as bytes, not decoded (the byte-level fast paths read them in
+ * place); with `check`, UTF-8 chunks are validated as {@link textChunks} would decode them. The
+ * buffer is reused: read a piece before asking for the next.
+ *
+ * @example
+ * for await (const c of byteChunks("runs.csv", 0, undefined, true)) console.log(c.end);
+ */
+export async function* byteChunks(path: string, startByte = 0, encoding?: TextEncoding, check = false): AsyncGenerator<ByteChunk> {
   await checkReadable(path);
   const fh = await openFile(path);
   try {
@@ -99,7 +123,10 @@ export async function* textChunks(path: string, startByte = 0, encoding?: TextEn
         }
       }
       if (bytesRead === 0) {
-        if (len > 0) yield { text: decoder.decode(buf, 0, len, at), bytesDone: pos, final: true, ending };
+        if (len > 0) {
+          if (check) decoder.check(buf, 0, len, at);
+          yield { buf, end: len, at, bytesDone: pos, final: true, ending, decoder };
+        }
         return;
       }
       const lineEnd = eol === 13 ? buf.lastIndexOf(13, len - 1) + 1 : decoder.lineEnd(buf, len, at);
@@ -108,7 +135,8 @@ export async function* textChunks(path: string, startByte = 0, encoding?: TextEn
         continue;
       }
       // A line end never occurs inside a multi-byte character, so decoding up to it is safe.
-      yield { text: decoder.decode(buf, 0, lineEnd, at), bytesDone: pos - (len - lineEnd), final: false, ending };
+      if (check) decoder.check(buf, 0, lineEnd, at);
+      yield { buf, end: lineEnd, at, bytesDone: pos - (len - lineEnd), final: false, ending, decoder };
       carry = len - lineEnd;
       if (carry > 0) buf.copy(buf, 0, lineEnd, len);
     }
@@ -480,3 +508,9 @@ export function detach(s: string): string {
  * returns true when it consumed the line, false to send it through the general row handling.
  */
 export type CsvLineFn = (text: string, start: number, end: number, line: number) => boolean;
+
+/**
+ * A byte-level fast path for one data line `buf[start, end)` (valid UTF-8, no quotes in it, CR
+ * already removed): true when it consumed the line, false to send it through the general rows.
+ */
+export type CsvByteLineFn = (buf: Uint8Array, start: number, end: number, line: number) => boolean;
