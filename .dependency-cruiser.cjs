@@ -1,6 +1,6 @@
 /**
  * The layer rules of the design, executable: data flows one way,
- * core -> stats/util -> study/space -> analysis -> plots -> notebook/report -> cli/kernel,
+ * core -> stats/util -> space -> study -> analysis -> plots -> notebook/report -> cli/kernel,
  * with train and runner beside analysis (they run studies, they never read findings' figures).
  * `npx depcruise src` checks them; `.ci/run` runs it through `npm test`.
  */
@@ -39,6 +39,12 @@ module.exports = {
       "^src/(study|space)/",
       "^src/(analysis|plots|notebook|report|cli|kernel|runner|train)/",
       "Study and space are the data model: they never read analyses, figures or front ends.",
+    ),
+    forbid(
+      "space-below-study",
+      layer("space"),
+      layer("study"),
+      "A study carries its search space (study imports space); a space never reads studies, so a sampler takes trials as plain points.",
     ),
     forbid(
       "analysis-never-draws",

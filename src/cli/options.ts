@@ -59,7 +59,7 @@ export interface InputOptions {
 export function addInputOptions(cmd: Command, legacyFormat = false): Command {
   cmd
     .option("-f, --log-format <format>", `log format of <path> (default: detected; one of ${FORMAT_NAMES.join(", ")})`)
-    .option("--objective <metric>", "objective metric")
+    .option("--objective <metric>", "objective metric (an Optuna multi-objective study: a name or index)")
     .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
     .option("--encoding <name>", ENCODING_HELP);
   if (legacyFormat) cmd.addOption(new Option("--format <format>", "same as --log-format").hideHelp());

@@ -25,12 +25,14 @@ export interface BuildOptions {
   seed?: number;
   /** Options of the kind's analysis by their registry names (e.g. `{ resamples: 1000 }`). */
   analysis?: Record<string, unknown>;
+  /** The figure's own options by their catalog names (e.g. `{ hparam: "learning_rate" }`); unknown ones are an error. */
+  figure?: Record<string, unknown>;
   title?: string;
   width?: number;
   height?: number;
 }
 
-/** A figure kind name (see {@link figureKinds}). */
+/** A figure kind name (see {@link figureKinds}; tests/plots/cli.test.ts checks this list against the catalog). */
 export type FigureKind =
   | "axis"
   | "isolation"
@@ -49,9 +51,7 @@ export type FigureKind =
   | "batch-size"
   | "parallel"
   | "slice"
-  | "contour"
-  | "fanova"
-  | "partial-dependence";
+  | "contour";
 
 export interface FigureEntry {
   /** One line: what the figure shows. */
@@ -76,7 +76,12 @@ export function buildFigure(kind: string, study: Study, options: BuildOptions = 
   const applies = a.applies(study, parsed);
   if (applies !== true) throw new TunebookError(`${kind}: ${applies}`);
   const result = a.run(study, parsed);
-  const drawn = drawFigures(a.name, result, study, parsed, { kinds: [kind], options: { hparam: options.hparam, x: options.x, y: options.y } });
+  const own: Record<string, unknown> = { ...options.figure };
+  for (const k of ["hparam", "x", "y"] as const) if (options[k] !== undefined) own[k] = options[k];
+  const known = Object.keys(e.figure.options ?? {});
+  for (const k of Object.keys(own))
+    if (own[k] !== undefined && !known.includes(k)) throw new TunebookError(`${kind} figure: unknown option ${k} (options: ${known.join(", ") || "none"})`);
+  const drawn = drawFigures(a.name, result, study, parsed, { kinds: [kind], options: own });
   if (!drawn.length) throw new TunebookError(`${kind}: nothing to draw for this study (the ${a.name} analysis found no ${kind} data)`);
   return applyOptions(drawn[0]!.figure, { title: options.title, width: options.width, height: options.height });
 }

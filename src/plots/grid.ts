@@ -93,16 +93,20 @@ export function footnote(text: string, y = -0.12, width = 140): Record<string, u
  * wrapText("a long sentence …", 60);
  */
 export function wrapText(text: string, width = 100): string {
-  const words = text.split(/\s+/);
+  // Lines already broken (`<br>`) are wrapped each on its own: wrapping text twice must not
+  // count a break as part of a word and cut the next line short.
   const lines: string[] = [];
-  let cur = "";
-  for (const w of words) {
-    if (cur && cur.length + 1 + w.length > width) {
-      lines.push(cur);
-      cur = w;
-    } else cur = cur ? `${cur} ${w}` : w;
+  for (const segment of text.split("<br>")) {
+    let cur = "";
+    for (const w of segment.split(/\s+/)) {
+      if (!w) continue;
+      if (cur && cur.length + 1 + w.length > width) {
+        lines.push(cur);
+        cur = w;
+      } else cur = cur ? `${cur} ${w}` : w;
+    }
+    lines.push(cur);
   }
-  if (cur) lines.push(cur);
   return lines.join("<br>");
 }
 

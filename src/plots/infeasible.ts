@@ -41,7 +41,13 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
   }
   const names = [...byH.keys()];
   const cols = options.columns ?? gridColumns(names.length);
-  const panels = panelGrid(Math.max(1, names.length), cols, { y: 0.2 });
+  // Gaps between rows in pixels (angled bin labels, the axis title and the next panel's title),
+  // not as a share of the height: a share grows with the rows and left most of a tall figure empty.
+  const nRows = Math.ceil(Math.max(1, names.length) / cols);
+  const PANEL_PX = 210;
+  const GAP_PX = 120;
+  const plotPx = nRows * PANEL_PX + (nRows - 1) * GAP_PX;
+  const panels = panelGrid(Math.max(1, names.length), cols, { y: GAP_PX / plotPx });
   const data: Trace[] = [];
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
@@ -88,11 +94,10 @@ export function infeasibleFigure(result: InfeasibleResult, options: InfeasibleFi
     axes.xaxis = { visible: false };
     axes.yaxis = { visible: false };
   }
-  const rows = Math.ceil(Math.max(1, names.length) / cols);
   const pct = Math.round(result.fraction * 1000) / 10;
   const title = `Infeasible trials by region: ${count(result.infeasible)} of ${count(result.total)} trials (${pct}%) diverged, failed or ran out of memory`;
   const subtitle = `bars: share of infeasible trials per bin (k/n above each bar); dashed line: the study's overall ${pct}%`;
-  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(760, cols * 420 + 120)), height: rows * 320 + 170, showlegend: false });
+  const layout = baseLayout(title, { subtitle, width: Math.min(MAX_FIGURE_WIDTH, Math.max(760, cols * 420 + 120)), height: plotPx + 170 + 22, showlegend: false });
   Object.assign(layout, axes, { shapes, annotations, bargap: 0.15 });
   Object.assign(layout.margin as object, { l: 80, r: 30, b: 90 });
   (layout.margin as Record<string, number>).t += 22; // panel titles

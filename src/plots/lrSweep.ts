@@ -6,7 +6,7 @@
 import type { LrSweepResult } from "../analysis/warmup.js";
 import type { Direction } from "../study/types.js";
 import { wrapText } from "./grid.js";
-import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, metricTitle, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
+import { COLORS, type Figure, type FigureOptions, type Trace, applyOptions, axisLayout, baseLayout, count, formatValue, logTicks, metricTitle, plotText, MAX_FIGURE_WIDTH } from "./theme.js";
 
 /** A curve to draw for one trial of the sweep (e.g. `study.curve(id, result.metric)`). */
 export interface SweepCurve {
@@ -116,15 +116,22 @@ export function lrSweepFigure(result: LrSweepResult, curves: SweepCurve[] = [], 
   const msgs = result.findings.map((f) => f.message);
   const title = `Learning-rate sweep: ${count(result.trials.length)} trials, ${count(unstable.length)} unstable${result.lrStar !== null ? `; largest stable ${plotText(lrName)} lr* = ${formatValue(result.lrStar)}` : ""}`;
   let subtitle = `left: best ${plotText(obj.metric)} per trial; right: ${plotText(result.metric ?? "loss")} curves, blue = small ${plotText(lrName)} → orange = large, red dotted = unstable`;
-  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + wrapText(plotText(m), 140);
-  const layout = baseLayout(wrapText(title, 100), { subtitle: wrapText(subtitle, 140), width: MAX_FIGURE_WIDTH, height: 540 });
+  for (const m of msgs.slice(0, 2)) subtitle += "<br>" + plotText(m);
+  // About 130 characters of 12 px text fit the 960 px width; the panels keep their height and
+  // the figure grows with the lines of the subtitle.
+  subtitle = wrapText(subtitle, 130);
+  const subLines = subtitle.split("<br>").length;
+  const layout = baseLayout(wrapText(title, 100), { subtitle, width: MAX_FIGURE_WIDTH, height: 430 + 16 * subLines });
   layout.xaxis = { ...axisLayout(`${plotText(lrName)} (log scale)`, "log"), domain: [0, 0.44], anchor: "y" };
   layout.yaxis = { ...axisLayout(`best ${metricTitle(obj.metric, obj.direction)}`), anchor: "x" };
   layout.xaxis2 = { ...axisLayout("training step"), domain: [0.54, 1], anchor: "y2" };
-  layout.yaxis2 = { ...axisLayout(`${plotText(result.metric ?? "training loss")}${logY ? " (log scale)" : ""}`, logY ? "log" : "linear"), anchor: "x2" };
+  // Within a decade or two plotly's log labels are bare digits ("5" for 0.5): label whole values.
+  const y2Ticks = logY && Math.max(...vals) / Math.min(...vals) < 1000 ? { ...logTicks(Math.min(...vals), Math.max(...vals)), dtick: undefined } : {};
+  layout.yaxis2 = { ...axisLayout(`${plotText(result.metric ?? "training loss")}${logY ? " (log scale)" : ""}`, logY ? "log" : "linear", y2Ticks), anchor: "x2" };
   layout.shapes = shapes;
   layout.annotations = annotations;
-  layout.legend = { ...(layout.legend as object), orientation: "h", x: 0, y: -0.16, yanchor: "top" };
-  (layout.margin as Record<string, number>).b = 100;
+  // The legend sits at the bottom of the figure, below the axis titles, whatever the panels' height.
+  layout.legend = { ...(layout.legend as object), orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom" };
+  (layout.margin as Record<string, number>).b = 110;
   return applyOptions({ data, layout }, options);
 }

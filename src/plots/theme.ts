@@ -226,6 +226,25 @@ export function axisLayout(title: string, scale: "linear" | "log" | "categorical
   return { ...a, ...extra };
 }
 
+/**
+ * Ticks for a log axis over [lo, hi] at 1, 2 and 5 of each decade, labelled with their whole value.
+ * Plotly's own log ticks label the 2 and 5 of a decade with the digit alone, so on an axis that
+ * spans about a decade "5" reads as five where it means 0.5.
+ *
+ * @example
+ * logTicks(0.2, 2.3); // { tickvals: [0.2, 0.5, 1, 2], ticktext: ["0.2", "0.5", "1", "2"] }
+ */
+export function logTicks(lo: number, hi: number): { tickvals: number[]; ticktext: string[] } {
+  const tickvals: number[] = [];
+  if (lo > 0 && hi >= lo && Number.isFinite(hi))
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
+      for (const m of [1, 2, 5]) {
+        const v = Number((m * 10 ** e).toPrecision(3));
+        if (v >= lo * 0.999 && v <= hi * 1.001) tickvals.push(v);
+      }
+  return { tickvals, ticktext: tickvals.map((v) => formatNumber(v)) };
+}
+
 /** Apply the caller's title/size overrides to a built figure. */
 export function applyOptions(fig: Figure, opts: FigureOptions | undefined): Figure {
   if (!opts) return fig;

@@ -22,8 +22,8 @@
  *   are `initial` feasible ones, the sampler returns the space's scrambled Halton points.
  */
 import { errorFunction, probit } from "simple-statistics";
-import type { HpValue } from "../study/types.js";
-import { TunebookError } from "../study/types.js";
+import { TunebookError } from "../core/errors.js";
+import type { HpValue } from "../core/values.js";
 import { fitGp, predictGp, type GpHyper, type GpModel } from "../surrogate/gaussianProcess.js";
 import { mulberry32 } from "../util/random.js";
 import { haltonPoints } from "./halton.js";

@@ -137,4 +137,17 @@ describe("line endings and paths that are not plain files", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe("tunebook: <stdin>: empty input: nothing was read from it\n");
   });
+
+  it("stdin: a one-record JSONL log is told by its content; --log-format names a format where content cannot", () => {
+    const one = runCli(["load", "-", "--json"], { input: '{"trial":"a","step":1,"metric":"loss","value":0.3}\n' });
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ source: { format: "jsonl", path: "<stdin>" }, trials: 1 });
+    // A lone line that is not a JSON object is no format's: the message names the flag `load` takes.
+    const none = runCli(["load", "-"], { input: "hello\n" });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^tunebook: <stdin>: cannot tell the log format; pass --log-format \(one of: /);
+    const given = runCli(["load", "-", "--log-format", "csv"], { input: "trial,step,metric,value\na,1,loss,0.5\n" });
+    expect(given.code).toBe(0);
+    expect(given.stdout).toMatch(/\(csv\)/);
+  });
 });

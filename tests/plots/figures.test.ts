@@ -60,6 +60,18 @@ describe("study figures on DeepCAVE MNIST", () => {
     expect(k.reduce((a, b) => a + b, 0)).toBe(crashed);
     expect(String((fig.layout.title as T).text)).toContain(`${crashed} of 1,000`);
   });
+  it("infeasible panels keep their height in pixels: the row gaps do not grow with the rows", () => {
+    const fig = infeasibleFigure(infeasible(study));
+    const L = fig.layout as T;
+    const m = L.margin as T;
+    const plotPx = L.height - m.t - m.b;
+    const ys = Object.keys(L).filter((k) => /^yaxis\d*$/.test(k)).map((k) => L[k].domain as [number, number]);
+    expect(ys.length).toBe(7); // seven hyperparameters, four rows of two
+    for (const [a, b] of ys) expect((b - a) * plotPx).toBeGreaterThan(180);
+    // The old layout spent 60% of a four-row figure on gaps; now the panels hold most of it.
+    const rows = new Set(ys.map(([a]) => a.toFixed(4))).size;
+    expect(rows * (ys[0]![1] - ys[0]![0])).toBeGreaterThan(0.6);
+  });
   it("bootstrap: one box per budget, quartiles ordered, the study best as a dashed line", () => {
     const r = bestOfNBootstrap(study, { seed: 3, resamples: 0 });
     const fig = bootstrapFigure(r, { metric: "test_accuracy" });
@@ -148,6 +160,11 @@ describe("dynamics figures", () => {
     expect(x.x).toEqual([1]);
     expect((fig.layout.xaxis as T).type).toBe("log");
     expect((fig.layout.shapes as T[])[0]!.x0).toBe(0.1);
+    // Fits 960 px: every subtitle line within the width, the legend below the axis titles
+    // (anchored to the figure's bottom edge, not to the panels).
+    const sub = String((fig.layout.title as T).text).split("<br>").slice(1).map((l) => l.replace(/<[^>]+>/g, ""));
+    for (const line of sub) expect(line.length).toBeLessThanOrEqual(130);
+    expect(fig.layout.legend).toMatchObject({ yref: "container", y: 0, yanchor: "bottom" });
   });
   it("curves: diverged trial dotted red with an X at its step", () => {
     const s = sweepStudy();

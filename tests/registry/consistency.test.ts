@@ -3,9 +3,6 @@
  * magic and the CLI (`tunebook analyze`) give the same findings, the same result numbers and the
  * same figures for the same study and options.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { figureBundle } from "../../src/notebook/display.js";
 import type { Figure } from "../../src/plots/theme.js";
@@ -19,40 +16,15 @@ import type { MimeBundle } from "../../src/notebook/display.js";
 import { drawFigures } from "../../src/plots/catalog.js";
 import { reportContent } from "../../src/report/report.js";
 import { loadStudy } from "../../src/study/load.js";
-import { StudyStore, trialId } from "../../src/study/store.js";
 import type { Study } from "../../src/study/study.js";
 import { stringifyJson } from "../../src/util/fs.js";
 import { DATA, runCli } from "../helpers/cli.js";
+import { batchSizeStudyDir } from "../helpers/studies.js";
 
 /** JSON as every tool emits it (NaN/Infinity as the shared replacer writes them). */
 const norm = (x: unknown): unknown => JSON.parse(stringifyJson(x));
 /** Figures as the notebook sends them (plotly's JSON has no NaN). */
 const fig = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
-
-/** A batch-size study in the format `tunebook run` writes: throughput per batch size, one OOM. */
-function batchSizeStudyDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tunebook-bs-"));
-  const store = new StudyStore(dir);
-  store.writeManifest({ format: "tunebook-study", version: 1, name: "batch-size", objective: { metric: "validation/loss", direction: "minimize" }, sampler: "grid", seed: 0, trials: 5, config: {}, tunebook: "test" });
-  // Throughput grows then saturates, as on a real accelerator; the largest batch runs out of memory.
-  const eps: Record<number, number> = { 32: 1000, 64: 1900, 128: 3000, 256: 3100 };
-  [32, 64, 128, 256, 512].forEach((bs, index) => {
-    const id = trialId(index);
-    store.begin({ index, id, status: "running", hparams: { batch_size: bs, learning_rate: 0.1 } });
-    if (bs === 512) {
-      store.writeRecord({ index, id, status: "oom", hparams: { batch_size: bs, learning_rate: 0.1 }, error: "out of memory" });
-      return;
-    }
-    const rows = [];
-    for (let step = 0; step <= 1000; step += 10) {
-      rows.push({ step, metric: "validation/loss", value: 2.2 - step / (4000 / (bs / 32)) });
-      rows.push({ step, metric: "examples_per_sec", value: eps[bs]! + (step % 20 === 0 ? 5 : -5) });
-    }
-    store.appendMeasurements(index, rows);
-    store.writeRecord({ index, id, status: "complete", hparams: { batch_size: bs, learning_rate: 0.1 } });
-  });
-  return dir;
-}
 
 type Case = { path: () => string; options: Record<string, unknown>; args: string[] };
 

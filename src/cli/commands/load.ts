@@ -1,32 +1,26 @@
 import type { Command } from "commander";
-import { loadStudy, type FormatName, type LoadOptions } from "../../study/load.js";
+import { loadStudy, type LoadOptions } from "../../study/load.js";
 import { formatSummary, summarizeStudy } from "../../study/summary.js";
-import { ENCODING_HELP, parseDirection, parseEncodingOption } from "../options.js";
+import { addInputOptions, loadOptionsOf, type InputOptions } from "../options.js";
 import { escapeJsonForTerminal, escapeTerminalBlock } from "../../core/terminal.js";
 import { stringifyJson } from "../../util/fs.js";
 import { TunebookError } from "../../study/types.js";
 import { watchStudy } from "../../study/watch.js";
 
 export function register(program: Command): void {
-  const cmd = program
-    .command("load")
-    .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
-    .argument("<path>", "log file, folder, or storage URL (sqlite:///…, postgresql://…)")
-    .option("-f, --format <format>", "log format (default: detected)")
-    .option("--objective <metric>", "objective metric (an Optuna multi-objective study: a name or index)")
-    .option("-d, --direction <dir>", "minimize or maximize (default: from the log or the metric's name)")
+  const cmd = addInputOptions(
+    program
+      .command("load")
+      .description("load trial logs and print a summary (trials by status, metrics, hyperparameters, steps)")
+      .argument("<path>", "log file, folder, or storage URL (sqlite:///…, postgresql://…)"),
+    // `load` writes no file, so `--format` stays accepted for the log format (the shared vocabulary is --log-format).
+    true,
+  )
     .option("--study <name>", "which study of a storage that holds several (Optuna SQLite/PostgreSQL/journal, MLflow experiment)")
-    .option("--encoding <name>", ENCODING_HELP)
     .option("--watch <seconds>", "reload every N seconds and print the summary again when it changes, until nothing has run or changed for 2N s (at least 10 s), or Ctrl-C")
     .option("--json", "print a machine-readable summary (with --watch: one JSON line per change)")
-    .action(async (path: string, opts: { format?: string; objective?: string; direction?: string; study?: string; encoding?: string; watch?: string; json?: boolean }) => {
-      const options: LoadOptions = {
-        format: opts.format as FormatName | undefined,
-        objective: opts.objective,
-        direction: parseDirection(opts.direction),
-        study: opts.study,
-        encoding: parseEncodingOption(opts.encoding),
-      };
+    .action(async (path: string, opts: InputOptions & { format?: string; study?: string; watch?: string; json?: boolean }) => {
+      const options: LoadOptions = { ...loadOptionsOf(opts, true), study: opts.study };
       const print = (study: Awaited<ReturnType<typeof loadStudy>>, compact: boolean): void => {
         const summary = summarizeStudy(study);
         // JSON escapes control characters itself; the text summary escapes each user string.

@@ -65,6 +65,16 @@ function detect(p: Probe): number {
   if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return 10;
   const text = p.head.toString("utf8").replace(/^\uFEFF/, "").trimStart();
   if (text.startsWith("{") && /}\s*\r?\n\s*\{/.test(text)) return 8;
+  // A one-record log (`echo '{…}' | tunebook load -`): its only line is one JSON object.
+  const first = text.split(/\r\n|\r|\n/, 1)[0] ?? "";
+  if (first.startsWith("{") && first.trimEnd().endsWith("}") && text.trim() === first.trim()) {
+    try {
+      const v: unknown = parseJsonLine(first);
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) return 6;
+    } catch {
+      return 0;
+    }
+  }
   return 0;
 }
 
