@@ -31,7 +31,8 @@ export interface MeasurementArrays {
   value: number[];
 }
 
-type CodeArray = Uint16Array | Uint32Array;
+/** Trial or metric codes: Uint16Array while there are at most 65,536 names, Uint32Array after. */
+export type CodeArray = Uint16Array | Uint32Array;
 
 const INITIAL = 1024;
 
@@ -70,6 +71,26 @@ class LineRuns {
     this.cur = line;
     this.inLine = 1;
     if (line !== 0) this.any = true;
+  }
+
+  /** Rows i .. i + n - 1 on lines line .. line + n - 1 (one row a line). */
+  pushRange(i: number, line: number, n: number): void {
+    if (n === 0) return;
+    if (line === 0) {
+      for (let k = 0; k < n; k++) this.push(i + k, 0);
+      return;
+    }
+    const j = this.row.length - 1;
+    // The last run goes on with one row a line: extend it (a one-row run becomes one).
+    if (j >= 0 && line === this.cur + 1 && this.cur !== 0 && this.inLine === 1 && this.per[j]! <= 1) this.per[j] = 1;
+    else {
+      this.row.push(i);
+      this.line.push(line);
+      this.per.push(n > 1 ? 1 : 0);
+      this.any = true;
+    }
+    this.cur = line + n - 1;
+    this.inLine = 1;
   }
 
   /** Line of appended row i (0 when its loader gave none). */
@@ -188,6 +209,35 @@ export class MeasurementBuffer {
     this.metric[i] = metric;
     this.lines.push(i, line);
     this.length = i + 1;
+  }
+
+  /**
+   * Append rows `0 .. n - 1` of batch columns (trial and metric codes, steps, values) read from
+   * consecutive lines `line, line + 1, …` — a loader's fast path writes rows into batches and
+   * hands them over at once.
+   */
+  pushBatch(trial: CodeArray, step: StepArray, metric: CodeArray, value: Float64Array, n: number, line: number): void {
+    if (n === 0) return;
+    const i = this.length;
+    if (i + n > this.cap) this.resize(Math.max(INITIAL, this.cap * 2, i + n));
+    this.value.set(value.subarray(0, n), i);
+    // Typed-array copies between arrays of one type are a memcpy; the batch's types follow the buffer's.
+    if (this.step instanceof Int32Array && !(step instanceof Int32Array)) {
+      let ints = true;
+      for (let k = 0; k < n; k++) {
+        const x = step[k]!;
+        if ((x | 0) !== x) {
+          ints = false;
+          break;
+        }
+      }
+      if (!ints) this.step = Float64Array.from(this.step);
+    }
+    this.step.set(step.subarray(0, n), i);
+    this.trial.set(trial.subarray(0, n), i);
+    this.metric.set(metric.subarray(0, n), i);
+    this.lines.pushRange(i, line, n);
+    this.length = i + n;
   }
 
   /** Append one row by names. */

@@ -216,6 +216,15 @@ describe("fast paths vs the general path (fast paths switched off), file by file
     }
   });
 
+  it("more than 65,536 trials (wider codes mid-file) and a fractional step late in the file", async () => {
+    const lines = ["trial,step,metric,value"];
+    for (let t = 0; t < 70_000; t++) lines.push(`t${t},1,loss,${t / 7}`, `t${t},2,loss,${t / 9}`);
+    lines.push("t5,2.5,loss,0.5", "t5,3,loss,0.25");
+    const [fast, general] = await both(loadCsv, file("many-trials.csv", lines.join("\n")));
+    expect(fast).toEqual(general);
+    expect((fast as { cols: { value: unknown[] } }).cols.value.length).toBe(140_002);
+  }, 60_000);
+
   it("parseDecimalBytes reads the same numbers as parseDecimal", () => {
     for (const t of ["0", "-0", "12", "0.25", "-.5", "3.", "123456789012345", "1234567890123456", "1e5", "+1", "", "-", ".", "1.2.3", "9.99999999999999"]) {
       const a = parseDecimal(t, 0, t.length);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { MeasurementBuffer } from "../../src/study/measurements.js";
 
 describe("line runs of the load buffer", () => {
-  it("gives back every row's line after the sort into curves", () => {
+  it("gives back every row's line after the sort into curves, rows added one by one or in batches", () => {
     let seed = 11;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     for (let round = 0; round < 200; round++) {
@@ -27,6 +27,18 @@ describe("line runs of the load buffer", () => {
         lines.push(l);
         // value = original row; trials and metrics shuffled so the sort moves rows.
         b.add(`t${Math.floor(rnd() * 4)}`, Math.floor(rnd() * 50), rnd() < 0.5 ? "a" : "b", i, l);
+        // Now and then a batch of rows on consecutive lines, as the CSV fast path hands them over.
+        if (rnd() < 0.05 && l !== 0) {
+          const k = Math.floor(rnd() * 6);
+          const t = b.trialCode(`t${Math.floor(rnd() * 4)}`);
+          const m = b.metricCode("a");
+          const value = Float64Array.from({ length: k }, (_, j) => i + 1 + j);
+          const step = Int32Array.from({ length: k }, () => Math.floor(rnd() * 50));
+          b.pushBatch(new Uint16Array(k).fill(t), step, new Uint16Array(k).fill(m), value, k, l + 1);
+          for (let j = 0; j < k; j++) lines.push(l + 1 + j);
+          i += k;
+          line = l + k;
+        }
       }
       const layout = b.finish();
       const any = lines.some((l) => l !== 0);

@@ -114,6 +114,8 @@ export async function forEachCsvRow(
     // one (the chunk is valid UTF-8, and a newline never splits a character).
     let n = 0;
     let fast: CsvByteLineFn | undefined;
+    let reserved = false;
+    let dataStart = 0;
     const bom = decodingFor(rawHead, encoding).bom;
     try {
       for await (const c of byteChunks(path, 0, encoding, true)) {
@@ -129,6 +131,12 @@ export async function forEachCsvRow(
         const stopAt = quote === -1 ? c.end : quote;
         let stopped = false;
         while (start < c.end) {
+          if (fast !== undefined) {
+            start = fast.run(b, start, quote === -1 ? c.end : quote, n);
+            n += fast.read;
+            rows += fast.read;
+            if (start >= c.end) break;
+          }
           let i = b.indexOf(10, start);
           if (i >= c.end) i = -1;
           const stop = i === -1 ? c.end : i;
@@ -141,17 +149,22 @@ export async function forEachCsvRow(
           const end = stop > start && b[stop - 1] === 13 ? stop - 1 : stop;
           if (c.final && i === -1 && header !== undefined && cutOff(b.toString("utf8", start, end), delimiter, n, header, log)) break;
           if (end > start) {
-            if (fast !== undefined && fast(b, start, end, n)) rows++;
-            else {
-              const hadHeader = header !== undefined;
-              onRecord(b.toString("utf8", start, end).split(delimiter), n);
-              if (!hadHeader && header && !keep) fast = fastBytes(header, delimiter);
+            const hadHeader = header !== undefined;
+            onRecord(b.toString("utf8", start, end).split(delimiter), n);
+            if (!hadHeader && header && !keep) {
+              fast = fastBytes(header, delimiter);
+              dataStart = c.at + stop + 1;
             }
           }
           start = stop + 1;
         }
         onProgress?.(c.bytesDone, total);
         if (stopped) break;
+        if (fast !== undefined && !reserved && rows > 0) {
+          // Columns sized once from the file size, at the first chunk's bytes per row (+5 %).
+          reserved = true;
+          fast.reserve(Math.ceil(((total - c.bytesDone) / Math.max(1, c.bytesDone - dataStart)) * rows * 1.05));
+        }
       }
     } catch (err) {
       failed(err, 0);

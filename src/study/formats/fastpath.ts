@@ -6,6 +6,7 @@
  * accept is the value the general path would have produced (tests/loaders-text/fastpath.test.ts).
  */
 import { parseNumber } from "../builder.js";
+import type { CodeArray, StepArray } from "../measurements.js";
 import type { RecordShape, Role } from "./schema.js";
 import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, parseDecimalBytes, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
 import { type CsvByteLineFn, type CsvLineFn, detach } from "./text.js";
@@ -50,7 +51,16 @@ export interface FastSink {
   /** Column code of a trial id / metric name (interned on first use, as the general path's first row of it would). */
   trialCode(trial: string): number;
   metricCode(metric: string): number;
+  /** Make room for about `rows` more measurements. */
+  reserve(rows: number): void;
+  /** Append rows 0 .. n - 1 of batch columns of known trials, read from lines line, line + 1, … */
+  pushBatch(trial: CodeArray, step: StepArray, metric: CodeArray, value: Float64Array, n: number, line: number): void;
+  /** A metric the next batch has rows of (kept in first-seen order). */
+  noteMetric(code: number): void;
 }
+
+/** Rows a byte fast path collects before handing them to the columns. */
+const BATCH = 4096;
 
 /** Remembered bytes of a field (a trial id or metric name) and its column code. */
 interface ByteName {
@@ -73,85 +83,179 @@ const METRIC_CACHE = 8;
 
 /**
  * The byte-level CSV fast path for long-shape files (`trial, step, metric, value` once each, no
- * status column) in UTF-8: a line of a trial already seen with exactly the header's field count
- * is read straight from the file's bytes into the columns — fields found by a byte loop, step
- * and value parsed from the digits (anything but a plain decimal goes through the general
- * number rule), trial and metric compared byte for byte with the last ones and kept as codes.
- * No string or object per row. Any other line returns false and goes through `RecordSink.add`.
- * The chunk reader has already cut the file before its first quote and validated its UTF-8.
+ * status column) in UTF-8: lines of trials already seen, with exactly the header's field count,
+ * are read straight from the file's bytes into the columns — fields found by a byte loop, step
+ * and value parsed from the digits (anything but a plain decimal or `NaN` goes through the
+ * general number rule), trial and metric compared byte for byte with the last ones and kept as
+ * codes. No string or object per row. It stops at the first line it does not take, which the
+ * caller sends through `RecordSink.add`. The chunk reader has already validated the UTF-8 and
+ * stops it before the file's first quote.
  *
  * @example
- * const fast = csvByteFastPath(sink, ["trial", "step", "metric", "value"], ",");
- * fast?.(Buffer.from("t0,1,loss,0.5"), 0, 13, 2); // true once t0 is known
+ * const scan = CsvByteScanner.from(sink, ["trial", "step", "metric", "value"], ",");
+ * const next = scan?.run(buf, 0, buf.length, 1); // start of the first line it left; scan.read lines read
  */
-export function csvByteFastPath(sink: FastSink, header: readonly string[], delimiter: string): CsvByteLineFn | undefined {
-  if (!enabled) return undefined;
-  const count = (r: Role) => header.filter((k) => sink.role(k) === r).length;
-  if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
-  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127) return undefined;
-  const d = delimiter.charCodeAt(0);
-  const at = (r: Role) => header.findIndex((k) => sink.role(k) === r);
-  const [ti, si, mi, vi] = [at("trial"), at("step"), at("metric"), at("value")];
-  const K = header.length;
-  const last = Math.max(ti, si, mi, vi);
-  const from = new Int32Array(last + 1);
-  const to = new Int32Array(last + 1);
-  let lastTrial: ByteName | undefined;
-  const metrics: ByteName[] = [];
-  let nextSlot = 0;
-  // `NaN` exactly (as Python and pandas write it) is read here; other spellings by the general rule.
-  const number = (b: Uint8Array, a: number, e: number): number | undefined =>
-    parseDecimalBytes(b, a, e) ?? (e - a === 3 && b[a] === 78 && b[a + 1] === 97 && b[a + 2] === 78 ? Number.NaN : parseNumber(text(b, a, e)));
-  return (b, start, end, line) => {
-    if (sink.shape !== "long") return false; // the first row (through add) sets the shape
+export class CsvByteScanner implements CsvByteLineFn {
+  /** Lines read by the last {@link CsvByteScanner.run}. */
+  read = 0;
+  private lastTrial: ByteName | undefined;
+  private readonly metrics: ByteName[] = [];
+  private nextSlot = 0;
+  private readonly from: Int32Array;
+  private readonly to: Int32Array;
+  private readonly last: number;
+  // The batch: 16-bit codes and integer steps until a row needs more (then the wider arrays).
+  private readonly bTrial16 = new Uint16Array(BATCH);
+  private readonly bMetric16 = new Uint16Array(BATCH);
+  private readonly bTrial32 = new Uint32Array(BATCH);
+  private readonly bMetric32 = new Uint32Array(BATCH);
+  private readonly bStepI = new Int32Array(BATCH);
+  private readonly bStepF = new Float64Array(BATCH);
+  private readonly bValue = new Float64Array(BATCH);
+  private wideCodes = false;
+  private intSteps = true;
+
+  private flush(n: number, line: number): void {
+    if (n === 0) return;
+    const w = this.wideCodes;
+    this.sink.pushBatch(w ? this.bTrial32 : this.bTrial16, this.intSteps ? this.bStepI : this.bStepF, w ? this.bMetric32 : this.bMetric16, this.bValue, n, line);
+  }
+
+  private constructor(
+    private readonly sink: FastSink,
+    private readonly d: number,
+    private readonly K: number,
+    private readonly ti: number,
+    private readonly si: number,
+    private readonly mi: number,
+    private readonly vi: number,
+  ) {
+    this.last = Math.max(ti, si, mi, vi);
+    this.from = new Int32Array(this.last + 1);
+    this.to = new Int32Array(this.last + 1);
+  }
+
+  /** A scanner for this header, or undefined when it does not allow one. */
+  static from(sink: FastSink, header: readonly string[], delimiter: string): CsvByteScanner | undefined {
+    if (!enabled) return undefined;
+    const count = (r: Role) => header.filter((k) => sink.role(k) === r).length;
+    if (count("trial") !== 1 || count("step") !== 1 || count("metric") !== 1 || count("value") !== 1 || count("status") !== 0) return undefined;
+    if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || delimiter === '"') return undefined;
+    const at = (r: Role) => header.findIndex((k) => sink.role(k) === r);
+    return new CsvByteScanner(sink, delimiter.charCodeAt(0), header.length, at("trial"), at("step"), at("metric"), at("value"));
+  }
+
+  /**
+   * Read the lines of `b` from `start` whose newline comes before `limit`, numbered from
+   * `line + 1`, until one it does not take (or the limit): returns where that line starts and
+   * sets {@link CsvByteScanner.read}.
+   */
+  run(b: Buffer, start: number, limit: number, line: number): number {
+    const sink = this.sink;
+    if (sink.shape !== "long") {
+      this.read = 0;
+      return start; // the first row (through add) sets the shape
+    }
+    const { d, K, last, ti, si, mi, vi, from, to, bTrial16, bMetric16, bTrial32, bMetric32, bStepI, bStepF, bValue } = this;
     let p = start;
-    for (let f = 0; f <= last; f++) {
-      let j = p;
-      while (j < end && b[j] !== d) j++;
-      if (j === end && f !== K - 1) return false;
-      from[f] = p;
-      to[f] = j;
-      p = j + 1;
-    }
-    // The rest of the fields: only their count matters (a known trial's other cells were read on its first row).
-    let fields = last + 1;
-    for (let j = to[last]!; j < end; fields++) {
-      j++;
-      while (j < end && b[j] !== d) j++;
-    }
-    if (fields !== K) return false;
-    const ta = from[ti]!;
-    const te = to[ti]!;
-    const ma = from[mi]!;
-    const me = to[mi]!;
-    if (te === ta || me === ma) return false;
-    let trialName: string | undefined;
-    if (lastTrial === undefined || !sameBytes(b, ta, te, lastTrial)) {
-      trialName = text(b, ta, te);
-      if (!sink.knows(trialName)) return false;
-    }
-    const step = number(b, from[si]!, to[si]!);
-    if (step === undefined || !Number.isFinite(step)) return false;
-    // ±Infinity (perhaps an overflowed 1e400, which the general path warns about) goes the slow way.
-    const value = number(b, from[vi]!, to[vi]!);
-    if (value === undefined || value === Infinity || value === -Infinity) return false;
-    let metric = -1;
-    for (let k = 0; k < metrics.length; k++)
-      if (sameBytes(b, ma, me, metrics[k]!)) {
-        metric = metrics[k]!.code;
-        break;
+    let read = 0;
+    let batched = 0; // rows in the batch, the first from line `line + read - batched + 1`
+    for (;;) {
+      const nl = b.indexOf(10, p);
+      if (nl < 0 || nl >= limit) break;
+      const end = nl > p && b[nl - 1] === 13 ? nl - 1 : nl;
+      let q = p;
+      let f = 0;
+      for (; f <= last; f++) {
+        let j = q;
+        while (j < end && b[j] !== d) j++;
+        from[f] = q;
+        to[f] = j;
+        if (j === end && f !== K - 1) break;
+        q = j + 1;
       }
-    // Codes are taken only for a row that is kept, in row order, as the general path takes them.
-    if (trialName !== undefined) lastTrial = { bytes: b.slice(ta, te), code: sink.trialCode(trialName) };
-    if (metric < 0) {
-      metric = sink.metricCode(text(b, ma, me));
-      const n = { bytes: b.slice(ma, me), code: metric };
-      if (metrics.length < METRIC_CACHE) metrics.push(n);
-      else metrics[nextSlot++ % METRIC_CACHE] = n;
+      if (f <= last) break;
+      // The rest of the fields: only their count matters (a known trial's other cells were read on its first row).
+      let fields = last + 1;
+      for (let j = to[last]!; j < end; fields++) {
+        j++;
+        while (j < end && b[j] !== d) j++;
+      }
+      if (fields !== K) break;
+      const ta = from[ti]!;
+      const te = to[ti]!;
+      const ma = from[mi]!;
+      const me = to[mi]!;
+      if (te === ta || me === ma) break;
+      let trialName: string | undefined;
+      const lt = this.lastTrial;
+      if (lt === undefined || !sameBytes(b, ta, te, lt)) {
+        trialName = text(b, ta, te);
+        if (!sink.knows(trialName)) break;
+      }
+      const step = numberAt(b, from[si]!, to[si]!);
+      if (step === undefined || !Number.isFinite(step)) break;
+      // ±Infinity (perhaps an overflowed 1e400, which the general path warns about) goes the slow way.
+      const value = numberAt(b, from[vi]!, to[vi]!);
+      if (value === undefined || value === Infinity || value === -Infinity) break;
+      let metric = -1;
+      const metrics = this.metrics;
+      for (let k = 0; k < metrics.length; k++)
+        if (sameBytes(b, ma, me, metrics[k]!)) {
+          metric = metrics[k]!.code;
+          break;
+        }
+      // Codes are taken only for a row that is kept, in row order, as the general path takes them.
+      if (trialName !== undefined) this.lastTrial = { bytes: b.slice(ta, te), code: sink.trialCode(trialName) };
+      if (metric < 0) {
+        metric = sink.metricCode(text(b, ma, me));
+        sink.noteMetric(metric);
+        const n = { bytes: b.slice(ma, me), code: metric };
+        if (metrics.length < METRIC_CACHE) metrics.push(n);
+        else metrics[this.nextSlot++ % METRIC_CACHE] = n;
+      }
+      const trial = this.lastTrial!.code;
+      if ((this.intSteps && (step | 0) !== step) || (!this.wideCodes && (trial > 0xffff || metric > 0xffff))) {
+        // Widen the batch: hand over the rows so far, then copy nothing (the batch starts empty).
+        this.flush(batched, line + read - batched + 1);
+        batched = 0;
+        if ((step | 0) !== step) this.intSteps = false;
+        if (trial > 0xffff || metric > 0xffff) this.wideCodes = true;
+      }
+      if (this.wideCodes) {
+        bTrial32[batched] = trial;
+        bMetric32[batched] = metric;
+      } else {
+        bTrial16[batched] = trial;
+        bMetric16[batched] = metric;
+      }
+      if (this.intSteps) bStepI[batched] = step;
+      else bStepF[batched] = step;
+      bValue[batched] = value;
+      read++;
+      if (++batched === BATCH) {
+        this.flush(batched, line + read - batched + 1);
+        batched = 0;
+      }
+      p = nl + 1;
     }
-    sink.pushCodes(lastTrial!.code, step, metric, value, line);
-    return true;
-  };
+    this.flush(batched, line + read - batched + 1);
+    this.read = read;
+    return p;
+  }
+
+  /** Room for about `rows` more rows (estimated from the bytes left and the lines so far). */
+  reserve(rows: number): void {
+    this.sink.reserve(rows);
+  }
+}
+
+/** A step or value cell: a plain decimal or `NaN` read here, anything else by the general number rule. */
+function numberAt(b: Uint8Array, a: number, e: number): number | undefined {
+  const n = parseDecimalBytes(b, a, e);
+  if (n !== undefined) return n;
+  if (e - a === 3 && b[a] === 78 && b[a + 1] === 97 && b[a + 2] === 78) return Number.NaN;
+  return parseNumber(text(b, a, e));
 }
 
 /**

@@ -9,7 +9,7 @@ import { overflowMessage, overflowed, whyNotNumber } from "../../core/numbers.js
 import { MAX_NESTING, StudyBuilder, TOO_DEEP, nestedDeeperThan, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { type FastSink, JsonLineScanner, csvByteFastPath, csvLineFastPath, fastPathsOn } from "./fastpath.js";
+import { CsvByteScanner, type FastSink, JsonLineScanner, csvLineFastPath, fastPathsOn } from "./fastpath.js";
 import { guessDirection, type ReadOptions } from "./format.js";
 import {
   type RecordShape,
@@ -185,6 +185,19 @@ export class RecordSink implements FastSink {
       this.metricOrder.add(this.lastMetric);
     }
     this.builder.columns.push(trial, step, metric, value, line);
+  }
+
+  reserve(rows: number): void {
+    this.builder.columns.reserve(rows);
+  }
+
+  pushBatch(trial: Uint32Array, step: Float64Array, metric: Uint32Array, value: Float64Array, n: number, line: number): void {
+    this.builder.columns.pushBatch(trial, step, metric, value, n, line);
+  }
+
+  noteMetric(code: number): void {
+    this.lastMetricCode = -1;
+    this.metricOrder.add(this.builder.columns.metricNames[code]!);
   }
 
   trialCode(trial: string): number {
@@ -450,7 +463,7 @@ export class RecordSink implements FastSink {
 
   /** The byte-level CSV fast path (./fastpath.ts) for UTF-8 files, or undefined. */
   csvByteFastPath(header: readonly string[], delimiter: string): CsvByteLineFn | undefined {
-    return csvByteFastPath(this, header, delimiter);
+    return CsvByteScanner.from(this, header, delimiter);
   }
 
   /** Number of trials so far. */

@@ -510,7 +510,13 @@ export function detach(s: string): string {
 export type CsvLineFn = (text: string, start: number, end: number, line: number) => boolean;
 
 /**
- * A byte-level fast path for one data line `buf[start, end)` (valid UTF-8, no quotes in it, CR
- * already removed): true when it consumed the line, false to send it through the general rows.
+ * A byte-level fast path for CSV lines (valid UTF-8, before the file's first quote): `run` reads
+ * lines from `buf[start)` whose newline comes before `limit`, numbered from `line + 1`, until one
+ * it does not take; it returns where that line starts and sets `read` to the lines it read.
  */
-export type CsvByteLineFn = (buf: Uint8Array, start: number, end: number, line: number) => boolean;
+export interface CsvByteLineFn {
+  run(buf: Buffer, start: number, limit: number, line: number): number;
+  readonly read: number;
+  /** Room for about `rows` more rows. */
+  reserve(rows: number): void;
+}
