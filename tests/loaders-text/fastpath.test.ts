@@ -216,6 +216,31 @@ describe("fast paths vs the general path (fast paths switched off), file by file
     }
   });
 
+  it("hostile JSONL numbers on template lines: the same values and warnings as the general path", async () => {
+    const cells = ["1", "-0", "0.5", "1e400", "-1e400", "1E-5", "01", "1.", ".5", "-", "NaN", "-NaN", "Infinity", "-Infinity", '"NaN"', '"inf"', '"0x10"', "true", "null", '"1,5"', "1234567890123456789", "2.5"];
+    const lines: string[] = [];
+    let step = 1;
+    for (const t of ["t0", "über", "a trial id longer than thirteen"]) {
+      lines.push(`{"trial":"${t}","step":0,"metric":"loss","value":1,"hp.lr":0.1}`);
+      for (const c of cells) {
+        lines.push(`{"trial":"${t}","step":${step++},"metric":"loss","value":${c},"hp.lr":0.1}`); // as a value
+        lines.push(`{"trial":"${t}","step":${c},"metric":"loss","value":0.5,"hp.lr":0.1}`); // as a step
+        lines.push(`{"trial":"${t}","step":${step++},"metric":"loss","value":0.25,"hp.lr":0.1}`); // back on the template
+      }
+      lines.push(`{"trial":"${t}","step":${step++},"metric":"loss","value":0.25,"hp.lr":0.1} `, `{"trial":"${t}","step":${step++},"metric":"loss","value":0.25,"hp.lr":0.1,"x":1}`);
+    }
+    for (const [name, text] of [
+      ["hostile.jsonl", lines.join("\n") + "\n"],
+      ["hostile-crlf.jsonl", lines.join("\r\n")],
+      ["hostile-bom.jsonl", "\ufeff" + lines.join("\n")],
+      ["hostile-cut.jsonl", lines.join("\n") + '\n{"trial":"t0","step":999,"metric":"loss","value":0.'],
+    ] as const) {
+      const [fast, general] = await both(loadJsonl, file(name, text));
+      expect(fast, name).toEqual(general);
+      expect((fast as { cols?: { value: unknown[] } }).cols?.value.length, name).toBeGreaterThan(60);
+    }
+  });
+
   it("more than 65,536 trials (wider codes mid-file) and a fractional step late in the file", async () => {
     const lines = ["trial,step,metric,value"];
     for (let t = 0; t < 70_000; t++) lines.push(`t${t},1,loss,${t / 7}`, `t${t},2,loss,${t / 9}`);

@@ -8,8 +8,8 @@
 import { parseNumber } from "../builder.js";
 import type { CodeArray, StepArray } from "../measurements.js";
 import type { RecordShape, Role } from "./schema.js";
-import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, parseDecimalBytes, rememberTemplate, scanFlatObject, scanNumber } from "./scan.js";
-import { type CsvByteLineFn, type CsvLineFn, detach } from "./text.js";
+import { JsonKind, type LineTemplate, type ScanTail, parseDecimal, parseDecimalBytes, rememberTemplate, scanFlatObject, scanNumber, scanNumberBytes } from "./scan.js";
+import { type ByteLineScanner, type CsvByteLineFn, type CsvLineFn, detach } from "./text.js";
 
 let enabled = true;
 
@@ -62,6 +62,72 @@ export interface FastSink {
 /** Rows a byte fast path collects before handing them to the columns. */
 const BATCH = 4096;
 
+/**
+ * Rows of a fast path on consecutive lines, collected in typed arrays of the columns' own types
+ * (16-bit codes and integer steps until a row needs wider ones), so that handing them over is a
+ * memcpy per column.
+ */
+class RowBatch {
+  private readonly trial16 = new Uint16Array(BATCH);
+  private readonly metric16 = new Uint16Array(BATCH);
+  private trial32?: Uint32Array;
+  private metric32?: Uint32Array;
+  private readonly stepI = new Int32Array(BATCH);
+  private stepF?: Float64Array;
+  private readonly value = new Float64Array(BATCH);
+  private wideCodes = false;
+  private intSteps = true;
+  private n = 0;
+  /** Line of the batch's first row. */
+  private first = 0;
+
+  constructor(private readonly sink: FastSink) {}
+
+  /** The next row added is read from `line`. */
+  begin(line: number): void {
+    this.first = line;
+  }
+
+  add(trial: number, metric: number, step: number, value: number): void {
+    if ((this.intSteps && (step | 0) !== step) || (!this.wideCodes && (trial > 0xffff || metric > 0xffff))) this.widen(step, trial, metric);
+    const i = this.n;
+    if (this.wideCodes) {
+      this.trial32![i] = trial;
+      this.metric32![i] = metric;
+    } else {
+      this.trial16[i] = trial;
+      this.metric16[i] = metric;
+    }
+    if (this.intSteps) this.stepI[i] = step;
+    else this.stepF![i] = step;
+    this.value[i] = value;
+    if ((this.n = i + 1) === BATCH) this.flush();
+  }
+
+  private widen(step: number, trial: number, metric: number): void {
+    this.flush();
+    if ((step | 0) !== step && this.intSteps) {
+      this.intSteps = false;
+      this.stepF = new Float64Array(BATCH);
+    }
+    if ((trial > 0xffff || metric > 0xffff) && !this.wideCodes) {
+      this.wideCodes = true;
+      this.trial32 = new Uint32Array(BATCH);
+      this.metric32 = new Uint32Array(BATCH);
+    }
+  }
+
+  /** Hand the rows over to the columns. */
+  flush(): void {
+    const n = this.n;
+    if (n === 0) return;
+    const w = this.wideCodes;
+    this.sink.pushBatch(w ? this.trial32! : this.trial16, this.intSteps ? this.stepI : this.stepF!, w ? this.metric32! : this.metric16, this.value, n, this.first);
+    this.first += n;
+    this.n = 0;
+  }
+}
+
 /** Remembered bytes of a field (a trial id or metric name) and its column code. */
 interface ByteName {
   bytes: Uint8Array;
@@ -104,22 +170,7 @@ export class CsvByteScanner implements CsvByteLineFn {
   private readonly from: Int32Array;
   private readonly to: Int32Array;
   private readonly last: number;
-  // The batch: 16-bit codes and integer steps until a row needs more (then the wider arrays).
-  private readonly bTrial16 = new Uint16Array(BATCH);
-  private readonly bMetric16 = new Uint16Array(BATCH);
-  private readonly bTrial32 = new Uint32Array(BATCH);
-  private readonly bMetric32 = new Uint32Array(BATCH);
-  private readonly bStepI = new Int32Array(BATCH);
-  private readonly bStepF = new Float64Array(BATCH);
-  private readonly bValue = new Float64Array(BATCH);
-  private wideCodes = false;
-  private intSteps = true;
-
-  private flush(n: number, line: number): void {
-    if (n === 0) return;
-    const w = this.wideCodes;
-    this.sink.pushBatch(w ? this.bTrial32 : this.bTrial16, this.intSteps ? this.bStepI : this.bStepF, w ? this.bMetric32 : this.bMetric16, this.bValue, n, line);
-  }
+  private readonly batch: RowBatch;
 
   private constructor(
     private readonly sink: FastSink,
@@ -131,6 +182,7 @@ export class CsvByteScanner implements CsvByteLineFn {
     private readonly vi: number,
   ) {
     this.last = Math.max(ti, si, mi, vi);
+    this.batch = new RowBatch(sink);
     this.from = new Int32Array(this.last + 1);
     this.to = new Int32Array(this.last + 1);
   }
@@ -156,10 +208,10 @@ export class CsvByteScanner implements CsvByteLineFn {
       this.read = 0;
       return start; // the first row (through add) sets the shape
     }
-    const { d, K, last, ti, si, mi, vi, from, to, bTrial16, bMetric16, bTrial32, bMetric32, bStepI, bStepF, bValue } = this;
+    const { d, K, last, ti, si, mi, vi, from, to, batch } = this;
     let p = start;
     let read = 0;
-    let batched = 0; // rows in the batch, the first from line `line + read - batched + 1`
+    batch.begin(line + 1);
     for (;;) {
       const nl = b.indexOf(10, p);
       if (nl < 0 || nl >= limit) break;
@@ -214,32 +266,11 @@ export class CsvByteScanner implements CsvByteLineFn {
         if (metrics.length < METRIC_CACHE) metrics.push(n);
         else metrics[this.nextSlot++ % METRIC_CACHE] = n;
       }
-      const trial = this.lastTrial!.code;
-      if ((this.intSteps && (step | 0) !== step) || (!this.wideCodes && (trial > 0xffff || metric > 0xffff))) {
-        // Widen the batch: hand over the rows so far, then copy nothing (the batch starts empty).
-        this.flush(batched, line + read - batched + 1);
-        batched = 0;
-        if ((step | 0) !== step) this.intSteps = false;
-        if (trial > 0xffff || metric > 0xffff) this.wideCodes = true;
-      }
-      if (this.wideCodes) {
-        bTrial32[batched] = trial;
-        bMetric32[batched] = metric;
-      } else {
-        bTrial16[batched] = trial;
-        bMetric16[batched] = metric;
-      }
-      if (this.intSteps) bStepI[batched] = step;
-      else bStepF[batched] = step;
-      bValue[batched] = value;
+      batch.add(this.lastTrial!.code, metric, step, value);
       read++;
-      if (++batched === BATCH) {
-        this.flush(batched, line + read - batched + 1);
-        batched = 0;
-      }
       p = nl + 1;
     }
-    this.flush(batched, line + read - batched + 1);
+    batch.flush();
     this.read = read;
     return p;
   }
@@ -454,5 +485,78 @@ export class JsonLineScanner {
     }
     sink.push(trial, step, metric, value, n);
     return true;
+  }
+}
+
+/** `b[p, p + x.length)` equals the bytes `x`. */
+const bytesAt = (b: Uint8Array, p: number, x: Uint8Array): boolean => {
+  for (let k = 0; k < x.length; k++) if (b[p + k] !== x[k]) return false;
+  return true;
+};
+
+/**
+ * The JSONL fast path over bytes: a line made of the same bytes as one of the string scanner's
+ * templates (./scan.ts {@link LineTemplate}: the text around the step and value numbers of a line
+ * it checked in full) around two valid JSON numbers is read straight into the columns; the
+ * templates themselves are learned by {@link JsonLineScanner}, which sees every line this one
+ * does not take. Identical bytes are identical text, so it takes exactly the lines that the
+ * string scanner's template loop would take, with the same numbers.
+ *
+ * @example
+ * const bytes = new JsonByteScanner(sink, scanner);
+ * const next = bytes.run(buf, 0, buf.length, 0); // bytes.read lines read
+ */
+export class JsonByteScanner implements ByteLineScanner {
+  read = 0;
+  private readonly batch: RowBatch;
+
+  constructor(
+    private readonly sink: FastSink,
+    private readonly scanner: JsonLineScanner,
+  ) {
+    this.batch = new RowBatch(sink);
+  }
+
+  private bytesOf(g: LineTemplate): NonNullable<LineTemplate["bytes"]> {
+    return (g.bytes ??= { a: Buffer.from(g.a), b: Buffer.from(g.b), c: Buffer.from(g.c), trial: this.sink.trialCode(g.trial), metric: this.sink.metricCode(g.metric) });
+  }
+
+  run(b: Buffer, start: number, limit: number, line: number): number {
+    const templates = this.scanner.templates;
+    const batch = this.batch;
+    let p = start;
+    let read = 0;
+    batch.begin(line + 1);
+    lines: for (;;) {
+      const nl = b.indexOf(10, p);
+      if (nl < 0 || nl >= limit) break;
+      const end = nl > p && b[nl - 1] === 13 ? nl - 1 : nl;
+      for (let k = 0; k < templates.length; k++) {
+        const g = this.bytesOf(templates[k]!);
+        const q0 = p + g.a.length;
+        if (q0 > end || !bytesAt(b, p, g.a)) continue;
+        const e1 = scanNumberBytes(b, q0, end);
+        if (e1 < 0) continue;
+        const q = e1 + g.b.length;
+        if (q > end || !bytesAt(b, e1, g.b)) continue;
+        const e2 = scanNumberBytes(b, q, end);
+        if (e2 < 0 || end - e2 !== g.c.length || !bytesAt(b, e2, g.c)) continue;
+        const n1 = parseDecimalBytes(b, q0, e1) ?? Number(text(b, q0, e1));
+        const n2 = parseDecimalBytes(b, q, e2) ?? Number(text(b, q, e2));
+        const stepFirst = templates[k]!.stepFirst;
+        const step = stepFirst ? n1 : n2;
+        const value = stepFirst ? n2 : n1;
+        // The string scanner gives such a line to its full check (and the general path its warning).
+        if (!Number.isFinite(step) || value === Infinity || value === -Infinity) break lines;
+        batch.add(g.trial, g.metric, step, value);
+        read++;
+        p = nl + 1;
+        continue lines;
+      }
+      break;
+    }
+    batch.flush();
+    this.read = read;
+    return p;
   }
 }

@@ -9,7 +9,7 @@ import type { Study } from "../study.js";
 import { TunebookError } from "../types.js";
 import { defineFormat, type ReadOptions, type Probe } from "./format.js";
 import { RecordSink } from "./records.js";
-import { checkTextFile, endsMidLine, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
+import { checkTextFile, endsMidLine, forEachLineBytes, forEachLineSpan, parseJsonLine, studyNameFrom } from "./text.js";
 
 /**
  * Load a JSONL file of measurements or trials.
@@ -21,30 +21,29 @@ export async function loadJsonl(path: string, options: ReadOptions = {}): Promis
   await checkTextFile(path, "JSONL", options.encoding);
   const sink = new RecordSink(path, options.name ?? studyNameFrom(path), options);
   let lastBad = -1;
-  const lines = await forEachLineSpan(
-    path,
-    (text, start, end, n) => {
-      // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
-      if (sink.jsonLineFastPath(text, start, end, n)) return;
-      const line = text.slice(start, end);
-      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
-      let obj: unknown;
-      try {
-        obj = parseJsonLine(line);
-      } catch (err) {
-        sink.log.add(n, undefined, `not valid JSON (${(err as Error).message})`);
-        lastBad = n;
-        return;
-      }
-      if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-        sink.log.add(n, undefined, `expected a JSON object per line, found ${Array.isArray(obj) ? "an array" : typeof obj}`);
-        return;
-      }
-      sink.addObject(obj as Record<string, unknown>, n);
-    },
-    options.onProgress,
-    options.encoding,
-  );
+  const onLine = (text: string, start: number, end: number, n: number): void => {
+    // Most lines of a measurement log take the in-place fast path (no JSON.parse, no object).
+    if (sink.jsonLineFastPath(text, start, end, n)) return;
+    const line = text.slice(start, end);
+    if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === "")) return;
+    let obj: unknown;
+    try {
+      obj = parseJsonLine(line);
+    } catch (err) {
+      sink.log.add(n, undefined, `not valid JSON (${(err as Error).message})`);
+      lastBad = n;
+      return;
+    }
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+      sink.log.add(n, undefined, `expected a JSON object per line, found ${Array.isArray(obj) ? "an array" : typeof obj}`);
+      return;
+    }
+    sink.addObject(obj as Record<string, unknown>, n);
+  };
+  // UTF-8 files are read as bytes (runs of template lines straight into the columns), others as text.
+  const lines =
+    (await forEachLineBytes(path, () => sink.jsonByteScanner(), onLine, options.onProgress, options.encoding)) ??
+    (await forEachLineSpan(path, onLine, options.onProgress, options.encoding));
   if (lastBad === lines) {
     const issue = sink.log.issues.find((i) => i.line === lines);
     if (issue) {

@@ -9,7 +9,7 @@ import { overflowMessage, overflowed, whyNotNumber } from "../../core/numbers.js
 import { MAX_NESTING, StudyBuilder, TOO_DEEP, nestedDeeperThan, parseNumber, toHpValue } from "../builder.js";
 import type { Study } from "../study.js";
 import { type HpValue, type TrialStatus, TunebookError, safeRecord } from "../types.js";
-import { CsvByteScanner, type FastSink, JsonLineScanner, csvLineFastPath, fastPathsOn } from "./fastpath.js";
+import { CsvByteScanner, type FastSink, JsonByteScanner, JsonLineScanner, csvLineFastPath, fastPathsOn } from "./fastpath.js";
 import { guessDirection, type ReadOptions } from "./format.js";
 import {
   type RecordShape,
@@ -163,6 +163,11 @@ export class RecordSink implements FastSink {
    */
   jsonLineFastPath(s: string, start: number, end: number, line: number): boolean {
     return this.scanner !== undefined && this.scanner.line(s, start, end, line);
+  }
+
+  /** The byte-level JSONL fast path, once the first object has set up the line scanner (./fastpath.ts). */
+  jsonByteScanner(): JsonByteScanner | undefined {
+    return this.scanner && new JsonByteScanner(this, this.scanner);
   }
 
   /** Append a measurement of a trial already created (the fast paths' direct column write). */

@@ -115,6 +115,37 @@ export function scanNumber(s: string, i: number, end: number): number {
   return i;
 }
 
+/**
+ * {@link scanNumber} over bytes: end of the JSON number starting at `b[i]`, or -1.
+ *
+ * @example
+ * scanNumberBytes(Buffer.from('{"a":-1.5e3}'), 5, 12); // 11
+ */
+export function scanNumberBytes(b: Uint8Array, i: number, end: number): number {
+  if (b[i] === 45) i++;
+  if (i >= end) return -1;
+  let c = b[i]!;
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) {
+    i++;
+    while (i < end && (c = b[i]!) >= 48 && c <= 57) i++;
+  } else return -1;
+  if (i < end && b[i] === 46) {
+    i++;
+    const d = i;
+    while (i < end && (c = b[i]!) >= 48 && c <= 57) i++;
+    if (i === d) return -1;
+  }
+  if (i < end && ((c = b[i]!) === 101 || c === 69)) {
+    i++;
+    if (i < end && ((c = b[i]!) === 43 || c === 45)) i++;
+    const d = i;
+    while (i < end && (c = b[i]!) >= 48 && c <= 57) i++;
+    if (i === d) return -1;
+  }
+  return i;
+}
+
 const BARE = ["NaN", "Infinity", "-Infinity", "-NaN"];
 
 /** The remembered end of the last fully scanned line (see {@link scanFlatObject}). */
@@ -257,6 +288,8 @@ export interface LineTemplate {
   stepFirst: boolean;
   trial: string;
   metric: string;
+  /** The same template as UTF-8 bytes with column codes (made by the byte-level scanner on first use). */
+  bytes?: { a: Uint8Array; b: Uint8Array; c: Uint8Array; trial: number; metric: number };
 }
 
 /** How many templates to keep (logs that alternate metrics line by line need more than one). */

@@ -201,6 +201,70 @@ export async function forEachLineSpan(
   return n;
 }
 
+/** A byte-level line fast path (see {@link forEachLineBytes}). */
+export interface ByteLineScanner {
+  /** Read the lines of `buf` from `start` whose newline comes before `limit`, numbered from `line + 1`, until one it does not take; returns where that line starts. */
+  run(buf: Buffer, start: number, limit: number, line: number): number;
+  /** Lines read by the last run. */
+  readonly read: number;
+}
+
+/**
+ * {@link forEachLineSpan} over a UTF-8 file's bytes: runs of lines go to the scanner that
+ * `scanner()` returns (once it returns one), every other line is decoded and given to `fn` as
+ * `fn(line, 0, line.length, n)`, exactly as {@link forEachLineSpan} would. Returns the number of
+ * lines, or undefined — before reading anything — for a file that is not UTF-8 or ends its
+ * lines with CR alone (read those with {@link forEachLineSpan}).
+ *
+ * @example
+ * const n = await forEachLineBytes("runs.jsonl", () => undefined, (s, a, b, line) => console.log(line, s.slice(a, b)));
+ */
+export async function forEachLineBytes(
+  path: string,
+  scanner: () => ByteLineScanner | undefined,
+  fn: (text: string, start: number, end: number, lineNo: number) => void,
+  onProgress?: (done: number, total: number) => void,
+  encoding?: TextEncoding,
+): Promise<number | undefined> {
+  await checkReadable(path);
+  const head = await readHead(path, 4096);
+  const d = decodingFor(head, encoding);
+  if (d.encoding !== "utf-8") return undefined;
+  const total = (await stat(path)).size;
+  let n = 0;
+  let scan: ByteLineScanner | undefined;
+  try {
+    for await (const c of byteChunks(path, 0, encoding, true)) {
+      if (c.ending === "cr") return undefined; // known at the first chunk, before any line
+      const b = c.buf;
+      let start = c.at < d.bom ? d.bom - c.at : 0;
+      // A second BOM after the first (forEachLineSpan strips one U+FEFF from the first line).
+      if (n === 0 && b[start] === 0xef && b[start + 1] === 0xbb && b[start + 2] === 0xbf) start += 3;
+      while (start < c.end) {
+        if (scan !== undefined) {
+          start = scan.run(b, start, c.end, n);
+          n += scan.read;
+          if (start >= c.end) break;
+        }
+        let i = b.indexOf(10, start);
+        if (i >= c.end) i = -1;
+        const stop = i === -1 ? c.end : i;
+        n++;
+        const end = stop > start && b[stop - 1] === 13 ? stop - 1 : stop;
+        const line = b.toString("utf8", start, end);
+        fn(line, 0, line.length, n);
+        scan ??= scanner();
+        start = stop + 1;
+      }
+      onProgress?.(c.bytesDone, total);
+    }
+  } catch (err) {
+    if (err instanceof TunebookError) throw err;
+    throw new TunebookError(`cannot read file: ${(err as Error).message}`, path);
+  }
+  return n;
+}
+
 /**
  * Call `fn` for every line of a text file without holding the file in memory.
  * Handles LF and CRLF endings, a leading BOM and a last line without a newline.
