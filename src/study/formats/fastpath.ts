@@ -374,7 +374,7 @@ export function csvLineFastPath(sink: FastSink, header: readonly string[], delim
     const value = parseDecimal(s, from[vi]!, to[vi]!) ?? parseNumber(s.slice(from[vi]!, to[vi]!));
     if (value === undefined || value === Infinity || value === -Infinity) return false;
     const metric = spanString(s, from[mi]!, to[mi]!, sink.lastMetric);
-    rememberTemplate(templates, { a: s.slice(start, from[n1i]!), b: s.slice(to[n1i]!, from[n2i]!), c: s.slice(to[n2i]!, end), stepFirst, trial, metric });
+    rememberTemplate(templates, { a: s.slice(start, from[n1i]!), b: s.slice(to[n1i]!, from[n2i]!), c: s.slice(to[n2i]!, end), stepFirst, trial, metric, compiled: undefined });
     sink.push(trial, step, metric, value, line);
     return true;
   };
@@ -481,7 +481,7 @@ export class JsonLineScanner {
     if (kv === JsonKind.Number) {
       const stepFirst = from[this.s]! < from[this.v]!;
       const [f1, t1, f2, t2] = stepFirst ? [from[this.s]!, to[this.s]!, from[this.v]!, to[this.v]!] : [from[this.v]!, to[this.v]!, from[this.s]!, to[this.s]!];
-      rememberTemplate(this.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric });
+      rememberTemplate(this.templates, { a: s.slice(start, f1), b: s.slice(t1, f2), c: s.slice(t2, end), stepFirst, trial, metric, compiled: undefined });
     }
     sink.push(trial, step, metric, value, n);
     return true;
@@ -493,6 +493,49 @@ const bytesAt = (b: Uint8Array, p: number, x: Uint8Array): boolean => {
   for (let k = 0; k < x.length; k++) if (b[p + k] !== x[k]) return false;
   return true;
 };
+
+/**
+ * Bytes to compare four at a time: `words[r]` holds `bytes[r ..]` as 32-bit words, so that at a
+ * position p of a 4-aligned buffer the r = (-p) mod 4 leading bytes are compared one by one and
+ * the rest word by word against aligned words of the buffer.
+ */
+interface Pattern {
+  bytes: Uint8Array;
+  words: Int32Array[];
+}
+
+const pattern = (bytes: Uint8Array): Pattern => ({
+  bytes,
+  words: [0, 1, 2, 3].map((r) => {
+    const n = Math.max(0, (bytes.length - r) >> 2);
+    const w = new Int32Array(n);
+    new Uint8Array(w.buffer).set(bytes.subarray(r, r + 4 * n));
+    return w;
+  }),
+});
+
+/** {@link bytesAt} for a {@link Pattern}, with `b32` the Int32Array over b's (4-aligned) memory. */
+const patternAt = (b: Uint8Array, b32: Int32Array, p: number, x: Pattern): boolean => {
+  const bytes = x.bytes;
+  const L = bytes.length;
+  if (L < 12) return bytesAt(b, p, bytes);
+  const r = -p & 3;
+  for (let k = 0; k < r; k++) if (b[p + k] !== bytes[k]) return false;
+  const w = x.words[r]!;
+  const base = (p + r) >> 2;
+  for (let k = 0; k < w.length; k++) if (b32[base + k] !== w[k]) return false;
+  for (let k = r + 4 * w.length; k < L; k++) if (b[p + k] !== bytes[k]) return false;
+  return true;
+};
+
+/** A template as byte patterns, with the column codes of its trial and metric. */
+interface ByteTemplate {
+  a: Pattern;
+  b: Pattern;
+  c: Pattern;
+  trial: number;
+  metric: number;
+}
 
 /**
  * The JSONL fast path over bytes: a line made of the same bytes as one of the string scanner's
@@ -517,13 +560,20 @@ export class JsonByteScanner implements ByteLineScanner {
     this.batch = new RowBatch(sink);
   }
 
-  private bytesOf(g: LineTemplate): NonNullable<LineTemplate["bytes"]> {
-    return (g.bytes ??= { a: Buffer.from(g.a), b: Buffer.from(g.b), c: Buffer.from(g.c), trial: this.sink.trialCode(g.trial), metric: this.sink.metricCode(g.metric) });
+  private bytesOf(g: LineTemplate): ByteTemplate {
+    const t = g.compiled as ByteTemplate | undefined;
+    if (t !== undefined) return t;
+    const made: ByteTemplate = { a: pattern(Buffer.from(g.a)), b: pattern(Buffer.from(g.b)), c: pattern(Buffer.from(g.c)), trial: this.sink.trialCode(g.trial), metric: this.sink.metricCode(g.metric) };
+    g.compiled = made;
+    return made;
   }
 
   run(b: Buffer, start: number, limit: number, line: number): number {
     const templates = this.scanner.templates;
     const batch = this.batch;
+    // Word compares need a 4-aligned view (the chunk reader's buffers start their own memory).
+    const b32 = (b.byteOffset & 3) === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length >> 2) : undefined;
+    const at = (p: number, x: Pattern): boolean => (b32 === undefined ? bytesAt(b, p, x.bytes) : patternAt(b, b32, p, x));
     let p = start;
     let read = 0;
     batch.begin(line + 1);
@@ -533,14 +583,14 @@ export class JsonByteScanner implements ByteLineScanner {
       const end = nl > p && b[nl - 1] === 13 ? nl - 1 : nl;
       for (let k = 0; k < templates.length; k++) {
         const g = this.bytesOf(templates[k]!);
-        const q0 = p + g.a.length;
-        if (q0 > end || !bytesAt(b, p, g.a)) continue;
+        const q0 = p + g.a.bytes.length;
+        if (q0 > end || !at(p, g.a)) continue;
         const e1 = scanNumberBytes(b, q0, end);
         if (e1 < 0) continue;
-        const q = e1 + g.b.length;
-        if (q > end || !bytesAt(b, e1, g.b)) continue;
+        const q = e1 + g.b.bytes.length;
+        if (q > end || !at(e1, g.b)) continue;
         const e2 = scanNumberBytes(b, q, end);
-        if (e2 < 0 || end - e2 !== g.c.length || !bytesAt(b, e2, g.c)) continue;
+        if (e2 < 0 || end - e2 !== g.c.bytes.length || !at(e2, g.c)) continue;
         const n1 = parseDecimalBytes(b, q0, e1) ?? Number(text(b, q0, e1));
         const n2 = parseDecimalBytes(b, q, e2) ?? Number(text(b, q, e2));
         const stepFirst = templates[k]!.stepFirst;

@@ -288,8 +288,8 @@ export interface LineTemplate {
   stepFirst: boolean;
   trial: string;
   metric: string;
-  /** The same template as UTF-8 bytes with column codes (made by the byte-level scanner on first use). */
-  bytes?: { a: Uint8Array; b: Uint8Array; c: Uint8Array; trial: number; metric: number };
+  /** A fast path's own form of the template (the byte scanner's patterns), made on first use. */
+  compiled?: unknown;
 }
 
 /** How many templates to keep (logs that alternate metrics line by line need more than one). */
