@@ -90,25 +90,32 @@ export interface ByteChunk {
 export async function* byteChunks(path: string, startByte = 0, encoding?: TextEncoding, check = false): AsyncGenerator<ByteChunk> {
   await checkReadable(path);
   const fh = await openFile(path);
+  const readInto = async (buf: Buffer, at: number, pos: number): Promise<number> => {
+    try {
+      return (await fh.read(buf, at, buf.length - at, pos)).bytesRead;
+    } catch (err) {
+      throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+    }
+  };
+  // Two buffers: the next chunk is read into one while the caller works on the other.
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let other = Buffer.allocUnsafe(CHUNK_BYTES);
+  let pending: Promise<number> | undefined; // the read into `buf` at `carry`, started before the last yield
   try {
-    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let carry = 0; // bytes of an unfinished line kept at the start of buf
     let pos = startByte;
     let decoder: ChunkDecoder | undefined;
     let ending: LineEnding = "lf";
     let eol = 10;
     for (;;) {
-      if (carry === buf.length) {
+      if (pending === undefined && carry === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, carry);
         buf = bigger;
       }
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await fh.read(buf, carry, buf.length - carry, pos));
-      } catch (err) {
-        throw new TunebookError(`cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
-      }
+      const read = pending ?? readInto(buf, carry, pos);
+      pending = undefined;
+      const bytesRead = await read;
       pos += bytesRead;
       const len = carry + bytesRead;
       const at = pos - len; // file offset of buf[0]
@@ -136,11 +143,18 @@ export async function* byteChunks(path: string, startByte = 0, encoding?: TextEn
       }
       // A line end never occurs inside a multi-byte character, so decoding up to it is safe.
       if (check) decoder.check(buf, 0, lineEnd, at);
-      yield { buf, end: lineEnd, at, bytesDone: pos - (len - lineEnd), final: false, ending, decoder };
-      carry = len - lineEnd;
-      if (carry > 0) buf.copy(buf, 0, lineEnd, len);
+      // The unfinished line goes to the other buffer, and the read after it starts now.
+      const next = len - lineEnd;
+      if (other.length < buf.length) other = Buffer.allocUnsafe(buf.length);
+      if (next > 0) buf.copy(other, 0, lineEnd, len);
+      if (next < other.length) pending = readInto(other, next, pos);
+      yield { buf, end: lineEnd, at, bytesDone: pos - next, final: false, ending, decoder };
+      [buf, other] = [other, buf];
+      carry = next;
     }
   } finally {
+    // A caller that stops early leaves a read in flight: let it end before closing the file.
+    await pending?.catch(() => undefined);
     await fh.close();
   }
 }
