@@ -241,6 +241,24 @@ describe("fast paths vs the general path (fast paths switched off), file by file
     }
   });
 
+  it("ragged tails at every byte alignment (the field count is checked four bytes at a time)", async () => {
+    let seed = 5;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const lines = ["trial,step,metric,value,a,b,c"];
+    for (let t = 0; t < 3; t++) lines.push(`t${t},0,loss,1,x,y,z`);
+    for (let i = 1; i < 3000; i++) {
+      // Three tail fields of random lengths, sometimes one more or one fewer.
+      const r = rnd();
+      const n = r < 0.1 ? 2 : r < 0.2 ? 4 : 3;
+      const tail = Array.from({ length: n }, () => "q".repeat(Math.floor(rnd() * 9))).join(",");
+      lines.push(`t${i % 3},${i},loss,${rnd().toFixed(1 + Math.floor(rnd() * 6))},${tail}`);
+    }
+    const [fast, general] = await both(loadCsv, file("ragged.csv", lines.join("\n")));
+    expect(fast).toEqual(general);
+    const warnings = (fast as { warnings: unknown[] }).warnings.length;
+    expect(warnings).toBeGreaterThan(50); // the rows with 2 or 4 tail fields
+  });
+
   it("more than 65,536 trials (wider codes mid-file) and a fractional step late in the file", async () => {
     const lines = ["trial,step,metric,value"];
     for (let t = 0; t < 70_000; t++) lines.push(`t${t},1,loss,${t / 7}`, `t${t},2,loss,${t / 9}`);
